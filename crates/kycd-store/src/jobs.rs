@@ -1,0 +1,178 @@
+//! The processing-job queue: claimed with a lease, finished in the same transaction as the result and its webhook
+//! outbox row. An expired lease makes a job claimable again; finishing checks the lease owner, so a worker that
+//! lost its lease cannot write a second result.
+
+use crate::outbox::{OutboxEntry, insert_outbox};
+use crate::{Backend, Store, StoreError, now_ms};
+use kycd_types::JobId;
+use sqlx::Row;
+
+/// A job this worker holds the lease on.
+#[derive(Debug, Clone)]
+pub struct ClaimedJob {
+    /// Job id.
+    pub id: JobId,
+    /// Job kind (`process`).
+    pub kind: String,
+    /// The verification it processes.
+    pub scan_ref: String,
+    /// Attempts so far, including this one.
+    pub attempts: i64,
+    /// Attempts before the job is dead.
+    pub max_attempts: i64,
+    /// Lease owner (this worker).
+    pub owner: String,
+}
+
+impl ClaimedJob {
+    /// Whether this is the last allowed attempt.
+    pub fn is_last_attempt(&self) -> bool {
+        self.attempts >= self.max_attempts
+    }
+}
+
+/// What a finished job writes.
+#[derive(Debug, Clone)]
+pub struct JobOutcome {
+    /// Overall status of the verification.
+    pub status: String,
+    /// The result (webhook body as JSON).
+    pub result: serde_json::Value,
+    /// The webhook to deliver.
+    pub outbox: Option<OutboxEntry>,
+}
+
+impl Store {
+    /// Claims the oldest ready job (queued and due, or running with an expired lease) for `lease_ms`.
+    pub async fn claim_job(&self, owner: &str, lease_ms: i64) -> Result<Option<ClaimedJob>, StoreError> {
+        let now = now_ms();
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, lease_owner = $2, \
+             updated_at = $3 WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' AND run_after <= $3) \
+             OR (state = 'running' AND lease_until < $3) ORDER BY id LIMIT 1{lock}) \
+             RETURNING id, kind, scan_ref, attempts, max_attempts"
+        );
+        let r = sqlx::query(&sql)
+            .bind(now + lease_ms)
+            .bind(owner)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match r {
+            None => None,
+            Some(r) => Some(ClaimedJob {
+                id: JobId(r.try_get("id")?),
+                kind: r.try_get("kind")?,
+                scan_ref: r.try_get("scan_ref")?,
+                attempts: r.try_get("attempts")?,
+                max_attempts: r.try_get("max_attempts")?,
+                owner: owner.to_string(),
+            }),
+        })
+    }
+
+    /// Extends a held lease; false if the lease was lost.
+    pub async fn extend_job_lease(&self, job: &ClaimedJob, lease_ms: i64) -> Result<bool, StoreError> {
+        let r = sqlx::query(
+            "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
+        )
+        .bind(now_ms() + lease_ms)
+        .bind(job.id.0)
+        .bind(&job.owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Finishes a job: marks it done, stores the verification result and its webhook outbox row, in one
+    /// transaction. Returns false (and writes nothing) when the lease was lost to another worker. A verification
+    /// that already has a result (or was deleted) keeps it; the job is still marked done.
+    pub async fn complete_job(&self, job: &ClaimedJob, outcome: &JobOutcome) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = $1 WHERE id = $2 AND lease_owner = $3 \
+             AND state = 'running'",
+        )
+        .bind(now)
+        .bind(job.id.0)
+        .bind(&job.owner)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let result = serde_json::to_string(&outcome.result).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let v = sqlx::query(
+            "UPDATE verifications SET status = $1, result_json = $2, finished_at = $3 WHERE scan_ref = $4 \
+             AND finished_at IS NULL AND deleted_at IS NULL",
+        )
+        .bind(&outcome.status)
+        .bind(result)
+        .bind(now)
+        .bind(&job.scan_ref)
+        .execute(&mut *tx)
+        .await?;
+        if v.rows_affected() == 1
+            && let Some(o) = &outcome.outbox
+        {
+            insert_outbox(&mut tx, o, now).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Gives a job back after a failed attempt: queued again after `retry_in_ms`, or dead after its last attempt.
+    pub async fn fail_job(&self, job: &ClaimedJob, error: &str, retry_in_ms: i64) -> Result<(), StoreError> {
+        let now = now_ms();
+        sqlx::query(
+            "UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, \
+             run_after = $1, lease_until = NULL, last_error = $2, updated_at = $3 WHERE id = $4 AND lease_owner = $5 \
+             AND state = 'running'",
+        )
+        .bind(now + retry_in_ms)
+        .bind(error)
+        .bind(now)
+        .bind(job.id.0)
+        .bind(&job.owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Re-queues dead jobs (all, or of one verification); returns how many.
+    pub async fn redrive_dead_jobs(&self, scan_ref: Option<&str>) -> Result<u64, StoreError> {
+        let now = now_ms();
+        let r = match scan_ref {
+            Some(s) => sqlx::query(
+                "UPDATE jobs SET state = 'queued', attempts = 0, run_after = $1, updated_at = $1 \
+                 WHERE state = 'dead' AND scan_ref = $2",
+            )
+            .bind(now)
+            .bind(s)
+            .execute(&self.pool)
+            .await?,
+            None => sqlx::query(
+                "UPDATE jobs SET state = 'queued', attempts = 0, run_after = $1, updated_at = $1 WHERE state = 'dead'",
+            )
+            .bind(now)
+            .execute(&self.pool)
+            .await?,
+        };
+        Ok(r.rows_affected())
+    }
+
+    /// Number of jobs in a state (`queued`, `running`, `done`, `dead`).
+    pub async fn count_jobs(&self, state: &str) -> Result<i64, StoreError> {
+        let r = sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE state = $1")
+            .bind(state)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(r.try_get("n")?)
+    }
+}

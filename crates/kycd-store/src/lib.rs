@@ -1,0 +1,161 @@
+//! kycd-store: everything kycd keeps in its database.
+//!
+//! One [`Store`] over an [`sqlx::AnyPool`] serves both engines: SQLite (the embedded default, a file in the data
+//! dir) and PostgreSQL (scale-out). Queries are written once with `$n` placeholders; the few statements whose
+//! concurrency semantics differ (queue claims) have an engine-specific form. The job queue and the webhook outbox
+//! are tables written in the same transaction as the state change that causes them.
+
+mod jobs;
+pub mod keys;
+mod outbox;
+mod partners;
+mod tokens;
+mod verifications;
+
+pub use jobs::{ClaimedJob, JobOutcome};
+pub use keys::{KeyError, Keyring};
+pub use outbox::{AttemptRecord, ClaimedDelivery, OutboxEntry, WebhookAttemptRow, WebhookRow};
+pub use partners::{NewPartner, PartnerRow};
+pub use tokens::{NewToken, TokenRow};
+pub use verifications::{AcceptedVerification, ImageRef, VerificationRow};
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+
+/// Store errors.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The token is unknown, of another partner, expired or already used.
+    #[error("token not valid")]
+    TokenNotValid,
+    /// A unique key already exists.
+    #[error("already exists: {0}")]
+    Conflict(String),
+    /// A row was not found.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The database URL is not usable.
+    #[error("unsupported database URL (expected sqlite:// or postgres://): {0}")]
+    BadUrl(String),
+    /// A stored JSON column did not parse.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// Database failure.
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    /// Migration failure.
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Which engine a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`) and applies the migrations.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::BadUrl(redact(url)));
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        conn.execute("PRAGMA busy_timeout = 30000").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?;
+        let store = Self { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// The engine in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The underlying pool (for health checks).
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Cheap liveness query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Removes a password from a database URL for display.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..s], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub(crate) fn flag(v: bool) -> i64 {
+    i64::from(v)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(super::redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
+    }
+}

@@ -1,0 +1,273 @@
+//! The webhook outbox: one row per webhook to deliver, written in the same transaction as the result, claimed by
+//! deliverers with a lease, with every delivery attempt recorded.
+
+use crate::{Backend, Store, StoreError, now_ms};
+use kycd_types::PartnerId;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+/// A webhook to enqueue.
+#[derive(Debug, Clone)]
+pub struct OutboxEntry {
+    /// Stable message id (Standard Webhooks `webhook-id`), the same on every retry.
+    pub webhook_id: String,
+    /// Verification.
+    pub scan_ref: String,
+    /// Partner (whose signing key signs it).
+    pub partner_id: PartnerId,
+    /// `Idenfy-Event-Type`.
+    pub event_type: String,
+    /// Target URL (token `callbackUrl` or the partner default); None = nowhere to send.
+    pub url: Option<String>,
+    /// Exact body bytes to send and sign.
+    pub body: Vec<u8>,
+}
+
+/// A delivery this deliverer holds the lease on.
+#[derive(Debug, Clone)]
+pub struct ClaimedDelivery {
+    /// Outbox row id.
+    pub id: i64,
+    /// Message id.
+    pub webhook_id: String,
+    /// Verification.
+    pub scan_ref: String,
+    /// Partner.
+    pub partner_id: PartnerId,
+    /// Event type.
+    pub event_type: String,
+    /// Target URL.
+    pub url: Option<String>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+    /// Attempts made before this one.
+    pub attempts: i64,
+    /// When the row was created (ms).
+    pub created_at: i64,
+}
+
+/// The outcome of one attempt.
+#[derive(Debug, Clone)]
+pub struct AttemptRecord {
+    /// HTTP status, if a response came.
+    pub status_code: Option<i64>,
+    /// Wall time of the attempt.
+    pub duration_ms: i64,
+    /// Transport error or refusal reason.
+    pub error: Option<String>,
+    /// Truncated response body.
+    pub response_body: Option<String>,
+    /// New state: `delivered`, `pending` (retry at `next_attempt_at`), `failed` (gave up), `disabled` (410).
+    pub new_state: &'static str,
+    /// When to retry (ms), for `pending`.
+    pub next_attempt_at: i64,
+}
+
+/// A webhook as listed to operators.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookRow {
+    /// Outbox row id.
+    pub id: i64,
+    /// Message id.
+    pub webhook_id: String,
+    /// Verification.
+    pub scan_ref: String,
+    /// Event type.
+    pub event_type: String,
+    /// Target URL.
+    pub url: Option<String>,
+    /// `pending`, `delivered`, `failed`, `disabled`, `erased`.
+    pub state: String,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// Creation time (ms).
+    pub created_at: i64,
+    /// Delivery time (ms).
+    pub delivered_at: Option<i64>,
+    /// Next attempt (ms).
+    pub next_attempt_at: i64,
+    /// Every attempt.
+    pub attempt_log: Vec<WebhookAttemptRow>,
+}
+
+/// One recorded attempt.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookAttemptRow {
+    /// When (ms).
+    pub attempted_at: i64,
+    /// HTTP status.
+    pub status_code: Option<i64>,
+    /// Duration.
+    pub duration_ms: i64,
+    /// Error.
+    pub error: Option<String>,
+    /// Truncated response body.
+    pub response_body: Option<String>,
+}
+
+pub(crate) async fn insert_outbox(
+    tx: &mut Transaction<'static, Any>,
+    o: &OutboxEntry,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO webhook_outbox (webhook_id, scan_ref, partner_id, event_type, url, body, state, attempts, \
+         next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
+    )
+    .bind(&o.webhook_id)
+    .bind(&o.scan_ref)
+    .bind(o.partner_id.0)
+    .bind(&o.event_type)
+    .bind(&o.url)
+    .bind(&o.body)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn claimed(r: &AnyRow) -> Result<ClaimedDelivery, sqlx::Error> {
+    Ok(ClaimedDelivery {
+        id: r.try_get("id")?,
+        webhook_id: r.try_get("webhook_id")?,
+        scan_ref: r.try_get("scan_ref")?,
+        partner_id: PartnerId(r.try_get("partner_id")?),
+        event_type: r.try_get("event_type")?,
+        url: r.try_get("url")?,
+        body: r.try_get("body")?,
+        attempts: r.try_get("attempts")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+impl Store {
+    /// Enqueues a webhook outside a job (expiry events, manual decisions).
+    pub async fn enqueue_webhook(&self, o: &OutboxEntry) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        insert_outbox(&mut tx, o, now_ms()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Claims the oldest due delivery for `lease_ms`.
+    pub async fn claim_delivery(&self, lease_ms: i64) -> Result<Option<ClaimedDelivery>, StoreError> {
+        let now = now_ms();
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE webhook_outbox SET lease_until = $1 WHERE id = (SELECT id FROM webhook_outbox \
+             WHERE state = 'pending' AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2) \
+             ORDER BY next_attempt_at, id LIMIT 1{lock}) \
+             RETURNING id, webhook_id, scan_ref, partner_id, event_type, url, body, attempts, created_at"
+        );
+        let r = sqlx::query(&sql).bind(now + lease_ms).bind(now).fetch_optional(&self.pool).await?;
+        Ok(r.as_ref().map(claimed).transpose()?)
+    }
+
+    /// Records an attempt and moves the row to its new state, in one transaction.
+    pub async fn record_attempt(&self, d: &ClaimedDelivery, a: &AttemptRecord) -> Result<(), StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE webhook_outbox SET state = $1, attempts = attempts + 1, next_attempt_at = $2, lease_until = NULL, \
+             delivered_at = CASE WHEN $1 = 'delivered' THEN $3 ELSE delivered_at END WHERE id = $4",
+        )
+        .bind(a.new_state)
+        .bind(a.next_attempt_at)
+        .bind(now)
+        .bind(d.id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO webhook_attempts (outbox_id, attempted_at, status_code, duration_ms, error, response_body) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(d.id)
+        .bind(now)
+        .bind(a.status_code)
+        .bind(a.duration_ms)
+        .bind(&a.error)
+        .bind(&a.response_body)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Webhooks of a verification (all partners when `partner` is None), with their attempts.
+    pub async fn webhooks_for(&self, scan_ref: &str, partner: Option<PartnerId>) -> Result<Vec<WebhookRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, webhook_id, scan_ref, event_type, url, state, attempts, created_at, delivered_at, \
+             next_attempt_at FROM webhook_outbox WHERE scan_ref = $1 AND ($2 < 0 OR partner_id = $2) ORDER BY id",
+        )
+        .bind(scan_ref)
+        .bind(partner.map(|p| p.0).unwrap_or(-1))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let id: i64 = r.try_get("id")?;
+            let attempts = sqlx::query(
+                "SELECT attempted_at, status_code, duration_ms, error, response_body FROM webhook_attempts \
+                 WHERE outbox_id = $1 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+            let attempt_log = attempts
+                .iter()
+                .map(|a| {
+                    Ok(WebhookAttemptRow {
+                        attempted_at: a.try_get("attempted_at")?,
+                        status_code: a.try_get("status_code")?,
+                        duration_ms: a.try_get("duration_ms")?,
+                        error: a.try_get("error")?,
+                        response_body: a.try_get("response_body")?,
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            out.push(WebhookRow {
+                id,
+                webhook_id: r.try_get("webhook_id")?,
+                scan_ref: r.try_get("scan_ref")?,
+                event_type: r.try_get("event_type")?,
+                url: r.try_get("url")?,
+                state: r.try_get("state")?,
+                attempts: r.try_get("attempts")?,
+                created_at: r.try_get("created_at")?,
+                delivered_at: r.try_get("delivered_at")?,
+                next_attempt_at: r.try_get("next_attempt_at")?,
+                attempt_log,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Makes a verification's webhooks due again now (replay); returns how many were re-queued. Erased webhooks
+    /// (of deleted verifications) are not replayed.
+    pub async fn replay_webhooks(&self, scan_ref: &str, partner: Option<PartnerId>) -> Result<u64, StoreError> {
+        let r = sqlx::query(
+            "UPDATE webhook_outbox SET state = 'pending', next_attempt_at = $1, lease_until = NULL \
+             WHERE scan_ref = $2 AND ($3 < 0 OR partner_id = $3) AND state <> 'erased'",
+        )
+        .bind(now_ms())
+        .bind(scan_ref)
+        .bind(partner.map(|p| p.0).unwrap_or(-1))
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// Number of outbox rows in a state.
+    pub async fn count_webhooks(&self, state: &str) -> Result<i64, StoreError> {
+        let r = sqlx::query("SELECT COUNT(*) AS n FROM webhook_outbox WHERE state = $1")
+            .bind(state)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(r.try_get("n")?)
+    }
+}

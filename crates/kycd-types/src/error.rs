@@ -1,0 +1,137 @@
+//! The iDenfy error envelope: `{"message", "identifier", "documentation", "severity"}`.
+
+use serde::Serialize;
+
+/// Where the `documentation` key of every error points.
+pub const DOCUMENTATION_URL: &str = "https://documentation.idenfy.com";
+
+/// Stable machine codes of the error envelope (direct-processing.md, idenfy-api.md §4.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorIdentifier {
+    /// 401: missing, malformed or wrong credentials.
+    Unauthorized,
+    /// 405: wrong method on a known path.
+    MethodNotAllowed,
+    /// 400: body is not UTF-8, or an image is not valid base64.
+    EncodingError,
+    /// 400: body is not valid JSON, or a field has the wrong JSON type.
+    JsonError,
+    /// 400: a required field or image is absent.
+    MissingValue,
+    /// 400: a value is invalid.
+    BadValue,
+    /// 400: token unknown, of another partner, expired, or already used.
+    TokenNotValid,
+    /// 403: the contract does not allow the action.
+    PartnerContractError,
+    /// 400: not permitted.
+    PermissionsError,
+    /// 400: a partner-side precondition failed (e.g. deleting while the token is active).
+    PartnerError,
+    /// 404: no such resource.
+    NotFound,
+    /// 413: request body over the limit.
+    PayloadTooLarge,
+    /// 429: rate limit.
+    TooManyRequests,
+    /// 500: anything unexpected.
+    InternalError,
+}
+
+impl ErrorIdentifier {
+    /// The wire name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Unauthorized => "UNAUTHORIZED",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::EncodingError => "ENCODING_ERROR",
+            Self::JsonError => "JSON_ERROR",
+            Self::MissingValue => "MISSING_VALUE",
+            Self::BadValue => "BAD_VALUE",
+            Self::TokenNotValid => "TOKEN_NOT_VALID",
+            Self::PartnerContractError => "PARTNER_CONTRACT_ERROR",
+            Self::PermissionsError => "PERMISSIONS_ERROR",
+            Self::PartnerError => "PARTNER_ERROR",
+            Self::NotFound => "NOT_FOUND",
+            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::TooManyRequests => "TOO_MANY_REQUESTS",
+            Self::InternalError => "INTERNAL_ERROR",
+        }
+    }
+
+    /// The HTTP status code that goes with the identifier.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::Unauthorized => 401,
+            Self::MethodNotAllowed => 405,
+            Self::PartnerContractError => 403,
+            Self::NotFound => 404,
+            Self::PayloadTooLarge => 413,
+            Self::TooManyRequests => 429,
+            Self::InternalError => 500,
+            Self::EncodingError
+            | Self::JsonError
+            | Self::MissingValue
+            | Self::BadValue
+            | Self::TokenNotValid
+            | Self::PermissionsError
+            | Self::PartnerError => 400,
+        }
+    }
+}
+
+/// One error as the partner sees it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{identifier:?}: {message}")]
+pub struct ApiError {
+    /// The machine code.
+    pub identifier: ErrorIdentifier,
+    /// Human-readable text naming the field or step at fault.
+    pub message: String,
+}
+
+impl ApiError {
+    /// Builds an error.
+    pub fn new(identifier: ErrorIdentifier, message: impl Into<String>) -> Self {
+        Self { identifier, message: message.into() }
+    }
+
+    /// The JSON envelope.
+    pub fn envelope(&self) -> ErrorEnvelope<'_> {
+        ErrorEnvelope {
+            message: &self.message,
+            identifier: self.identifier.as_str(),
+            documentation: DOCUMENTATION_URL,
+            severity: "NOT_SEVERE",
+        }
+    }
+}
+
+/// Serialised form of [`ApiError`].
+#[derive(Debug, Serialize)]
+pub struct ErrorEnvelope<'a> {
+    /// Human-readable text.
+    pub message: &'a str,
+    /// Machine code.
+    pub identifier: &'a str,
+    /// Documentation URL.
+    pub documentation: &'a str,
+    /// Always `NOT_SEVERE`.
+    pub severity: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_has_the_four_keys() {
+        let e = ApiError::new(ErrorIdentifier::MissingValue, "No image provided for step 'BACK'");
+        let v = serde_json::to_value(e.envelope()).unwrap();
+        assert_eq!(v["identifier"], "MISSING_VALUE");
+        assert_eq!(v["severity"], "NOT_SEVERE");
+        assert_eq!(v["message"], "No image provided for step 'BACK'");
+        assert!(v["documentation"].is_string());
+        assert_eq!(v.as_object().unwrap().len(), 4);
+    }
+}

@@ -1,0 +1,213 @@
+//! The effective verification token (the flat `/api/v2/token` shape, idenfy-api.md §2).
+//!
+//! The same object is stored with the verification, echoed in the `201` response and read by the pipeline
+//! (prefill comparison, restrictions, feature flags).
+
+use crate::enums::{DocumentType, TokenType};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Boolean feature/check overrides accepted by `/api/v2/token` (idenfy-api.md §2.1.7), with kycd's defaults.
+pub const FLAG_DEFAULTS: &[(&str, bool)] = &[
+    ("checkLiveness", false),
+    ("reviewSuccessful", false),
+    ("reviewFailed", false),
+    ("driverLicenseBack", true),
+    ("autoAmlMonitoring", false),
+    ("checkAml", true),
+    ("checkLid", false),
+    ("checkCriminal", false),
+    ("checkIpProxy", false),
+    ("checkFaceBlacklist", true),
+    ("checkDocFaceBlacklist", true),
+    ("checkPersonBlacklist", true),
+    ("checkDuplicateFaces", true),
+    ("checkDuplicateDocFaces", true),
+    ("checkDuplicatePersonalData", true),
+    ("checkDriverLicense", false),
+    ("verifyAddress", false),
+    ("verifyEmail", false),
+    ("verifyPhone", false),
+    ("verifyBank", false),
+    ("verifyBankAccounts", false),
+    ("verifyBankBalances", false),
+    ("verifyBankTransactions", false),
+    ("bankCardVerification", false),
+    ("bankCardPdfUpload", false),
+    ("allowBsnMasking", false),
+    ("nfcRequired", false),
+    ("nfcOptional", false),
+    ("generateDigitString", false),
+    ("showInstructions", true),
+    ("questionnaireRequired", true),
+];
+
+/// `country` of a token: one code or a list of allowed codes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CountryRestriction {
+    /// One pre-selected country.
+    One(String),
+    /// Several allowed countries.
+    Many(Vec<String>),
+}
+
+impl CountryRestriction {
+    /// Whether `code` (alpha-2, upper case) is allowed.
+    pub fn allows(&self, code: &str) -> bool {
+        match self {
+            CountryRestriction::One(c) => c == code,
+            CountryRestriction::Many(v) => v.iter().any(|c| c == code),
+        }
+    }
+}
+
+/// The effective token: every request field with defaults filled in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenSettings {
+    /// Session token.
+    pub auth_token: String,
+    /// Verification id.
+    pub scan_ref: String,
+    /// Partner's user id.
+    pub client_id: String,
+    /// Legacy alias of `clientId`.
+    pub person_scan_ref: Option<String>,
+    /// Echoed partner reference.
+    pub external_ref: Option<String>,
+    /// Token type.
+    pub token_type: TokenType,
+    /// Prefill: first name (upper-cased).
+    pub first_name: Option<String>,
+    /// Prefill: last name (upper-cased).
+    pub last_name: Option<String>,
+    /// Prefill: date of birth `YYYY-MM-DD`.
+    pub date_of_birth: Option<String>,
+    /// Prefill: sex `M`/`F`.
+    pub sex: Option<String>,
+    /// Prefill: nationality (alpha-2).
+    pub nationality: Option<String>,
+    /// Prefill: personal number.
+    pub personal_number: Option<String>,
+    /// Prefill: document number.
+    pub document_number: Option<String>,
+    /// Prefill: expiry date.
+    pub date_of_expiry: Option<String>,
+    /// Prefill: issue date.
+    pub date_of_issue: Option<String>,
+    /// Prefill: address.
+    pub address: Option<String>,
+    /// Country restriction.
+    pub country: Option<CountryRestriction>,
+    /// Allowed document types.
+    pub documents: Vec<DocumentType>,
+    /// Allowed documents per country (`{"ALL": [...]}`).
+    pub allowed_documents: BTreeMap<String, Vec<DocumentType>>,
+    /// Registry-centre countries.
+    pub registry_centers_countries: Option<Vec<String>>,
+    /// Seconds the token stays valid before use.
+    pub expiry_time: i64,
+    /// Seconds the user has once started.
+    pub session_length: i64,
+    /// Success redirect.
+    pub success_url: Option<String>,
+    /// Error redirect.
+    pub error_url: Option<String>,
+    /// Unverified redirect.
+    pub unverified_url: Option<String>,
+    /// Per-token webhook URL.
+    pub callback_url: Option<String>,
+    /// UI locale.
+    pub locale: String,
+    /// UI theme id.
+    pub theme: Option<String>,
+    /// Questionnaire key.
+    pub questionnaire: Option<String>,
+    /// Risk-assessment profile.
+    pub risk_assessment_profile: Option<String>,
+    /// Legacy utility-bill shortcut.
+    pub utility_bill: bool,
+    /// Additional steps (§2.3), as given.
+    pub additional_steps: Option<serde_json::Value>,
+    /// Data for EXTRACT/COMPARE steps.
+    pub additional_data: Option<serde_json::Value>,
+    /// Video-call questions (legacy).
+    pub video_call_questions: Vec<String>,
+    /// Face-matching threshold modifier (1 = default).
+    pub face_matching_threshold_modifier: f64,
+    /// Minimum age.
+    pub age_limit: Option<i64>,
+    /// Maximum age.
+    pub age_max: Option<i64>,
+    /// 8-digit code for the mobile app.
+    pub digit_string: Option<String>,
+    /// Browser redirect URL.
+    pub redirect_url: Option<String>,
+    /// Boolean feature flags (`check*`, `verify*`, `review*`, `nfc*`, …) with defaults filled in.
+    #[serde(flatten)]
+    pub flags: BTreeMap<String, bool>,
+}
+
+impl TokenSettings {
+    /// A boolean flag's effective value (unknown flags are false).
+    pub fn flag(&self, name: &str) -> bool {
+        self.flags.get(name).copied().unwrap_or(false)
+    }
+
+    /// The additional steps configured for a country and document type: `(step name, type)` pairs, where the type
+    /// is `UPLOAD` when not given. `utilityBill: true` adds `UTILITY_BILL`.
+    pub fn additional_steps_for(&self, country: &str, doc: Option<DocumentType>) -> Vec<(String, Option<String>)> {
+        let mut out: Vec<(String, Option<String>)> = Vec::new();
+        if let Some(serde_json::Value::Object(by_country)) = &self.additional_steps {
+            for (ck, by_doc) in by_country {
+                if ck != "ALL" && !ck.eq_ignore_ascii_case(country) {
+                    continue;
+                }
+                let serde_json::Value::Object(by_doc) = by_doc else { continue };
+                for (dk, steps) in by_doc {
+                    let doc_ok = dk == "ALL" || doc.is_some_and(|d| d.as_str() == dk) || doc.is_none();
+                    if !doc_ok {
+                        continue;
+                    }
+                    let serde_json::Value::Object(steps) = steps else { continue };
+                    for (name, cfg) in steps {
+                        if out.iter().any(|(n, _)| n == name) {
+                            continue;
+                        }
+                        let ty = cfg.get("type").and_then(|t| t.as_str()).map(str::to_string);
+                        out.push((name.clone(), ty));
+                    }
+                }
+            }
+        }
+        if self.utility_bill && !out.iter().any(|(n, _)| n == crate::enums::step::UTILITY_BILL) {
+            out.push((crate::enums::step::UTILITY_BILL.to_string(), Some("UPLOAD".into())));
+        }
+        out
+    }
+
+    /// Every step name configured anywhere in `additionalSteps` (any country, any document).
+    pub fn all_additional_step_names(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(serde_json::Value::Object(by_country)) = &self.additional_steps {
+            for by_doc in by_country.values() {
+                if let serde_json::Value::Object(by_doc) = by_doc {
+                    for steps in by_doc.values() {
+                        if let serde_json::Value::Object(steps) = steps {
+                            for name in steps.keys() {
+                                if !out.contains(name) {
+                                    out.push(name.clone());
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if self.utility_bill && !out.iter().any(|n| n == crate::enums::step::UTILITY_BILL) {
+            out.push(crate::enums::step::UTILITY_BILL.to_string());
+        }
+        out
+    }
+}
