@@ -36,6 +36,8 @@ pub struct TokenRow {
     pub nfc_required: bool,
     /// A questionnaire must be answered (cannot be done with direct processing).
     pub questionnaire_required: bool,
+    /// When its personal data was erased (ms).
+    pub deleted_at: Option<i64>,
 }
 
 impl TokenRow {
@@ -55,10 +57,12 @@ fn row(r: &AnyRow) -> Result<TokenRow, StoreError> {
         used_at: r.try_get("used_at")?,
         nfc_required: r.try_get::<i64, _>("nfc_required")? != 0,
         questionnaire_required: r.try_get::<i64, _>("questionnaire_required")? != 0,
+        deleted_at: r.try_get("deleted_at")?,
     })
 }
 
-const COLS: &str = "partner_id, settings_json, created_at, expires_at, used_at, nfc_required, questionnaire_required";
+const COLS: &str =
+    "partner_id, settings_json, created_at, expires_at, used_at, nfc_required, questionnaire_required, deleted_at";
 
 impl Store {
     /// Stores a new token.
@@ -120,6 +124,28 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(row).collect()
+    }
+
+    /// Replaces a token's stored settings (used to erase personal data); `deleted` marks the erasure time.
+    pub async fn update_token_settings(
+        &self,
+        partner: PartnerId,
+        settings: &TokenSettings,
+        deleted: bool,
+    ) -> Result<bool, StoreError> {
+        let json = serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let r = sqlx::query(
+            "UPDATE tokens SET settings_json = $1, deleted_at = CASE WHEN $2 = 1 THEN $3 ELSE deleted_at END \
+             WHERE auth_token = $4 AND partner_id = $5",
+        )
+        .bind(json)
+        .bind(flag(deleted))
+        .bind(now_ms())
+        .bind(&settings.auth_token)
+        .bind(partner.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
     }
 
     /// Current time helper re-exported for callers that need the store's clock.

@@ -23,7 +23,8 @@ CREATE TABLE tokens (
     created_at BIGINT NOT NULL,
     expires_at BIGINT NOT NULL,
     used_at BIGINT,
-    expiry_notified BIGINT NOT NULL DEFAULT 0
+    expiry_notified BIGINT NOT NULL DEFAULT 0,
+    deleted_at BIGINT
 );
 CREATE INDEX tokens_partner ON tokens(partner_id);
 CREATE INDEX tokens_expiry ON tokens(expires_at) WHERE used_at IS NULL AND expiry_notified = 0;

@@ -23,7 +23,8 @@ CREATE TABLE tokens (
     created_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
     used_at INTEGER,
-    expiry_notified INTEGER NOT NULL DEFAULT 0
+    expiry_notified INTEGER NOT NULL DEFAULT 0,
+    deleted_at INTEGER
 );
 CREATE INDEX tokens_partner ON tokens(partner_id);
 CREATE INDEX tokens_expiry ON tokens(expires_at) WHERE used_at IS NULL AND expiry_notified = 0;

@@ -1,0 +1,341 @@
+//! `POST /api/v2/process`: the validation order of direct-processing.md, then the atomic accept.
+//!
+//! 1 auth and 2 body size happen before this module (extractor, [`crate::body::read_limited`]); the numbered
+//! comments below are the remaining rules, in order. The first failing rule decides the error, and nothing before
+//! the final transaction consumes the token.
+
+use crate::media::{self, MediaError, MediaKind};
+use crate::{ApiFailure, AppState};
+use bytes::Bytes;
+use kycd_pipeline::PhotoValidation;
+use kycd_store::{AcceptedVerification, ImageRef, PartnerRow, now_ms};
+use kycd_types::{ApiError, DocumentType, ErrorIdentifier, TokenType, step};
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+
+/// How an accepted request is answered.
+#[derive(Debug)]
+pub enum Accepted {
+    /// `200` with an empty body.
+    Ok,
+    /// `200` with an error body: the photo validation failed (the token is consumed all the same).
+    PhotoValidationFailed(ApiError),
+}
+
+fn err(id: ErrorIdentifier, msg: impl Into<String>) -> ApiFailure {
+    ApiFailure::new(id, msg)
+}
+
+/// The body's fields after rule 3 (UTF-8, JSON, field types); images are still base64 text.
+struct ParsedBody {
+    token: Option<String>,
+    country: Option<String>,
+    document_type: Option<String>,
+    skip_analysis: bool,
+    images: Option<Vec<(String, Option<String>)>>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawBody<'a> {
+    #[serde(borrow, default)]
+    token: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "authToken")]
+    auth_token: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    country: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "documentType")]
+    document_type: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    images: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "skipAnalysis")]
+    skip_analysis: Option<&'a RawValue>,
+}
+
+fn string_field(raw: Option<&RawValue>, name: &str) -> Result<Option<String>, ApiFailure> {
+    match raw {
+        None => Ok(None),
+        Some(r) if r.get() == "null" => Ok(None),
+        Some(r) => serde_json::from_str::<String>(r.get())
+            .map(Some)
+            .map_err(|_| err(ErrorIdentifier::JsonError, format!("Field '{name}' must be a string."))),
+    }
+}
+
+/// Rule 3: UTF-8, JSON object, and the JSON type of every field.
+fn parse_body(bytes: &[u8]) -> Result<ParsedBody, ApiFailure> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| err(ErrorIdentifier::EncodingError, "Request body is not valid UTF-8."))?;
+    let raw: RawBody<'_> = serde_json::from_str(text).map_err(|e| {
+        if e.classify() == serde_json::error::Category::Data {
+            err(ErrorIdentifier::JsonError, "Request body must be a JSON object.")
+        } else {
+            err(ErrorIdentifier::JsonError, format!("Request body is not valid JSON: {e}"))
+        }
+    })?;
+    let token = match string_field(raw.token, "token")? {
+        Some(t) => Some(t),
+        None => string_field(raw.auth_token, "authToken")?,
+    };
+    let skip_analysis = match raw.skip_analysis {
+        None => false,
+        Some(r) => match r.get() {
+            "null" | "false" => false,
+            "true" => true,
+            _ => return Err(err(ErrorIdentifier::JsonError, "Field 'skipAnalysis' must be a boolean.")),
+        },
+    };
+    let images = match raw.images {
+        None => None,
+        Some(r) if r.get() == "null" => None,
+        Some(r) => {
+            let map: BTreeMap<String, &RawValue> = serde_json::from_str(r.get())
+                .map_err(|_| err(ErrorIdentifier::JsonError, "Field 'images' must be an object."))?;
+            let mut out = Vec::with_capacity(map.len());
+            for (k, v) in map {
+                let val = string_field(Some(v), &format!("images.{k}"))?;
+                out.push((k, val));
+            }
+            Some(out)
+        }
+    };
+    Ok(ParsedBody {
+        token,
+        country: string_field(raw.country, "country")?,
+        document_type: string_field(raw.document_type, "documentType")?,
+        skip_analysis,
+        images,
+    })
+}
+
+/// Canonical order in which images are checked: FRONT, BACK, FACE, the bills, then custom steps by name.
+fn step_rank(name: &str) -> (usize, String) {
+    (step::BUILT_IN.iter().position(|s| *s == name).unwrap_or(step::BUILT_IN.len()), name.to_string())
+}
+
+struct Image {
+    step: String,
+    bytes: Bytes,
+    kind: MediaKind,
+}
+
+fn media_error(step_name: &str, e: MediaError) -> ApiFailure {
+    let id = match e {
+        MediaError::Base64 => ErrorIdentifier::EncodingError,
+        _ => ErrorIdentifier::BadValue,
+    };
+    err(id, format!("Image for step '{step_name}' {e}."))
+}
+
+/// Handles one `/process` call for an authenticated partner.
+pub async fn process(state: &AppState, partner: &PartnerRow, body: Bytes) -> Result<Accepted, ApiFailure> {
+    // 3. UTF-8, JSON and field types (CPU work on a 20 MB body: off the async runtime).
+    let parsed = {
+        let body = body.clone();
+        tokio::task::spawn_blocking(move || parse_body(&body)).await??
+    };
+    // 4. token present.
+    let token_str = parsed
+        .token
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| err(ErrorIdentifier::MissingValue, "Field 'token' is required."))?;
+    // 5. direct processing enabled for the partner.
+    if !partner.direct_processing {
+        return Err(err(ErrorIdentifier::PartnerContractError, "Direct processing is not enabled for this partner."));
+    }
+    // 6. the token exists for this partner, unused and unexpired.
+    let now = now_ms();
+    let token = match state.store.token_for_partner(&token_str, partner.id).await? {
+        Some(t) if t.is_usable(now) && t.deleted_at.is_none() => t,
+        _ => return Err(err(ErrorIdentifier::TokenNotValid, "Token is not valid: unknown, expired or already used.")),
+    };
+    // 7. token restrictions that direct processing cannot satisfy.
+    if token.nfc_required {
+        return Err(err(
+            ErrorIdentifier::PartnerContractError,
+            "Token requires NFC reading, which is not possible with direct processing.",
+        ));
+    }
+    if token.questionnaire_required {
+        return Err(err(
+            ErrorIdentifier::PartnerContractError,
+            "Token requires questionnaire answers, which cannot be given with direct processing.",
+        ));
+    }
+    // 8. country.
+    let country = parsed
+        .country
+        .ok_or_else(|| err(ErrorIdentifier::MissingValue, "Field 'country' is required."))?
+        .to_ascii_uppercase();
+    if !kycd_mrz::country::is_alpha2(&country) {
+        return Err(err(ErrorIdentifier::BadValue, "Field 'country' must be a valid ISO 3166-1 alpha-2 code."));
+    }
+    // 9. documentType.
+    let declared: Option<DocumentType> = match parsed.document_type {
+        None => None,
+        Some(d) => match d.parse::<DocumentType>() {
+            Ok(t) if DocumentType::DIRECT_PROCESSING.contains(&t) => Some(t),
+            Ok(t) if t.is_digital_id() => {
+                return Err(err(
+                    ErrorIdentifier::BadValue,
+                    format!("Document type '{d}' is a digital ID and cannot be processed from images."),
+                ));
+            }
+            _ => {
+                return Err(err(
+                    ErrorIdentifier::BadValue,
+                    format!(
+                        "Field 'documentType' must be one of ID_CARD, PASSPORT, DRIVER_LICENSE, RESIDENCE_PERMIT; got '{d}'."
+                    ),
+                ));
+            }
+        },
+    };
+    // 10. images is an object whose keys are known steps.
+    let mut images = parsed.images.ok_or_else(|| err(ErrorIdentifier::MissingValue, "Field 'images' is required."))?;
+    let custom_steps = token.settings.all_additional_step_names();
+    for (k, _) in &images {
+        let known = step::BUILT_IN.contains(&k.as_str()) || custom_steps.iter().any(|s| s == k);
+        if !known {
+            return Err(err(ErrorIdentifier::BadValue, format!("Unknown image step '{k}'.")));
+        }
+    }
+    images.retain(|(_, v)| v.is_some());
+    images.sort_by_key(|(k, _)| step_rank(k));
+    // 11. every image decodes and is PNG, JPEG or (unencrypted) PDF by its content.
+    let max_pixels = state.config.max_image_pixels;
+    let decoded: Vec<Image> = tokio::task::spawn_blocking(move || {
+        images
+            .into_iter()
+            .map(|(k, v)| {
+                let v = v.unwrap_or_default();
+                media::inspect(&v, max_pixels)
+                    .map(|(bytes, kind)| Image { step: k.clone(), bytes: Bytes::from(bytes), kind })
+                    .map_err(|e| media_error(&k, e))
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await??;
+    let has = |s: &str| decoded.iter().any(|i| i.step == s);
+    // 12. required steps.
+    let missing = |s: &str| err(ErrorIdentifier::MissingValue, format!("No image provided for step '{s}'"));
+    if !has(step::FRONT) {
+        return Err(missing(step::FRONT));
+    }
+    if declared.is_some_and(|d| d.has_back()) && !has(step::BACK) {
+        return Err(missing(step::BACK));
+    }
+    if token.settings.token_type == TokenType::Identification && !has(step::FACE) {
+        return Err(missing(step::FACE));
+    }
+    for (name, _) in token.settings.additional_steps_for(&country, declared) {
+        if !has(&name) {
+            return Err(missing(&name));
+        }
+    }
+    let front = decoded.iter().find(|i| i.step == step::FRONT).map(|i| (i.bytes.clone(), i.kind));
+    let face = decoded.iter().find(|i| i.step == step::FACE).map(|i| (i.bytes.clone(), i.kind));
+    let (front_bytes, front_kind) = front.ok_or_else(|| missing(step::FRONT))?;
+    // 13. document type auto-detection.
+    let document_type = match declared {
+        Some(d) => d,
+        None => {
+            let inspector = state.checks.inspector.clone();
+            let (b, k) = (front_bytes.clone(), front_kind);
+            let detected = tokio::task::spawn_blocking(move || inspector.detect_document_type(&b, k.mime())).await?;
+            let d = detected
+                .ok_or_else(|| err(ErrorIdentifier::BadValue, "Could not detect document type from FRONT image"))?;
+            if d.has_back() && !has(step::BACK) {
+                return Err(missing(step::BACK));
+            }
+            d
+        }
+    };
+    // 14. synchronous photo validation, unless skipped.
+    let precheck = if parsed.skip_analysis {
+        None
+    } else {
+        let inspector = state.checks.inspector.clone();
+        let face = face.clone();
+        let (b, k) = (front_bytes.clone(), front_kind);
+        Some(
+            tokio::task::spawn_blocking(move || {
+                inspector.validate_photos((&b, k.mime()), face.as_ref().map(|(fb, fk)| (fb, fk.mime())))
+            })
+            .await?,
+        )
+    };
+    // Store the images under a prefix unique to this request, then accept in one transaction.
+    let scan_ref = token.settings.scan_ref.clone();
+    let request_prefix = format!("{}/{}", kycd_blob::verification_prefix(&scan_ref), uuid::Uuid::new_v4().simple());
+    let mut refs = BTreeMap::new();
+    for img in &decoded {
+        let key = format!("{request_prefix}/{}.{}", img.step, img.kind.ext());
+        state.blobs.put(&key, img.bytes.clone()).await?;
+        refs.insert(img.step.clone(), ImageRef { key, mime: img.kind.mime().into(), size: img.bytes.len() as u64 });
+    }
+    let accepted = AcceptedVerification {
+        partner_id: partner.id,
+        auth_token: token_str,
+        scan_ref: scan_ref.clone(),
+        client_id: token.settings.client_id.clone(),
+        country,
+        document_type: Some(document_type.as_str().to_string()),
+        skip_analysis: parsed.skip_analysis,
+        images: refs,
+        precheck: precheck.map(|p| serde_json::to_value(p).unwrap_or_default()),
+        max_attempts: state.config.job_max_attempts,
+    };
+    if let Err(e) = state.store.accept_verification(&accepted).await {
+        // Lost a race for the token (or the database failed): this request's images must not linger.
+        if let Err(de) = state.blobs.delete_prefix(&request_prefix).await {
+            tracing::warn!(error = %de, "could not remove images of a refused request");
+        }
+        return Err(e.into());
+    }
+    if let Some(w) = &state.wake_workers {
+        w.notify_waiters();
+    }
+    tracing::info!(scan_ref = %scan_ref, "verification accepted");
+    Ok(match precheck {
+        Some(PhotoValidation { document_found: Some(false), .. }) => Accepted::PhotoValidationFailed(ApiError {
+            identifier: ErrorIdentifier::BadValue,
+            message: "Document was not detected in the FRONT image.".into(),
+        }),
+        Some(PhotoValidation { face_found: Some(false), .. }) if token.settings.token_type == TokenType::Identification => {
+            Accepted::PhotoValidationFailed(ApiError {
+                identifier: ErrorIdentifier::BadValue,
+                message: "Face was not detected in the FACE image.".into(),
+            })
+        }
+        _ => Accepted::Ok,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(r: Result<ParsedBody, ApiFailure>) -> String {
+        match r {
+            Ok(_) => "ok".into(),
+            Err(ApiFailure::Client(e)) => e.identifier.as_str().into(),
+            Err(ApiFailure::Internal(s)) => s,
+        }
+    }
+
+    #[test]
+    fn body_rules_map_to_identifiers() {
+        assert_eq!(id(parse_body(b"\xff\xfe")), "ENCODING_ERROR");
+        assert_eq!(id(parse_body(b"{nope")), "JSON_ERROR");
+        assert_eq!(id(parse_body(b"[1,2]")), "JSON_ERROR");
+        assert_eq!(id(parse_body(br#"{"token": 5}"#)), "JSON_ERROR");
+        assert_eq!(id(parse_body(br#"{"images": []}"#)), "JSON_ERROR");
+        assert_eq!(id(parse_body(br#"{"images": {"FRONT": 1}}"#)), "JSON_ERROR");
+        assert_eq!(id(parse_body(br#"{"skipAnalysis": "yes"}"#)), "JSON_ERROR");
+        let p = parse_body(br#"{"authToken": "abc", "images": {"FRONT": "x\/y", "FACE": null}, "unknown": 1}"#).unwrap();
+        assert_eq!(p.token.as_deref(), Some("abc"));
+        let imgs = p.images.unwrap();
+        assert_eq!(imgs[1], ("FRONT".to_string(), Some("x/y".to_string())));
+        assert_eq!(imgs[0], ("FACE".to_string(), None));
+    }
+}
