@@ -1,0 +1,239 @@
+//! Configuration: compiled-in defaults < optional TOML file (`--config`) < `KYCD_*` environment variables,
+//! validated at start so the process fails fast with a clear message.
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Data directory: SQLite file, blobs, master key, lists.
+    pub data_dir: PathBuf,
+    /// Listen address.
+    pub bind: String,
+    /// Database URL (`sqlite://…` or `postgres://…`).
+    pub database_url: String,
+    /// Allow loopback/private and plain-http webhook targets.
+    pub webhook_allow_private: bool,
+    /// Seconds between webhook attempts (after the first, immediate one).
+    pub webhook_retry_schedule: Vec<u64>,
+    /// Public base URL (file links, redirect URL); defaults to `http://<bound address>`.
+    pub public_url: Option<String>,
+    /// Master key file (32 bytes, base64); generated on first start.
+    pub master_key_file: PathBuf,
+    /// Model files.
+    pub models_dir: PathBuf,
+    /// In-process worker concurrency.
+    pub workers: usize,
+    /// Job lease length (seconds).
+    pub job_lease_secs: u64,
+    /// Processing attempts before a job is dead.
+    pub job_max_attempts: i64,
+    /// `/process` body limit (MB).
+    pub max_body_mb: usize,
+    /// Image pixel limit.
+    pub max_image_pixels: u64,
+    /// Lifetime of file links (seconds).
+    pub file_url_ttl_secs: i64,
+    /// `json` or `pretty`.
+    pub log_format: String,
+    /// Database pool size.
+    pub db_max_connections: u32,
+}
+
+/// The TOML file: every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    bind: Option<String>,
+    database_url: Option<String>,
+    webhook_allow_private: Option<bool>,
+    webhook_retry_schedule: Option<Vec<u64>>,
+    public_url: Option<String>,
+    master_key_file: Option<PathBuf>,
+    models_dir: Option<PathBuf>,
+    workers: Option<usize>,
+    job_lease_secs: Option<u64>,
+    job_max_attempts: Option<i64>,
+    max_body_mb: Option<usize>,
+    max_image_pixels: Option<u64>,
+    file_url_ttl_secs: Option<i64>,
+    log_format: Option<String>,
+    db_max_connections: Option<u32>,
+}
+
+/// The default webhook retry schedule (design.md): immediately, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h,
+/// 20 h, 24 h.
+pub const DEFAULT_RETRY_SCHEDULE: [u64; 9] = [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400];
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse_bool(name: &str, v: &str) -> Result<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => bail!("{name} must be true or false, got '{v}'"),
+    }
+}
+
+fn parse_num<T: std::str::FromStr>(name: &str, v: &str) -> Result<T> {
+    v.trim().parse().map_err(|_| anyhow::anyhow!("{name} must be a number, got '{v}'"))
+}
+
+/// Parses `1,2,5` into seconds.
+pub fn parse_schedule(name: &str, v: &str) -> Result<Vec<u64>> {
+    let s: Result<Vec<u64>> = v.split(',').map(|p| parse_num::<u64>(name, p)).collect();
+    let s = s?;
+    if s.is_empty() {
+        bail!("{name} must list at least one delay");
+    }
+    Ok(s)
+}
+
+impl Config {
+    /// Loads the configuration.
+    pub fn load(file: Option<&Path>) -> Result<Self> {
+        let f: FileConfig = match file {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).with_context(|| format!("cannot read config file {}", p.display()))?;
+                toml::from_str(&text).with_context(|| format!("invalid config file {}", p.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let data_dir = env("KYCD_DATA_DIR").map(PathBuf::from).or(f.data_dir).unwrap_or_else(|| "./kycd-data".into());
+        let bind = env("KYCD_BIND").or(f.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let database_url = env("KYCD_DATABASE_URL")
+            .or(f.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("kycd.db").display()));
+        let webhook_allow_private = match env("KYCD_WEBHOOK_ALLOW_PRIVATE") {
+            Some(v) => parse_bool("KYCD_WEBHOOK_ALLOW_PRIVATE", &v)?,
+            None => f.webhook_allow_private.unwrap_or(false),
+        };
+        let webhook_retry_schedule = match env("KYCD_WEBHOOK_RETRY_SCHEDULE") {
+            Some(v) => parse_schedule("KYCD_WEBHOOK_RETRY_SCHEDULE", &v)?,
+            None => f.webhook_retry_schedule.unwrap_or_else(|| DEFAULT_RETRY_SCHEDULE.to_vec()),
+        };
+        let num = |name: &str, file: Option<u64>, default: u64| -> Result<u64> {
+            match env(name) {
+                Some(v) => parse_num(name, &v),
+                None => Ok(file.unwrap_or(default)),
+            }
+        };
+        let cfg = Config {
+            master_key_file: env("KYCD_MASTER_KEY_FILE")
+                .map(PathBuf::from)
+                .or(f.master_key_file)
+                .unwrap_or_else(|| data_dir.join("master.key")),
+            models_dir: env("KYCD_MODELS_DIR").map(PathBuf::from).or(f.models_dir).unwrap_or_else(|| "./models".into()),
+            public_url: env("KYCD_PUBLIC_URL").or(f.public_url),
+            workers: num("KYCD_WORKERS", f.workers.map(|v| v as u64), 2)? as usize,
+            job_lease_secs: num("KYCD_JOB_LEASE_SECS", f.job_lease_secs, 300)?,
+            job_max_attempts: num("KYCD_JOB_MAX_ATTEMPTS", f.job_max_attempts.map(|v| v as u64), 5)? as i64,
+            max_body_mb: num("KYCD_MAX_BODY_MB", f.max_body_mb.map(|v| v as u64), 20)? as usize,
+            max_image_pixels: num("KYCD_MAX_IMAGE_PIXELS", f.max_image_pixels, 40_000_000)?,
+            file_url_ttl_secs: num("KYCD_FILE_URL_TTL_SECS", f.file_url_ttl_secs.map(|v| v as u64), 3600)? as i64,
+            log_format: env("KYCD_LOG_FORMAT").or(f.log_format).unwrap_or_else(|| "json".into()),
+            db_max_connections: num("KYCD_DB_MAX_CONNECTIONS", f.db_max_connections.map(u64::from), 8)? as u32,
+            data_dir,
+            bind,
+            database_url,
+            webhook_allow_private,
+            webhook_retry_schedule,
+        };
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> Result<()> {
+        self.bind
+            .parse::<SocketAddr>()
+            .map_err(|_| anyhow::anyhow!("KYCD_BIND must be an address like 127.0.0.1:8080, got '{}'", self.bind))?;
+        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres")) {
+            bail!("KYCD_DATABASE_URL must start with sqlite:// or postgres://");
+        }
+        if self.job_lease_secs == 0 {
+            bail!("KYCD_JOB_LEASE_SECS must be at least 1");
+        }
+        if self.job_max_attempts < 1 {
+            bail!("KYCD_JOB_MAX_ATTEMPTS must be at least 1");
+        }
+        if self.max_body_mb == 0 || self.max_body_mb > 1024 {
+            bail!("KYCD_MAX_BODY_MB must be between 1 and 1024");
+        }
+        if !matches!(self.log_format.as_str(), "json" | "pretty") {
+            bail!("KYCD_LOG_FORMAT must be json or pretty");
+        }
+        if let Some(u) = &self.public_url
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            bail!("KYCD_PUBLIC_URL must be an http(s) URL");
+        }
+        Ok(())
+    }
+
+    /// Loads the master key, generating it (mode 0600) on first start.
+    pub fn master_key(&self) -> Result<Vec<u8>> {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        if let Some(k) = env("KYCD_MASTER_KEY") {
+            let key = b64.decode(k.trim()).context("KYCD_MASTER_KEY must be base64")?;
+            if key.len() != 32 {
+                bail!("KYCD_MASTER_KEY must decode to 32 bytes");
+            }
+            return Ok(key);
+        }
+        let path = &self.master_key_file;
+        if path.exists() {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let key = b64.decode(text.trim()).with_context(|| format!("{} is not base64", path.display()))?;
+            if key.len() != 32 {
+                bail!("{} must hold 32 bytes (base64)", path.display());
+            }
+            return Ok(key);
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|_| anyhow::anyhow!("random generator failed"))?;
+        write_private(path, b64.encode(key).as_bytes())?;
+        tracing::info!(path = %path.display(), "generated a new master key");
+        Ok(key.to_vec())
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, data: &[u8]) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    f.write_all(data)?;
+    f.sync_all()?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, data: &[u8]) -> Result<()> {
+    std::fs::write(path, data).with_context(|| format!("cannot create {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules_parse_and_reject_garbage() {
+        assert_eq!(parse_schedule("X", "1,2,5").unwrap(), vec![1, 2, 5]);
+        assert!(parse_schedule("X", "1,a").is_err());
+    }
+}

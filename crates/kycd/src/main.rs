@@ -1,0 +1,63 @@
+//! The `kycd` binary: CLI, configuration, telemetry and wiring of the concrete backends.
+
+mod config;
+mod partner;
+mod serve;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// kycd — self-hosted identity verification, wire-compatible with iDenfy's KYC API.
+#[derive(Debug, Parser)]
+#[command(name = "kycd", version, about)]
+struct Cli {
+    /// Optional TOML configuration file (environment variables override it).
+    #[arg(long, global = true, env = "KYCD_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs the HTTP API and the in-process workers.
+    Serve {
+        /// `all` (API + workers, default), `api` (no workers) or `worker` (no HTTP API).
+        #[arg(long, default_value = "all", value_parser = ["all", "api", "worker"])]
+        role: String,
+    },
+    /// Manages partners (API clients).
+    Partner {
+        #[command(subcommand)]
+        action: partner::PartnerCommand,
+    },
+    /// Applies database migrations and exits.
+    Migrate,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        eprintln!("kycd: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let cfg = config::Config::load(cli.config.as_deref())?;
+    serve::init_tracing(&cfg);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        match cli.command {
+            Command::Serve { role } => serve::serve(cfg, &role).await,
+            Command::Partner { action } => partner::run(cfg, action).await,
+            Command::Migrate => {
+                let store = serve::open_store(&cfg).await?;
+                store.close().await;
+                println!("migrations applied");
+                Ok(())
+            }
+        }
+    })
+}

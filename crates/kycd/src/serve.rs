@@ -1,0 +1,141 @@
+//! `kycd serve`: wiring of store, blobs, checks, API and workers; graceful shutdown on SIGTERM/Ctrl-C.
+
+use crate::config::Config;
+use anyhow::{Context, Result};
+use kycd_api::{ApiConfig, AppState};
+use kycd_blob::BlobStore;
+use kycd_pipeline::worker::FileUrls;
+use kycd_pipeline::{Checks, Worker, WorkerConfig};
+use kycd_store::{Keyring, Store};
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tracing::info;
+
+/// Sets up structured logs (`KYCD_LOG` or `RUST_LOG` filter, default `info`).
+pub fn init_tracing(cfg: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KYCD_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if cfg.log_format == "json" { builder.json().try_init() } else { builder.try_init() };
+}
+
+/// Opens (and migrates) the database, creating the data dir for SQLite.
+pub async fn open_store(cfg: &Config) -> Result<Store> {
+    if cfg.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&cfg.data_dir)
+            .with_context(|| format!("cannot create data dir {}", cfg.data_dir.display()))?;
+    }
+    Store::connect(&cfg.database_url, cfg.db_max_connections)
+        .await
+        .with_context(|| format!("cannot open database {}", kycd_store::redact(&cfg.database_url)))
+}
+
+async fn shutdown_signal(tx: watch::Sender<bool>) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    info!("shutdown requested");
+    let _ = tx.send(true);
+}
+
+/// Runs the service in the given role until a shutdown signal.
+pub async fn serve(cfg: Config, role: &str) -> Result<()> {
+    let keyring = Keyring::from_master(&cfg.master_key()?)?;
+    let store = open_store(&cfg).await?;
+    let blobs = BlobStore::local(cfg.data_dir.join("blobs")).context("cannot open blob storage")?;
+    let checks = Checks::default();
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(shutdown_signal(tx));
+
+    let listener = if role != "worker" {
+        Some(tokio::net::TcpListener::bind(&cfg.bind).await.with_context(|| format!("cannot listen on {}", cfg.bind))?)
+    } else {
+        None
+    };
+    let local = listener.as_ref().map(|l| l.local_addr()).transpose()?;
+    let public_url = cfg.public_url.clone().unwrap_or_else(|| match local {
+        Some(a) => format!("http://{a}"),
+        None => format!("http://{}", cfg.bind),
+    });
+    let files = FileUrls { base: public_url.clone(), keyring: keyring.clone(), ttl_secs: cfg.file_url_ttl_secs };
+
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut wake = None;
+    if role != "api" {
+        let worker = Worker::new(
+            store.clone(),
+            blobs.clone(),
+            checks.clone(),
+            files.clone(),
+            WorkerConfig {
+                name: format!("kycd-{}", std::process::id()),
+                concurrency: cfg.workers.max(1),
+                lease: Duration::from_secs(cfg.job_lease_secs),
+                poll: Duration::from_millis(500),
+                retry_backoff: Duration::from_secs(5),
+            },
+        );
+        wake = Some(worker.waker());
+        let rx = rx.clone();
+        tasks.spawn(async move {
+            worker.run(rx).await;
+            Ok::<(), anyhow::Error>(())
+        });
+        info!(workers = cfg.workers, "workers started");
+    }
+    if let (Some(listener), Some(addr)) = (listener, local) {
+        let state = AppState {
+            store: store.clone(),
+            blobs: blobs.clone(),
+            keyring: keyring.clone(),
+            checks: checks.clone(),
+            files,
+            config: Arc::new(ApiConfig {
+                max_process_body: cfg.max_body_mb * 1024 * 1024,
+                max_small_body: 1024 * 1024,
+                max_image_pixels: cfg.max_image_pixels,
+                public_url,
+                allow_private_webhooks: cfg.webhook_allow_private,
+                job_max_attempts: cfg.job_max_attempts,
+            }),
+            wake_workers: wake,
+        };
+        let app = kycd_api::router(state);
+        let mut rx = rx.clone();
+        tasks.spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.wait_for(|v| *v).await;
+                })
+                .await
+                .context("HTTP server failed")
+        });
+        info!(%addr, "listening");
+        println!("kycd listening on http://{addr}");
+        let _ = std::io::stdout().flush();
+    }
+    while let Some(r) = tasks.join_next().await {
+        r??;
+    }
+    store.close().await;
+    info!("stopped");
+    Ok(())
+}
