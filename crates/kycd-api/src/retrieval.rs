@@ -71,7 +71,7 @@ pub async fn data(state: &AppState, partner: &PartnerRow, body: &[u8]) -> Result
         Some(d) => d,
         None => {
             let mut d = DataBlock::default();
-            if let Some(v) = &v {
+            if let Some(v) = v.as_ref().filter(|v| v.deleted_at.is_none()) {
                 d.selected_country = v.country.clone();
                 d.doc_type = v.document_type.as_deref().and_then(|t| t.parse().ok());
             }
