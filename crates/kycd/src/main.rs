@@ -1,5 +1,6 @@
 //! The `kycd` binary: CLI, configuration, telemetry and wiring of the concrete backends.
 
+mod aml;
 mod config;
 mod partner;
 mod serve;
@@ -34,6 +35,13 @@ enum Command {
     },
     /// Applies database migrations and exits.
     Migrate,
+    /// Sanctions and PEP lists: import, update, status.
+    Lists {
+        #[command(subcommand)]
+        action: aml::ListsCommand,
+    },
+    /// Screens a name (or a CSV batch) against the stored sanctions/PEP lists.
+    Screen(aml::ScreenArgs),
 }
 
 fn main() {
@@ -47,6 +55,11 @@ fn main() {
 fn run(cli: Cli) -> Result<()> {
     let cfg = config::Config::load(cli.config.as_deref())?;
     serve::init_tracing(&cfg);
+    match cli.command {
+        Command::Lists { action } => return aml::lists(&cfg, action),
+        Command::Screen(args) => return aml::screen(&cfg, args),
+        _ => {}
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         match cli.command {
@@ -58,6 +71,7 @@ fn run(cli: Cli) -> Result<()> {
                 println!("migrations applied");
                 Ok(())
             }
+            Command::Lists { .. } | Command::Screen(_) => Ok(()),
         }
     })
 }

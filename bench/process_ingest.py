@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Benchmark: a 20 MB `/api/v2/process` request from accept to 200, p50 over N runs, and the ratio to `cp` of the
+same bytes on the same disk.
+
+Usage: bench/process_ingest.py [--runs 20] [--bin target/release/kycd]
+Starts its own kycd (release build) on a free port with a temporary data dir on the same disk as the repo.
+"""
+import argparse, base64, http.client, json, os, random, shutil, statistics, struct, subprocess, sys, tempfile, time, zlib
+
+def png(width, height, seed=7):
+    """An RGB PNG of random pixels (incompressible, so the file is ~3*w*h bytes)."""
+    rnd = random.Random(seed)
+    raw = b"".join(b"\x00" + rnd.randbytes(width * 3) for _ in range(height))
+    def chunk(tag, data):
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw, 0)) + chunk(b"IEND", b"")
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", "target", "release", "kycd"))
+    args = ap.parse_args()
+    repo = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+    work = tempfile.mkdtemp(prefix="kycd-bench-", dir=os.path.join(repo, "target"))
+    env = dict(os.environ, KYCD_DATA_DIR=os.path.join(work, "data"), KYCD_BIND="127.0.0.1:0", KYCD_LOG="warn",
+               KYCD_WORKERS="1")
+    env.pop("KYCD_DATABASE_URL", None)
+    partner = json.loads(subprocess.check_output([args.bin, "partner", "create", "--name", "bench",
+                                                  "--direct-processing"], env=env))
+    server = subprocess.Popen([args.bin, "serve", "--role", "api"], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        addr = None
+        for line in server.stdout:
+            if line.startswith("kycd listening on http://"):
+                addr = line.strip().rsplit("/", 1)[1]
+                break
+        host, port = addr.split(":")
+        auth = "Basic " + base64.b64encode(f"{partner['apiKey']}:{partner['apiSecret']}".encode()).decode()
+        img = base64.b64encode(png(2500, 1990)).decode()
+
+        def call(path, body):
+            c = http.client.HTTPConnection(host, int(port), timeout=60)
+            c.request("POST", path, body=body, headers={"Authorization": auth, "Content-Type": "application/json"})
+            r = c.getresponse()
+            data = r.read()
+            c.close()
+            return r.status, data
+
+        times, cps, size = [], [], 0
+        for i in range(args.runs):
+            st, tok = call("/api/v2/token", json.dumps({"clientId": f"bench-{i}", "tokenType": "DOCUMENT"}))
+            assert st == 201, tok
+            token = json.loads(tok)["authToken"]
+            body = json.dumps({"token": token, "country": "LT", "documentType": "PASSPORT", "skipAnalysis": True,
+                               "images": {"FRONT": img}}).encode()
+            size = len(body)
+            assert size <= 20 * 1024 * 1024, size
+            src = os.path.join(work, "req.json")
+            with open(src, "wb") as f:
+                f.write(body)
+            t0 = time.perf_counter()
+            st, resp = call("/api/v2/process", body)
+            times.append(time.perf_counter() - t0)
+            assert st == 200 and resp == b"", (st, resp[:200])
+            # cp of the same bytes on the same disk (page cache warm, as for the request body).
+            t0 = time.perf_counter()
+            subprocess.check_call(["cp", src, os.path.join(work, "copy.json")])
+            cps.append(time.perf_counter() - t0)
+            os.remove(os.path.join(work, "copy.json"))
+        p50, p95 = statistics.median(times), sorted(times)[int(0.95 * (len(times) - 1))]
+        cp50 = statistics.median(cps)
+        print(json.dumps({"body_bytes": size, "runs": args.runs, "process_p50_ms": round(p50 * 1000, 1),
+                          "process_p95_ms": round(p95 * 1000, 1), "cp_p50_ms": round(cp50 * 1000, 1),
+                          "ratio_to_cp": round(p50 / cp50, 2)}))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+if __name__ == "__main__":
+    sys.exit(main())
