@@ -18,12 +18,17 @@ fn unauthorized(msg: &str) -> ApiFailure {
 impl FromRequestParts<AppState> for AuthPartner {
     type Rejection = ApiFailure;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .ok_or_else(|| unauthorized("Invalid authorization credentials"))?;
-        let value = header.to_str().map_err(|_| unauthorized("Invalid authorization credentials"))?;
+        let value = header
+            .to_str()
+            .map_err(|_| unauthorized("Invalid authorization credentials"))?;
         let encoded = value
             .strip_prefix("Basic ")
             .or_else(|| value.strip_prefix("basic "))
@@ -31,11 +36,17 @@ impl FromRequestParts<AppState> for AuthPartner {
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(encoded.trim())
             .map_err(|_| unauthorized("Invalid authorization credentials"))?;
-        let decoded = String::from_utf8(decoded).map_err(|_| unauthorized("Invalid authorization credentials"))?;
-        let (key, secret) = decoded.split_once(':').ok_or_else(|| unauthorized("Invalid authorization credentials"))?;
+        let decoded = String::from_utf8(decoded)
+            .map_err(|_| unauthorized("Invalid authorization credentials"))?;
+        let (key, secret) = decoded
+            .split_once(':')
+            .ok_or_else(|| unauthorized("Invalid authorization credentials"))?;
         let partner = state.store.partner_by_api_key(key).await?;
         // Hash even when the key is unknown so both paths cost the same.
-        let stored = partner.as_ref().map(|p| p.secret_hash.clone()).unwrap_or_else(|| vec![0u8; 32]);
+        let stored = partner
+            .as_ref()
+            .map(|p| p.secret_hash.clone())
+            .unwrap_or_else(|| vec![0u8; 32]);
         let ok = state.keyring.verify_secret(secret, &stored);
         match partner {
             Some(p) if ok && !p.disabled => Ok(AuthPartner(p)),

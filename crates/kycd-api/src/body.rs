@@ -10,13 +10,20 @@ use kycd_types::ErrorIdentifier;
 fn too_large(limit: usize) -> ApiFailure {
     ApiFailure::new(
         ErrorIdentifier::PayloadTooLarge,
-        format!("Request body is larger than the limit of {} MB.", limit / (1024 * 1024)),
+        format!(
+            "Request body is larger than the limit of {} MB.",
+            limit / (1024 * 1024)
+        ),
     )
 }
 
 /// Reads the whole body, refusing at once when `Content-Length` announces more than `limit` and stopping as soon
 /// as the streamed bytes pass it.
-pub async fn read_limited(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiFailure> {
+pub async fn read_limited(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Bytes, ApiFailure> {
     let announced = headers
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -24,10 +31,16 @@ pub async fn read_limited(headers: &HeaderMap, body: Body, limit: usize) -> Resu
     if announced.is_some_and(|n| n > limit as u64) {
         return Err(too_large(limit));
     }
-    let mut buf = BytesMut::with_capacity(announced.map(|n| n as usize).unwrap_or(8 * 1024).min(limit));
+    let mut buf =
+        BytesMut::with_capacity(announced.map(|n| n as usize).unwrap_or(8 * 1024).min(limit));
     let mut body = body;
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| ApiFailure::new(ErrorIdentifier::EncodingError, format!("Body could not be read: {e}")))?;
+        let frame = frame.map_err(|e| {
+            ApiFailure::new(
+                ErrorIdentifier::EncodingError,
+                format!("Body could not be read: {e}"),
+            )
+        })?;
         if let Ok(data) = frame.into_data() {
             if buf.len() + data.len() > limit {
                 return Err(too_large(limit));
@@ -40,12 +53,24 @@ pub async fn read_limited(headers: &HeaderMap, body: Body, limit: usize) -> Resu
 
 /// Parses a small JSON object body: `ENCODING_ERROR` when it is not UTF-8, `JSON_ERROR` when it is not a JSON
 /// object.
-pub fn parse_object(bytes: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>, ApiFailure> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| ApiFailure::new(ErrorIdentifier::EncodingError, "Request body is not valid UTF-8."))?;
+pub fn parse_object(
+    bytes: &[u8],
+) -> Result<serde_json::Map<String, serde_json::Value>, ApiFailure> {
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        ApiFailure::new(
+            ErrorIdentifier::EncodingError,
+            "Request body is not valid UTF-8.",
+        )
+    })?;
     match serde_json::from_str::<serde_json::Value>(text) {
         Ok(serde_json::Value::Object(m)) => Ok(m),
-        Ok(_) => Err(ApiFailure::new(ErrorIdentifier::JsonError, "Request body must be a JSON object.")),
-        Err(e) => Err(ApiFailure::new(ErrorIdentifier::JsonError, format!("Request body is not valid JSON: {e}"))),
+        Ok(_) => Err(ApiFailure::new(
+            ErrorIdentifier::JsonError,
+            "Request body must be a JSON object.",
+        )),
+        Err(e) => Err(ApiFailure::new(
+            ErrorIdentifier::JsonError,
+            format!("Request body is not valid JSON: {e}"),
+        )),
     }
 }

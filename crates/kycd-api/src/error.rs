@@ -29,9 +29,10 @@ impl From<ApiError> for ApiFailure {
 impl From<kycd_store::StoreError> for ApiFailure {
     fn from(e: kycd_store::StoreError) -> Self {
         match e {
-            kycd_store::StoreError::TokenNotValid => {
-                ApiFailure::new(ErrorIdentifier::TokenNotValid, "Token is not valid: unknown, expired or already used.")
-            }
+            kycd_store::StoreError::TokenNotValid => ApiFailure::new(
+                ErrorIdentifier::TokenNotValid,
+                "Token is not valid: unknown, expired or already used.",
+            ),
             other => ApiFailure::Internal(format!("store: {other}")),
         }
     }
@@ -51,7 +52,8 @@ impl From<tokio::task::JoinError> for ApiFailure {
 
 /// Renders an [`ApiError`] with its status code.
 pub fn error_response(e: &ApiError) -> Response {
-    let status = StatusCode::from_u16(e.identifier.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let status =
+        StatusCode::from_u16(e.identifier.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
     json_response(status, &e.envelope())
 }
 
@@ -59,7 +61,10 @@ pub fn error_response(e: &ApiError) -> Response {
 pub fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     let mut r = (status, bytes).into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     r
 }
 
@@ -69,7 +74,8 @@ impl IntoResponse for ApiFailure {
             ApiFailure::Client(e) => {
                 let mut r = error_response(&e);
                 if e.identifier == ErrorIdentifier::TooManyRequests {
-                    r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+                    r.headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
                 }
                 r
             }

@@ -69,8 +69,9 @@ pub enum MediaError {
     MalformedPdf,
 }
 
-const B64_CFG: GeneralPurposeConfig =
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent).with_decode_allow_trailing_bits(true);
+const B64_CFG: GeneralPurposeConfig = GeneralPurposeConfig::new()
+    .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+    .with_decode_allow_trailing_bits(true);
 const B64_STANDARD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, B64_CFG);
 const B64_URL: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, B64_CFG);
 
@@ -84,7 +85,9 @@ pub fn decode_base64(value: &str) -> Result<Vec<u8>, MediaError> {
     }
     let decoded = if s.bytes().any(|b| b.is_ascii_whitespace()) {
         let compact: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-        B64_STANDARD.decode(&compact).or_else(|_| B64_URL.decode(&compact))
+        B64_STANDARD
+            .decode(&compact)
+            .or_else(|_| B64_URL.decode(&compact))
     } else {
         B64_STANDARD.decode(s).or_else(|_| B64_URL.decode(s))
     }
@@ -101,7 +104,11 @@ pub fn sniff(bytes: &[u8]) -> Option<MediaKind> {
         Some(MediaKind::Jpeg)
     } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
         Some(MediaKind::Png)
-    } else if bytes.len() >= 5 && bytes[..bytes.len().min(1024)].windows(5).any(|w| w == b"%PDF-") {
+    } else if bytes.len() >= 5
+        && bytes[..bytes.len().min(1024)]
+            .windows(5)
+            .any(|w| w == b"%PDF-")
+    {
         // PDF readers accept the header anywhere in the first 1024 bytes.
         Some(MediaKind::Pdf)
     } else {
@@ -117,16 +124,24 @@ pub fn image_dimensions(bytes: &[u8], kind: MediaKind) -> Result<(u32, u32), Med
         MediaKind::Pdf => return Err(MediaError::UnsupportedFormat),
     };
     let reader = image::ImageReader::with_format(Cursor::new(bytes), fmt);
-    reader.into_dimensions().map_err(|_| MediaError::Corrupt(if kind == MediaKind::Jpeg { "JPEG" } else { "PNG" }))
+    reader.into_dimensions().map_err(|_| {
+        MediaError::Corrupt(if kind == MediaKind::Jpeg {
+            "JPEG"
+        } else {
+            "PNG"
+        })
+    })
 }
 
 /// Whether a PDF is encrypted (any `/Encrypt` dictionary: user- or owner-password protected alike), by parsing it.
 pub fn pdf_is_encrypted(bytes: &[u8]) -> Result<bool, MediaError> {
     match lopdf::Document::load_mem(bytes) {
-        Ok(doc) => Ok(doc.is_encrypted() || doc.trailer.get(b"Encrypt").is_ok() || doc.encryption_state.is_some()),
-        Err(lopdf::Error::Decryption(_)) | Err(lopdf::Error::InvalidPassword) | Err(lopdf::Error::AlreadyEncrypted) => {
-            Ok(true)
-        }
+        Ok(doc) => Ok(doc.is_encrypted()
+            || doc.trailer.get(b"Encrypt").is_ok()
+            || doc.encryption_state.is_some()),
+        Err(lopdf::Error::Decryption(_))
+        | Err(lopdf::Error::InvalidPassword)
+        | Err(lopdf::Error::AlreadyEncrypted) => Ok(true),
         Err(_) => Err(MediaError::MalformedPdf),
     }
 }
@@ -156,12 +171,19 @@ mod tests {
     use super::*;
 
     fn data(rel: &str) -> Vec<u8> {
-        std::fs::read(format!("{}/../../../shared/data/{rel}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        std::fs::read(format!(
+            "{}/../../../shared/data/{rel}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
     }
 
     #[test]
     fn every_encrypted_sample_pdf_is_detected_and_the_plain_one_is_not() {
-        let dir = format!("{}/../../../shared/data/pdf/pypdf", env!("CARGO_MANIFEST_DIR"));
+        let dir = format!(
+            "{}/../../../shared/data/pdf/pypdf",
+            env!("CARGO_MANIFEST_DIR")
+        );
         let mut n = 0;
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();
@@ -177,7 +199,10 @@ mod tests {
 
     #[test]
     fn malformed_pdf_is_refused() {
-        assert_eq!(pdf_is_encrypted(b"%PDF-1.7\nnot really a pdf"), Err(MediaError::MalformedPdf));
+        assert_eq!(
+            pdf_is_encrypted(b"%PDF-1.7\nnot really a pdf"),
+            Err(MediaError::MalformedPdf)
+        );
     }
 
     #[test]
@@ -185,10 +210,16 @@ mod tests {
         let jpg = data("documents/passporteye/100_pass-uto.jpg");
         assert_eq!(sniff(&jpg), Some(MediaKind::Jpeg));
         assert_eq!(sniff(b"GIF89a...."), None);
-        assert_eq!(sniff(&data("pdf/pypdf/unencrypted.pdf")), Some(MediaKind::Pdf));
+        assert_eq!(
+            sniff(&data("pdf/pypdf/unencrypted.pdf")),
+            Some(MediaKind::Pdf)
+        );
         let (w, h) = image_dimensions(&jpg, MediaKind::Jpeg).unwrap();
         assert_eq!((w, h), (793, 536));
-        assert!(matches!(inspect(&B64_STANDARD.encode(&jpg), 1000), Err(MediaError::TooManyPixels(793, 536, 1000))));
+        assert!(matches!(
+            inspect(&B64_STANDARD.encode(&jpg), 1000),
+            Err(MediaError::TooManyPixels(793, 536, 1000))
+        ));
     }
 
     #[test]
@@ -196,9 +227,16 @@ mod tests {
         let raw = b"\xff\xd8\xff\xe0hello world";
         let std = B64_STANDARD.encode(raw);
         assert_eq!(decode_base64(&std).unwrap(), raw);
-        assert_eq!(decode_base64(&format!("data:image/jpeg;base64,{std}")).unwrap(), raw);
-        assert_eq!(decode_base64(&std.trim_end_matches('=').to_string()).unwrap(), raw);
-        let wrapped: String = std.as_bytes().chunks(4).map(|c| format!("{}\n", std::str::from_utf8(c).unwrap())).collect();
+        assert_eq!(
+            decode_base64(&format!("data:image/jpeg;base64,{std}")).unwrap(),
+            raw
+        );
+        assert_eq!(decode_base64(std.trim_end_matches('=')).unwrap(), raw);
+        let wrapped: String = std
+            .as_bytes()
+            .chunks(4)
+            .map(|c| format!("{}\n", std::str::from_utf8(c).unwrap()))
+            .collect();
         assert_eq!(decode_base64(&wrapped).unwrap(), raw);
         assert_eq!(decode_base64("!!!not base64!!!"), Err(MediaError::Base64));
         assert_eq!(decode_base64(""), Err(MediaError::Empty));

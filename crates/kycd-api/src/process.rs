@@ -57,19 +57,34 @@ fn string_field(raw: Option<&RawValue>, name: &str) -> Result<Option<String>, Ap
         Some(r) if r.get() == "null" => Ok(None),
         Some(r) => serde_json::from_str::<String>(r.get())
             .map(Some)
-            .map_err(|_| err(ErrorIdentifier::JsonError, format!("Field '{name}' must be a string."))),
+            .map_err(|_| {
+                err(
+                    ErrorIdentifier::JsonError,
+                    format!("Field '{name}' must be a string."),
+                )
+            }),
     }
 }
 
 /// Rule 3: UTF-8, JSON object, and the JSON type of every field.
 fn parse_body(bytes: &[u8]) -> Result<ParsedBody, ApiFailure> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| err(ErrorIdentifier::EncodingError, "Request body is not valid UTF-8."))?;
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        err(
+            ErrorIdentifier::EncodingError,
+            "Request body is not valid UTF-8.",
+        )
+    })?;
     let raw: RawBody<'_> = serde_json::from_str(text).map_err(|e| {
         if e.classify() == serde_json::error::Category::Data {
-            err(ErrorIdentifier::JsonError, "Request body must be a JSON object.")
+            err(
+                ErrorIdentifier::JsonError,
+                "Request body must be a JSON object.",
+            )
         } else {
-            err(ErrorIdentifier::JsonError, format!("Request body is not valid JSON: {e}"))
+            err(
+                ErrorIdentifier::JsonError,
+                format!("Request body is not valid JSON: {e}"),
+            )
         }
     })?;
     let token = match string_field(raw.token, "token")? {
@@ -81,15 +96,24 @@ fn parse_body(bytes: &[u8]) -> Result<ParsedBody, ApiFailure> {
         Some(r) => match r.get() {
             "null" | "false" => false,
             "true" => true,
-            _ => return Err(err(ErrorIdentifier::JsonError, "Field 'skipAnalysis' must be a boolean.")),
+            _ => {
+                return Err(err(
+                    ErrorIdentifier::JsonError,
+                    "Field 'skipAnalysis' must be a boolean.",
+                ));
+            }
         },
     };
     let images = match raw.images {
         None => None,
         Some(r) if r.get() == "null" => None,
         Some(r) => {
-            let map: BTreeMap<String, &RawValue> = serde_json::from_str(r.get())
-                .map_err(|_| err(ErrorIdentifier::JsonError, "Field 'images' must be an object."))?;
+            let map: BTreeMap<String, &RawValue> = serde_json::from_str(r.get()).map_err(|_| {
+                err(
+                    ErrorIdentifier::JsonError,
+                    "Field 'images' must be an object.",
+                )
+            })?;
             let mut out = Vec::with_capacity(map.len());
             for (k, v) in map {
                 let val = string_field(Some(v), &format!("images.{k}"))?;
@@ -109,7 +133,13 @@ fn parse_body(bytes: &[u8]) -> Result<ParsedBody, ApiFailure> {
 
 /// Canonical order in which images are checked: FRONT, BACK, FACE, the bills, then custom steps by name.
 fn step_rank(name: &str) -> (usize, String) {
-    (step::BUILT_IN.iter().position(|s| *s == name).unwrap_or(step::BUILT_IN.len()), name.to_string())
+    (
+        step::BUILT_IN
+            .iter()
+            .position(|s| *s == name)
+            .unwrap_or(step::BUILT_IN.len()),
+        name.to_string(),
+    )
 }
 
 struct Image {
@@ -127,7 +157,11 @@ fn media_error(step_name: &str, e: MediaError) -> ApiFailure {
 }
 
 /// Handles one `/process` call for an authenticated partner.
-pub async fn process(state: &AppState, partner: &PartnerRow, body: Bytes) -> Result<Accepted, ApiFailure> {
+pub async fn process(
+    state: &AppState,
+    partner: &PartnerRow,
+    body: Bytes,
+) -> Result<Accepted, ApiFailure> {
     // 3. UTF-8, JSON and field types (CPU work on a 20 MB body: off the async runtime).
     let parsed = {
         let body = body.clone();
@@ -140,13 +174,25 @@ pub async fn process(state: &AppState, partner: &PartnerRow, body: Bytes) -> Res
         .ok_or_else(|| err(ErrorIdentifier::MissingValue, "Field 'token' is required."))?;
     // 5. direct processing enabled for the partner.
     if !partner.direct_processing {
-        return Err(err(ErrorIdentifier::PartnerContractError, "Direct processing is not enabled for this partner."));
+        return Err(err(
+            ErrorIdentifier::PartnerContractError,
+            "Direct processing is not enabled for this partner.",
+        ));
     }
     // 6. the token exists for this partner, unused and unexpired.
     let now = now_ms();
-    let token = match state.store.token_for_partner(&token_str, partner.id).await? {
+    let token = match state
+        .store
+        .token_for_partner(&token_str, partner.id)
+        .await?
+    {
         Some(t) if t.is_usable(now) && t.deleted_at.is_none() => t,
-        _ => return Err(err(ErrorIdentifier::TokenNotValid, "Token is not valid: unknown, expired or already used.")),
+        _ => {
+            return Err(err(
+                ErrorIdentifier::TokenNotValid,
+                "Token is not valid: unknown, expired or already used.",
+            ));
+        }
     };
     // 7. token restrictions that direct processing cannot satisfy.
     if token.nfc_required {
@@ -164,10 +210,18 @@ pub async fn process(state: &AppState, partner: &PartnerRow, body: Bytes) -> Res
     // 8. country.
     let country = parsed
         .country
-        .ok_or_else(|| err(ErrorIdentifier::MissingValue, "Field 'country' is required."))?
+        .ok_or_else(|| {
+            err(
+                ErrorIdentifier::MissingValue,
+                "Field 'country' is required.",
+            )
+        })?
         .to_ascii_uppercase();
     if !kycd_mrz::country::is_alpha2(&country) {
-        return Err(err(ErrorIdentifier::BadValue, "Field 'country' must be a valid ISO 3166-1 alpha-2 code."));
+        return Err(err(
+            ErrorIdentifier::BadValue,
+            "Field 'country' must be a valid ISO 3166-1 alpha-2 code.",
+        ));
     }
     // 9. documentType.
     let declared: Option<DocumentType> = match parsed.document_type {
@@ -177,7 +231,9 @@ pub async fn process(state: &AppState, partner: &PartnerRow, body: Bytes) -> Res
             Ok(t) if t.is_digital_id() => {
                 return Err(err(
                     ErrorIdentifier::BadValue,
-                    format!("Document type '{d}' is a digital ID and cannot be processed from images."),
+                    format!(
+                        "Document type '{d}' is a digital ID and cannot be processed from images."
+                    ),
                 ));
             }
             _ => {
@@ -191,12 +247,17 @@ pub async fn process(state: &AppState, partner: &PartnerRow, body: Bytes) -> Res
         },
     };
     // 10. images is an object whose keys are known steps.
-    let mut images = parsed.images.ok_or_else(|| err(ErrorIdentifier::MissingValue, "Field 'images' is required."))?;
+    let mut images = parsed
+        .images
+        .ok_or_else(|| err(ErrorIdentifier::MissingValue, "Field 'images' is required."))?;
     let custom_steps = token.settings.all_additional_step_names();
     for (k, _) in &images {
         let known = step::BUILT_IN.contains(&k.as_str()) || custom_steps.iter().any(|s| s == k);
         if !known {
-            return Err(err(ErrorIdentifier::BadValue, format!("Unknown image step '{k}'.")));
+            return Err(err(
+                ErrorIdentifier::BadValue,
+                format!("Unknown image step '{k}'."),
+            ));
         }
     }
     images.retain(|(_, v)| v.is_some());
@@ -209,7 +270,11 @@ pub async fn process(state: &AppState, partner: &PartnerRow, body: Bytes) -> Res
             .map(|(k, v)| {
                 let v = v.unwrap_or_default();
                 media::inspect(&v, max_pixels)
-                    .map(|(bytes, kind)| Image { step: k.clone(), bytes: Bytes::from(bytes), kind })
+                    .map(|(bytes, kind)| Image {
+                        step: k.clone(),
+                        bytes: Bytes::from(bytes),
+                        kind,
+                    })
                     .map_err(|e| media_error(&k, e))
             })
             .collect::<Result<Vec<_>, _>>()
@@ -217,7 +282,12 @@ pub async fn process(state: &AppState, partner: &PartnerRow, body: Bytes) -> Res
     .await??;
     let has = |s: &str| decoded.iter().any(|i| i.step == s);
     // 12. required steps.
-    let missing = |s: &str| err(ErrorIdentifier::MissingValue, format!("No image provided for step '{s}'"));
+    let missing = |s: &str| {
+        err(
+            ErrorIdentifier::MissingValue,
+            format!("No image provided for step '{s}'"),
+        )
+    };
     if !has(step::FRONT) {
         return Err(missing(step::FRONT));
     }
@@ -232,8 +302,14 @@ pub async fn process(state: &AppState, partner: &PartnerRow, body: Bytes) -> Res
             return Err(missing(&name));
         }
     }
-    let front = decoded.iter().find(|i| i.step == step::FRONT).map(|i| (i.bytes.clone(), i.kind));
-    let face = decoded.iter().find(|i| i.step == step::FACE).map(|i| (i.bytes.clone(), i.kind));
+    let front = decoded
+        .iter()
+        .find(|i| i.step == step::FRONT)
+        .map(|i| (i.bytes.clone(), i.kind));
+    let face = decoded
+        .iter()
+        .find(|i| i.step == step::FACE)
+        .map(|i| (i.bytes.clone(), i.kind));
     let (front_bytes, front_kind) = front.ok_or_else(|| missing(step::FRONT))?;
     // 13. document type auto-detection.
     let document_type = match declared {
@@ -241,9 +317,15 @@ pub async fn process(state: &AppState, partner: &PartnerRow, body: Bytes) -> Res
         None => {
             let inspector = state.checks.inspector.clone();
             let (b, k) = (front_bytes.clone(), front_kind);
-            let detected = tokio::task::spawn_blocking(move || inspector.detect_document_type(&b, k.mime())).await?;
-            let d = detected
-                .ok_or_else(|| err(ErrorIdentifier::BadValue, "Could not detect document type from FRONT image"))?;
+            let detected =
+                tokio::task::spawn_blocking(move || inspector.detect_document_type(&b, k.mime()))
+                    .await?;
+            let d = detected.ok_or_else(|| {
+                err(
+                    ErrorIdentifier::BadValue,
+                    "Could not detect document type from FRONT image",
+                )
+            })?;
             if d.has_back() && !has(step::BACK) {
                 return Err(missing(step::BACK));
             }
@@ -259,19 +341,33 @@ pub async fn process(state: &AppState, partner: &PartnerRow, body: Bytes) -> Res
         let (b, k) = (front_bytes.clone(), front_kind);
         Some(
             tokio::task::spawn_blocking(move || {
-                inspector.validate_photos((&b, k.mime()), face.as_ref().map(|(fb, fk)| (fb, fk.mime())))
+                inspector.validate_photos(
+                    (&b, k.mime()),
+                    face.as_ref().map(|(fb, fk)| (fb, fk.mime())),
+                )
             })
             .await?,
         )
     };
     // Store the images under a prefix unique to this request, then accept in one transaction.
     let scan_ref = token.settings.scan_ref.clone();
-    let request_prefix = format!("{}/{}", kycd_blob::verification_prefix(&scan_ref), uuid::Uuid::new_v4().simple());
+    let request_prefix = format!(
+        "{}/{}",
+        kycd_blob::verification_prefix(&scan_ref),
+        uuid::Uuid::new_v4().simple()
+    );
     let mut refs = BTreeMap::new();
     for img in &decoded {
         let key = format!("{request_prefix}/{}.{}", img.step, img.kind.ext());
         state.blobs.put(&key, img.bytes.clone()).await?;
-        refs.insert(img.step.clone(), ImageRef { key, mime: img.kind.mime().into(), size: img.bytes.len() as u64 });
+        refs.insert(
+            img.step.clone(),
+            ImageRef {
+                key,
+                mime: img.kind.mime().into(),
+                size: img.bytes.len() as u64,
+            },
+        );
     }
     let accepted = AcceptedVerification {
         partner_id: partner.id,
@@ -297,11 +393,17 @@ pub async fn process(state: &AppState, partner: &PartnerRow, body: Bytes) -> Res
     }
     tracing::info!(scan_ref = %scan_ref, "verification accepted");
     Ok(match precheck {
-        Some(PhotoValidation { document_found: Some(false), .. }) => Accepted::PhotoValidationFailed(ApiError {
+        Some(PhotoValidation {
+            document_found: Some(false),
+            ..
+        }) => Accepted::PhotoValidationFailed(ApiError {
             identifier: ErrorIdentifier::BadValue,
             message: "Document was not detected in the FRONT image.".into(),
         }),
-        Some(PhotoValidation { face_found: Some(false), .. }) if token.settings.token_type == TokenType::Identification => {
+        Some(PhotoValidation {
+            face_found: Some(false),
+            ..
+        }) if token.settings.token_type == TokenType::Identification => {
             Accepted::PhotoValidationFailed(ApiError {
                 identifier: ErrorIdentifier::BadValue,
                 message: "Face was not detected in the FACE image.".into(),
@@ -332,7 +434,10 @@ mod tests {
         assert_eq!(id(parse_body(br#"{"images": []}"#)), "JSON_ERROR");
         assert_eq!(id(parse_body(br#"{"images": {"FRONT": 1}}"#)), "JSON_ERROR");
         assert_eq!(id(parse_body(br#"{"skipAnalysis": "yes"}"#)), "JSON_ERROR");
-        let p = parse_body(br#"{"authToken": "abc", "images": {"FRONT": "x\/y", "FACE": null}, "unknown": 1}"#).unwrap();
+        let p = parse_body(
+            br#"{"authToken": "abc", "images": {"FRONT": "x\/y", "FACE": null}, "unknown": 1}"#,
+        )
+        .unwrap();
         assert_eq!(p.token.as_deref(), Some("abc"));
         let imgs = p.images.unwrap();
         assert_eq!(imgs[1], ("FRONT".to_string(), Some("x/y".to_string())));

@@ -9,15 +9,27 @@ use serde_json::{Value, json};
 fn scan_ref_of(body: &[u8]) -> Result<String, ApiFailure> {
     let o = crate::body::parse_object(body)?;
     match o.get("scanRef") {
-        None | Some(Value::Null) => Err(ApiFailure::new(ErrorIdentifier::MissingValue, "Field 'scanRef' is required.")),
+        None | Some(Value::Null) => Err(ApiFailure::new(
+            ErrorIdentifier::MissingValue,
+            "Field 'scanRef' is required.",
+        )),
         Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-        Some(Value::String(_)) => Err(ApiFailure::new(ErrorIdentifier::BadValue, "Field 'scanRef' must not be empty.")),
-        Some(_) => Err(ApiFailure::new(ErrorIdentifier::JsonError, "Field 'scanRef' must be a string.")),
+        Some(Value::String(_)) => Err(ApiFailure::new(
+            ErrorIdentifier::BadValue,
+            "Field 'scanRef' must not be empty.",
+        )),
+        Some(_) => Err(ApiFailure::new(
+            ErrorIdentifier::JsonError,
+            "Field 'scanRef' must be a string.",
+        )),
     }
 }
 
 fn not_found(scan_ref: &str) -> ApiFailure {
-    ApiFailure::new(ErrorIdentifier::NotFound, format!("Verification with scanRef '{scan_ref}' was not found."))
+    ApiFailure::new(
+        ErrorIdentifier::NotFound,
+        format!("Verification with scanRef '{scan_ref}' was not found."),
+    )
 }
 
 /// A scanRef's verification and/or token (both belong to the partner, or neither is returned).
@@ -26,8 +38,15 @@ async fn lookup(
     partner: &PartnerRow,
     scan_ref: &str,
 ) -> Result<(Option<VerificationRow>, TokenRow), ApiFailure> {
-    let token = state.store.token_by_scan_ref(scan_ref, partner.id).await?.ok_or_else(|| not_found(scan_ref))?;
-    let v = state.store.verification_for_partner(scan_ref, partner.id).await?;
+    let token = state
+        .store
+        .token_by_scan_ref(scan_ref, partner.id)
+        .await?
+        .ok_or_else(|| not_found(scan_ref))?;
+    let v = state
+        .store
+        .verification_for_partner(scan_ref, partner.id)
+        .await?;
     Ok((v, token))
 }
 
@@ -42,7 +61,11 @@ fn token_status(t: &TokenRow) -> &'static str {
 }
 
 /// `POST /api/v2/status`.
-pub async fn status(state: &AppState, partner: &PartnerRow, body: &[u8]) -> Result<Value, ApiFailure> {
+pub async fn status(
+    state: &AppState,
+    partner: &PartnerRow,
+    body: &[u8],
+) -> Result<Value, ApiFailure> {
     let scan_ref = scan_ref_of(body)?;
     let (v, token) = lookup(state, partner, &scan_ref).await?;
     let client_id = token.settings.client_id.clone();
@@ -52,9 +75,18 @@ pub async fn status(state: &AppState, partner: &PartnerRow, body: &[u8]) -> Resu
             "manualFace": null, "fraudTags": [], "mismatchTags": [], "scanRef": scan_ref, "clientId": client_id,
         }));
     };
-    let st = v.result.as_ref().map(|r| r["status"].clone()).unwrap_or(Value::Null);
+    let st = v
+        .result
+        .as_ref()
+        .map(|r| r["status"].clone())
+        .unwrap_or(Value::Null);
     let pick = |k: &str| st.get(k).cloned().unwrap_or(Value::Null);
-    let list = |k: &str| st.get(k).cloned().filter(Value::is_array).unwrap_or_else(|| json!([]));
+    let list = |k: &str| {
+        st.get(k)
+            .cloned()
+            .filter(Value::is_array)
+            .unwrap_or_else(|| json!([]))
+    };
     Ok(json!({
         "status": v.status, "autoDocument": pick("autoDocument"), "autoFace": pick("autoFace"),
         "manualDocument": pick("manualDocument"), "manualFace": pick("manualFace"),
@@ -64,10 +96,19 @@ pub async fn status(state: &AppState, partner: &PartnerRow, body: &[u8]) -> Resu
 }
 
 /// `POST /api/v2/data`: the webhook `data` object plus `scanRef` and `clientId`.
-pub async fn data(state: &AppState, partner: &PartnerRow, body: &[u8]) -> Result<Value, ApiFailure> {
+pub async fn data(
+    state: &AppState,
+    partner: &PartnerRow,
+    body: &[u8],
+) -> Result<Value, ApiFailure> {
     let scan_ref = scan_ref_of(body)?;
     let (v, token) = lookup(state, partner, &scan_ref).await?;
-    let mut data = match v.as_ref().and_then(|v| v.result.as_ref()).and_then(|r| r.get("data")).cloned() {
+    let mut data = match v
+        .as_ref()
+        .and_then(|v| v.result.as_ref())
+        .and_then(|r| r.get("data"))
+        .cloned()
+    {
         Some(d) => d,
         None => {
             let mut d = DataBlock::default();
@@ -86,7 +127,11 @@ pub async fn data(state: &AppState, partner: &PartnerRow, body: &[u8]) -> Result
 }
 
 /// `POST /api/v2/files`: fresh signed URLs (valid for the configured lifetime) for every stored file.
-pub async fn files(state: &AppState, partner: &PartnerRow, body: &[u8]) -> Result<Value, ApiFailure> {
+pub async fn files(
+    state: &AppState,
+    partner: &PartnerRow,
+    body: &[u8],
+) -> Result<Value, ApiFailure> {
     let scan_ref = scan_ref_of(body)?;
     let (v, _) = lookup(state, partner, &scan_ref).await?;
     let map = v.map(|v| state.files.map(&v)).unwrap_or_default();
@@ -117,15 +162,27 @@ pub async fn delete(state: &AppState, partner: &PartnerRow, body: &[u8]) -> Resu
     let scan_ref = scan_ref_of(body)?;
     let (v, mut token) = lookup(state, partner, &scan_ref).await?;
     if v.is_none() && token.is_usable(now_ms()) {
-        return Err(ApiFailure::new(ErrorIdentifier::PartnerError, "Token has not expired yet."));
+        return Err(ApiFailure::new(
+            ErrorIdentifier::PartnerError,
+            "Token has not expired yet.",
+        ));
     }
     // Blobs first: if this fails the rows stay and the call can be repeated.
-    state.blobs.delete_prefix(&kycd_blob::verification_prefix(&scan_ref)).await?;
+    state
+        .blobs
+        .delete_prefix(&kycd_blob::verification_prefix(&scan_ref))
+        .await?;
     if v.is_some() {
-        state.store.tombstone_verification(&scan_ref, partner.id).await?;
+        state
+            .store
+            .tombstone_verification(&scan_ref, partner.id)
+            .await?;
     }
     scrub_token(&mut token.settings);
-    state.store.update_token_settings(partner.id, &token.settings, true).await?;
+    state
+        .store
+        .update_token_settings(partner.id, &token.settings, true)
+        .await?;
     tracing::info!(scan_ref = %scan_ref, "verification deleted");
     Ok(())
 }
@@ -139,20 +196,40 @@ pub async fn download(
     expires: i64,
     signature: &str,
 ) -> Result<(String, bytes::Bytes), ApiFailure> {
-    let forbidden = || ApiFailure::new(ErrorIdentifier::Unauthorized, "File link is invalid or has expired.");
-    if expires < now_ms() / 1000 || !state.keyring.verify_file_url(scan_ref, step, expires, signature) {
+    let forbidden = || {
+        ApiFailure::new(
+            ErrorIdentifier::Unauthorized,
+            "File link is invalid or has expired.",
+        )
+    };
+    if expires < now_ms() / 1000
+        || !state
+            .keyring
+            .verify_file_url(scan_ref, step, expires, signature)
+    {
         return Err(forbidden());
     }
-    let v = state.store.verification(scan_ref).await?.ok_or_else(forbidden)?;
+    let v = state
+        .store
+        .verification(scan_ref)
+        .await?
+        .ok_or_else(forbidden)?;
     let img = v.images.get(step).ok_or_else(forbidden)?;
     let bytes = state.blobs.get(&img.key).await?;
     Ok((img.mime.clone(), bytes))
 }
 
 /// `POST /api/v2/webhooks/replay`: makes a verification's webhooks due again.
-pub async fn replay(state: &AppState, partner: &PartnerRow, body: &[u8]) -> Result<Value, ApiFailure> {
+pub async fn replay(
+    state: &AppState,
+    partner: &PartnerRow,
+    body: &[u8],
+) -> Result<Value, ApiFailure> {
     let scan_ref = scan_ref_of(body)?;
     lookup(state, partner, &scan_ref).await?;
-    let n = state.store.replay_webhooks(&scan_ref, Some(partner.id)).await?;
+    let n = state
+        .store
+        .replay_webhooks(&scan_ref, Some(partner.id))
+        .await?;
     Ok(json!({ "scanRef": scan_ref, "replayed": n }))
 }

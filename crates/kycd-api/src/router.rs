@@ -32,7 +32,11 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn small_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<bytes::Bytes, ApiFailure> {
+async fn small_body(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<bytes::Bytes, ApiFailure> {
     read_limited(headers, body, state.config.max_small_body).await
 }
 
@@ -47,7 +51,9 @@ async fn create_token(
     body: Body,
 ) -> Result<Response, ApiFailure> {
     let bytes = small_body(&state, &headers, body).await?;
-    Ok(created(token::create_token(&state, &partner, &bytes).await?))
+    Ok(created(
+        token::create_token(&state, &partner, &bytes).await?,
+    ))
 }
 
 async fn process_verification(
@@ -70,7 +76,10 @@ async fn get_status(
     body: Body,
 ) -> Result<Response, ApiFailure> {
     let bytes = small_body(&state, &headers, body).await?;
-    Ok(json_response(StatusCode::OK, &retrieval::status(&state, &partner, &bytes).await?))
+    Ok(json_response(
+        StatusCode::OK,
+        &retrieval::status(&state, &partner, &bytes).await?,
+    ))
 }
 
 async fn get_data(
@@ -80,7 +89,10 @@ async fn get_data(
     body: Body,
 ) -> Result<Response, ApiFailure> {
     let bytes = small_body(&state, &headers, body).await?;
-    Ok(json_response(StatusCode::OK, &retrieval::data(&state, &partner, &bytes).await?))
+    Ok(json_response(
+        StatusCode::OK,
+        &retrieval::data(&state, &partner, &bytes).await?,
+    ))
 }
 
 async fn get_files(
@@ -90,7 +102,10 @@ async fn get_files(
     body: Body,
 ) -> Result<Response, ApiFailure> {
     let bytes = small_body(&state, &headers, body).await?;
-    Ok(json_response(StatusCode::OK, &retrieval::files(&state, &partner, &bytes).await?))
+    Ok(json_response(
+        StatusCode::OK,
+        &retrieval::files(&state, &partner, &bytes).await?,
+    ))
 }
 
 async fn delete_verification(
@@ -111,7 +126,10 @@ async fn replay_webhooks(
     body: Body,
 ) -> Result<Response, ApiFailure> {
     let bytes = small_body(&state, &headers, body).await?;
-    Ok(json_response(StatusCode::OK, &retrieval::replay(&state, &partner, &bytes).await?))
+    Ok(json_response(
+        StatusCode::OK,
+        &retrieval::replay(&state, &partner, &bytes).await?,
+    ))
 }
 
 async fn download_file(
@@ -119,14 +137,20 @@ async fn download_file(
     Path((scan_ref, step)): Path<(String, String)>,
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, ApiFailure> {
-    let expires = q.get("expires").and_then(|e| e.parse::<i64>().ok()).unwrap_or(0);
+    let expires = q
+        .get("expires")
+        .and_then(|e| e.parse::<i64>().ok())
+        .unwrap_or(0);
     let signature = q.get("signature").map(String::as_str).unwrap_or("");
     let (mime, bytes) = retrieval::download(&state, &scan_ref, &step, expires, signature).await?;
     let mut r = (StatusCode::OK, bytes).into_response();
     if let Ok(v) = HeaderValue::from_str(&mime) {
         r.headers_mut().insert(header::CONTENT_TYPE, v);
     }
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     Ok(r)
 }
 
@@ -145,9 +169,15 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn not_found() -> Response {
-    error_response(&ApiError::new(ErrorIdentifier::NotFound, "No such endpoint."))
+    error_response(&ApiError::new(
+        ErrorIdentifier::NotFound,
+        "No such endpoint.",
+    ))
 }
 
 async fn method_not_allowed() -> Response {
-    error_response(&ApiError::new(ErrorIdentifier::MethodNotAllowed, "Method not allowed for this endpoint."))
+    error_response(&ApiError::new(
+        ErrorIdentifier::MethodNotAllowed,
+        "Method not allowed for this endpoint.",
+    ))
 }

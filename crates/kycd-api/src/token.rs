@@ -14,7 +14,10 @@ fn bad(msg: impl Into<String>) -> ApiFailure {
 }
 
 fn wrong_type(field: &str, ty: &str) -> ApiFailure {
-    ApiFailure::new(ErrorIdentifier::JsonError, format!("Field '{field}' must be {ty}."))
+    ApiFailure::new(
+        ErrorIdentifier::JsonError,
+        format!("Field '{field}' must be {ty}."),
+    )
 }
 
 /// An optional string field (null = absent).
@@ -37,7 +40,10 @@ fn opt_bool(o: &Obj, field: &str) -> Result<Option<bool>, ApiFailure> {
 fn opt_int(o: &Obj, field: &str) -> Result<Option<i64>, ApiFailure> {
     match o.get(field) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| wrong_type(field, "an integer")),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| wrong_type(field, "an integer")),
         Some(_) => Err(wrong_type(field, "an integer")),
     }
 }
@@ -45,7 +51,9 @@ fn opt_int(o: &Obj, field: &str) -> Result<Option<i64>, ApiFailure> {
 fn len_between(field: &str, v: &str, min: usize, max: usize) -> Result<(), ApiFailure> {
     let n = v.chars().count();
     if n < min || n > max {
-        return Err(bad(format!("Field '{field}' must be between {min} and {max} characters long.")));
+        return Err(bad(format!(
+            "Field '{field}' must be between {min} and {max} characters long."
+        )));
     }
     Ok(())
 }
@@ -56,14 +64,31 @@ pub fn is_iso_date(s: &str) -> bool {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return false;
     }
-    let (Ok(y), Ok(m), Ok(d)) = (s[0..4].parse::<u32>(), s[5..7].parse::<u32>(), s[8..10].parse::<u32>()) else {
+    let (Ok(y), Ok(m), Ok(d)) = (
+        s[0..4].parse::<u32>(),
+        s[5..7].parse::<u32>(),
+        s[8..10].parse::<u32>(),
+    ) else {
         return false;
     };
     if !(1..=12).contains(&m) || d == 0 || y == 0 {
         return false;
     }
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let dim = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][(m - 1) as usize];
+    let dim = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][(m - 1) as usize];
     d <= dim
 }
 
@@ -72,16 +97,24 @@ fn date_field(o: &Obj, field: &str) -> Result<Option<String>, ApiFailure> {
     if let Some(d) = &v
         && !is_iso_date(d)
     {
-        return Err(bad(format!("Field '{field}' must be a date in YYYY-MM-DD format.")));
+        return Err(bad(format!(
+            "Field '{field}' must be a date in YYYY-MM-DD format."
+        )));
     }
     Ok(v)
 }
 
 fn name_field(o: &Obj, field: &str) -> Result<Option<String>, ApiFailure> {
-    let Some(v) = opt_str(o, field)? else { return Ok(None) };
+    let Some(v) = opt_str(o, field)? else {
+        return Ok(None);
+    };
     len_between(field, &v, 1, 100)?;
-    if v.chars().any(|c| c.is_ascii_digit() || "~!@#$%^*()_+={}[]|:;\",<>/?".contains(c)) {
-        return Err(bad(format!("Field '{field}' must not contain digits or special characters.")));
+    if v.chars()
+        .any(|c| c.is_ascii_digit() || "~!@#$%^*()_+={}[]|:;\",<>/?".contains(c))
+    {
+        return Err(bad(format!(
+            "Field '{field}' must not contain digits or special characters."
+        )));
     }
     Ok(Some(v.to_uppercase()))
 }
@@ -89,13 +122,22 @@ fn name_field(o: &Obj, field: &str) -> Result<Option<String>, ApiFailure> {
 fn country_code(field: &str, v: &str) -> Result<String, ApiFailure> {
     let up = v.to_ascii_uppercase();
     if !kycd_mrz::country::is_alpha2(&up) {
-        return Err(bad(format!("Field '{field}' must be a valid ISO 3166-1 alpha-2 code.")));
+        return Err(bad(format!(
+            "Field '{field}' must be a valid ISO 3166-1 alpha-2 code."
+        )));
     }
     Ok(up)
 }
 
-fn url_field(o: &Obj, field: &str, https_only: bool, allow_private: bool) -> Result<Option<String>, ApiFailure> {
-    let Some(v) = opt_str(o, field)? else { return Ok(None) };
+fn url_field(
+    o: &Obj,
+    field: &str,
+    https_only: bool,
+    allow_private: bool,
+) -> Result<Option<String>, ApiFailure> {
+    let Some(v) = opt_str(o, field)? else {
+        return Ok(None);
+    };
     len_between(field, &v, 5, 2048)?;
     let lower = v.to_ascii_lowercase();
     let https = lower.starts_with("https://");
@@ -110,11 +152,19 @@ fn url_field(o: &Obj, field: &str, https_only: bool, allow_private: bool) -> Res
 }
 
 fn doc_types(field: &str, v: &Value) -> Result<Vec<DocumentType>, ApiFailure> {
-    let Value::Array(items) = v else { return Err(wrong_type(field, "a list of strings")) };
+    let Value::Array(items) = v else {
+        return Err(wrong_type(field, "a list of strings"));
+    };
     let mut out = Vec::new();
     for i in items {
-        let Value::String(s) = i else { return Err(wrong_type(field, "a list of strings")) };
-        let d: DocumentType = s.parse().map_err(|_| bad(format!("Field '{field}' has an unknown document type '{s}'.")))?;
+        let Value::String(s) = i else {
+            return Err(wrong_type(field, "a list of strings"));
+        };
+        let d: DocumentType = s.parse().map_err(|_| {
+            bad(format!(
+                "Field '{field}' has an unknown document type '{s}'."
+            ))
+        })?;
         if !out.contains(&d) {
             out.push(d);
         }
@@ -123,26 +173,43 @@ fn doc_types(field: &str, v: &Value) -> Result<Vec<DocumentType>, ApiFailure> {
 }
 
 fn validate_additional_steps(v: &Value) -> Result<(), ApiFailure> {
-    let Value::Object(by_country) = v else { return Err(wrong_type("additionalSteps", "an object")) };
+    let Value::Object(by_country) = v else {
+        return Err(wrong_type("additionalSteps", "an object"));
+    };
     for (country, by_doc) in by_country {
         if country != "ALL" {
             country_code("additionalSteps", country)?;
         }
-        let Value::Object(by_doc) = by_doc else { return Err(wrong_type("additionalSteps", "an object of objects")) };
+        let Value::Object(by_doc) = by_doc else {
+            return Err(wrong_type("additionalSteps", "an object of objects"));
+        };
         for (doc, steps) in by_doc {
             if doc != "ALL" && doc.parse::<DocumentType>().is_err() {
-                return Err(bad(format!("Field 'additionalSteps' has an unknown document type '{doc}'.")));
+                return Err(bad(format!(
+                    "Field 'additionalSteps' has an unknown document type '{doc}'."
+                )));
             }
-            let Value::Object(steps) = steps else { return Err(wrong_type("additionalSteps", "an object of objects")) };
+            let Value::Object(steps) = steps else {
+                return Err(wrong_type("additionalSteps", "an object of objects"));
+            };
             for (name, cfg) in steps {
-                if name.is_empty() || name.len() > 100 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                    return Err(bad(format!("Additional step name '{name}' must be 1-100 letters, digits or '_'.")));
+                if name.is_empty()
+                    || name.len() > 100
+                    || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                {
+                    return Err(bad(format!(
+                        "Additional step name '{name}' must be 1-100 letters, digits or '_'."
+                    )));
                 }
-                let Value::Object(cfg) = cfg else { return Err(wrong_type("additionalSteps", "an object of objects")) };
+                let Value::Object(cfg) = cfg else {
+                    return Err(wrong_type("additionalSteps", "an object of objects"));
+                };
                 if let Some(t) = opt_str(cfg, "type")?
                     && t.parse::<StepType>().is_err()
                 {
-                    return Err(bad(format!("Additional step '{name}' has an unknown type '{t}'.")));
+                    return Err(bad(format!(
+                        "Additional step '{name}' has an unknown type '{t}'."
+                    )));
                 }
                 if let Some(f) = cfg.get("fields")
                     && !f.is_null()
@@ -162,7 +229,8 @@ fn new_auth_token() -> Result<String, ApiFailure> {
     let mut out = String::with_capacity(40);
     while out.len() < 40 {
         let mut buf = [0u8; 64];
-        getrandom::fill(&mut buf).map_err(|_| ApiFailure::Internal("random generator failed".into()))?;
+        getrandom::fill(&mut buf)
+            .map_err(|_| ApiFailure::Internal("random generator failed".into()))?;
         // Rejection sampling keeps the distribution uniform.
         for b in buf {
             if (b as usize) < 248 && out.len() < 40 {
@@ -175,16 +243,25 @@ fn new_auth_token() -> Result<String, ApiFailure> {
 
 fn digit_string() -> Result<String, ApiFailure> {
     let mut buf = [0u8; 8];
-    getrandom::fill(&mut buf).map_err(|_| ApiFailure::Internal("random generator failed".into()))?;
+    getrandom::fill(&mut buf)
+        .map_err(|_| ApiFailure::Internal("random generator failed".into()))?;
     Ok(buf.iter().map(|b| char::from(b'0' + b % 10)).collect())
 }
 
 /// Validates the request and builds the effective token.
-pub fn build_settings(o: &Obj, allow_private: bool, public_url: &str) -> Result<TokenSettings, ApiFailure> {
+pub fn build_settings(
+    o: &Obj,
+    allow_private: bool,
+    public_url: &str,
+) -> Result<TokenSettings, ApiFailure> {
     let client_id = match opt_str(o, "clientId")? {
         Some(c) => c,
-        None => opt_str(o, "personScanRef")?
-            .ok_or_else(|| ApiFailure::new(ErrorIdentifier::MissingValue, "Field 'clientId' is required."))?,
+        None => opt_str(o, "personScanRef")?.ok_or_else(|| {
+            ApiFailure::new(
+                ErrorIdentifier::MissingValue,
+                "Field 'clientId' is required.",
+            )
+        })?,
     };
     if client_id.is_empty() || client_id.len() > 100 || !client_id.is_ascii() {
         return Err(bad("Field 'clientId' must be 1 to 100 ASCII characters."));
@@ -197,8 +274,16 @@ pub fn build_settings(o: &Obj, allow_private: bool, public_url: &str) -> Result<
         None => TokenType::Identification,
         Some(t) => match t.parse::<TokenType>() {
             Ok(tt @ (TokenType::Identification | TokenType::Document)) => tt,
-            Ok(_) => return Err(bad(format!("Token type '{t}' is not supported by this service."))),
-            Err(_) => return Err(bad(format!("Field 'tokenType' has an unknown value '{t}'."))),
+            Ok(_) => {
+                return Err(bad(format!(
+                    "Token type '{t}' is not supported by this service."
+                )));
+            }
+            Err(_) => {
+                return Err(bad(format!(
+                    "Field 'tokenType' has an unknown value '{t}'."
+                )));
+            }
         },
     };
     if opt_str(o, "dummyStatus")?.is_some() {
@@ -237,7 +322,9 @@ pub fn build_settings(o: &Obj, allow_private: bool, public_url: &str) -> Result<
         Some(Value::Array(list)) => {
             let mut v = Vec::new();
             for c in list {
-                let Value::String(c) = c else { return Err(wrong_type("country", "a string or a list of strings")) };
+                let Value::String(c) = c else {
+                    return Err(wrong_type("country", "a string or a list of strings"));
+                };
                 v.push(country_code("country", c)?);
             }
             Some(CountryRestriction::Many(v))
@@ -268,11 +355,15 @@ pub fn build_settings(o: &Obj, allow_private: bool, public_url: &str) -> Result<
     };
     let expiry_time = opt_int(o, "expiryTime")?.unwrap_or(3600);
     if !(1..=2_592_000).contains(&expiry_time) {
-        return Err(bad("Field 'expiryTime' must be between 1 and 2592000 seconds."));
+        return Err(bad(
+            "Field 'expiryTime' must be between 1 and 2592000 seconds.",
+        ));
     }
     let session_length = opt_int(o, "sessionLength")?.unwrap_or(600);
     if !(60..=3600).contains(&session_length) {
-        return Err(bad("Field 'sessionLength' must be between 60 and 3600 seconds."));
+        return Err(bad(
+            "Field 'sessionLength' must be between 60 and 3600 seconds.",
+        ));
     }
     let locale = opt_str(o, "locale")?.unwrap_or_else(|| "en".into());
     len_between("locale", &locale, 2, 7)?;
@@ -285,13 +376,17 @@ pub fn build_settings(o: &Obj, allow_private: bool, public_url: &str) -> Result<
         }
     };
     if utility_bill == Some(true) && additional_steps.is_some() {
-        return Err(bad("Fields 'utilityBill' and 'additionalSteps' cannot be combined."));
+        return Err(bad(
+            "Fields 'utilityBill' and 'additionalSteps' cannot be combined.",
+        ));
     }
     let additional_data = match o.get("additionalData") {
         None | Some(Value::Null) => None,
         Some(v @ Value::Object(_)) => {
             if additional_steps.is_none() && utility_bill != Some(true) {
-                return Err(bad("Field 'additionalData' is only valid together with 'additionalSteps'."));
+                return Err(bad(
+                    "Field 'additionalData' is only valid together with 'additionalSteps'.",
+                ));
             }
             Some(v.clone())
         }
@@ -303,7 +398,9 @@ pub fn build_settings(o: &Obj, allow_private: bool, public_url: &str) -> Result<
         Some(_) => return Err(wrong_type("faceMatchingThresholdModifier", "a number")),
     };
     if !(face_matching_threshold_modifier > 0.0 && face_matching_threshold_modifier <= 2.0) {
-        return Err(bad("Field 'faceMatchingThresholdModifier' must be greater than 0 and at most 2."));
+        return Err(bad(
+            "Field 'faceMatchingThresholdModifier' must be greater than 0 and at most 2.",
+        ));
     }
     let age_limit = opt_int(o, "ageLimit")?;
     let age_max = opt_int(o, "ageMax")?;
@@ -314,9 +411,10 @@ pub fn build_settings(o: &Obj, allow_private: bool, public_url: &str) -> Result<
     }
     let video_call_questions = match o.get("videoCallQuestions") {
         None | Some(Value::Null) => vec![],
-        Some(Value::Array(a)) if a.iter().all(Value::is_string) => {
-            a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()
-        }
+        Some(Value::Array(a)) if a.iter().all(Value::is_string) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
         Some(_) => return Err(wrong_type("videoCallQuestions", "a list of strings")),
     };
     let mut flags = BTreeMap::new();
@@ -324,7 +422,11 @@ pub fn build_settings(o: &Obj, allow_private: bool, public_url: &str) -> Result<
         flags.insert((*name).to_string(), opt_bool(o, name)?.unwrap_or(*default));
     }
     let auth_token = new_auth_token()?;
-    let digit_string = if flags["generateDigitString"] { Some(digit_string()?) } else { None };
+    let digit_string = if flags["generateDigitString"] {
+        Some(digit_string()?)
+    } else {
+        None
+    };
     let allowed_documents = BTreeMap::from([(
         match &country {
             Some(CountryRestriction::One(c)) => c.clone(),
@@ -333,7 +435,10 @@ pub fn build_settings(o: &Obj, allow_private: bool, public_url: &str) -> Result<
         documents.clone(),
     )]);
     Ok(TokenSettings {
-        redirect_url: Some(format!("{}/api/v2/redirect?authToken={auth_token}", public_url.trim_end_matches('/'))),
+        redirect_url: Some(format!(
+            "{}/api/v2/redirect?authToken={auth_token}",
+            public_url.trim_end_matches('/')
+        )),
         auth_token,
         scan_ref: ScanRef::generate().into_inner(),
         person_scan_ref: Some(client_id.clone()),
@@ -377,9 +482,17 @@ pub fn build_settings(o: &Obj, allow_private: bool, public_url: &str) -> Result<
 }
 
 /// Creates a token for `partner`; returns the `201` response body.
-pub async fn create_token(state: &AppState, partner: &PartnerRow, body: &[u8]) -> Result<Value, ApiFailure> {
+pub async fn create_token(
+    state: &AppState,
+    partner: &PartnerRow,
+    body: &[u8],
+) -> Result<Value, ApiFailure> {
     let o = crate::body::parse_object(body)?;
-    let settings = build_settings(&o, state.config.allow_private_webhooks, &state.config.public_url)?;
+    let settings = build_settings(
+        &o,
+        state.config.allow_private_webhooks,
+        &state.config.public_url,
+    )?;
     let now = now_ms();
     state
         .store
@@ -391,9 +504,13 @@ pub async fn create_token(state: &AppState, partner: &PartnerRow, body: &[u8]) -
         })
         .await?;
     tracing::info!(scan_ref = %settings.scan_ref, "token created");
-    let mut out = serde_json::to_value(&settings).map_err(|e| ApiFailure::Internal(e.to_string()))?;
+    let mut out =
+        serde_json::to_value(&settings).map_err(|e| ApiFailure::Internal(e.to_string()))?;
     if let Value::Object(m) = &mut out {
-        m.insert("message".into(), Value::String("Token created successfully".into()));
+        m.insert(
+            "message".into(),
+            Value::String("Token created successfully".into()),
+        );
     }
     Ok(out)
 }
@@ -424,17 +541,25 @@ mod tests {
         assert_eq!(s.token_type, TokenType::Identification);
         assert!(s.flag("checkAml"));
         assert_eq!(s.documents.len(), 4);
-        assert_eq!(s.redirect_url.unwrap(), format!("http://kycd/api/v2/redirect?authToken={}", s.auth_token));
+        assert_eq!(
+            s.redirect_url.unwrap(),
+            format!("http://kycd/api/v2/redirect?authToken={}", s.auth_token)
+        );
     }
 
     #[test]
     fn names_are_upper_cased_and_codes_normalised() {
-        let s = build(serde_json::json!({"clientId": "u1", "firstName": "John Tom", "nationality": "lt",
-            "country": ["de", "FR"]}))
+        let s = build(
+            serde_json::json!({"clientId": "u1", "firstName": "John Tom", "nationality": "lt",
+            "country": ["de", "FR"]}),
+        )
         .unwrap();
         assert_eq!(s.first_name.as_deref(), Some("JOHN TOM"));
         assert_eq!(s.nationality.as_deref(), Some("LT"));
-        assert_eq!(s.country, Some(CountryRestriction::Many(vec!["DE".into(), "FR".into()])));
+        assert_eq!(
+            s.country,
+            Some(CountryRestriction::Many(vec!["DE".into(), "FR".into()]))
+        );
         let s = build(serde_json::json!({"clientId": "u1", "nationality": "ALL"})).unwrap();
         assert_eq!(s.nationality, None);
     }
@@ -447,27 +572,60 @@ mod tests {
             (json!({"clientId": 5}), "JSON_ERROR"),
             (json!({"clientId": "ü"}), "BAD_VALUE"),
             (json!({"clientId": "x".repeat(101)}), "BAD_VALUE"),
-            (json!({"clientId": "u", "externalRef": "x".repeat(41)}), "BAD_VALUE"),
+            (
+                json!({"clientId": "u", "externalRef": "x".repeat(41)}),
+                "BAD_VALUE",
+            ),
             (json!({"clientId": "u", "firstName": "J0hn"}), "BAD_VALUE"),
             (json!({"clientId": "u", "lastName": "Doe;"}), "BAD_VALUE"),
-            (json!({"clientId": "u", "dateOfBirth": "1990-02-30"}), "BAD_VALUE"),
+            (
+                json!({"clientId": "u", "dateOfBirth": "1990-02-30"}),
+                "BAD_VALUE",
+            ),
             (json!({"clientId": "u", "sex": "X"}), "BAD_VALUE"),
             (json!({"clientId": "u", "nationality": "XX"}), "BAD_VALUE"),
             (json!({"clientId": "u", "country": "ZZ"}), "BAD_VALUE"),
             (json!({"clientId": "u", "documents": ["NOPE"]}), "BAD_VALUE"),
             (json!({"clientId": "u", "expiryTime": 0}), "BAD_VALUE"),
-            (json!({"clientId": "u", "expiryTime": 2_592_001}), "BAD_VALUE"),
+            (
+                json!({"clientId": "u", "expiryTime": 2_592_001}),
+                "BAD_VALUE",
+            ),
             (json!({"clientId": "u", "sessionLength": 59}), "BAD_VALUE"),
-            (json!({"clientId": "u", "callbackUrl": "http://example.com/hook"}), "BAD_VALUE"),
-            (json!({"clientId": "u", "successUrl": "ftp://x"}), "BAD_VALUE"),
-            (json!({"clientId": "u", "tokenType": "VIDEO_CALL"}), "BAD_VALUE"),
+            (
+                json!({"clientId": "u", "callbackUrl": "http://example.com/hook"}),
+                "BAD_VALUE",
+            ),
+            (
+                json!({"clientId": "u", "successUrl": "ftp://x"}),
+                "BAD_VALUE",
+            ),
+            (
+                json!({"clientId": "u", "tokenType": "VIDEO_CALL"}),
+                "BAD_VALUE",
+            ),
             (json!({"clientId": "u", "checkAml": "yes"}), "JSON_ERROR"),
-            (json!({"clientId": "u", "utilityBill": true, "additionalSteps": {"ALL": {"ALL": {"UTILITY_BILL": {}}}}}), "BAD_VALUE"),
-            (json!({"clientId": "u", "additionalData": {"UTILITY_BILL": {"address": "x"}}}), "BAD_VALUE"),
-            (json!({"clientId": "u", "additionalSteps": {"ALL": {"ALL": {"UTILITY_BILL": {"type": "SCAN"}}}}}), "BAD_VALUE"),
-            (json!({"clientId": "u", "faceMatchingThresholdModifier": 0}), "BAD_VALUE"),
+            (
+                json!({"clientId": "u", "utilityBill": true, "additionalSteps": {"ALL": {"ALL": {"UTILITY_BILL": {}}}}}),
+                "BAD_VALUE",
+            ),
+            (
+                json!({"clientId": "u", "additionalData": {"UTILITY_BILL": {"address": "x"}}}),
+                "BAD_VALUE",
+            ),
+            (
+                json!({"clientId": "u", "additionalSteps": {"ALL": {"ALL": {"UTILITY_BILL": {"type": "SCAN"}}}}}),
+                "BAD_VALUE",
+            ),
+            (
+                json!({"clientId": "u", "faceMatchingThresholdModifier": 0}),
+                "BAD_VALUE",
+            ),
             (json!({"clientId": "u", "ageLimit": 200}), "BAD_VALUE"),
-            (json!({"clientId": "u", "dummyStatus": "APPROVED"}), "PERMISSIONS_ERROR"),
+            (
+                json!({"clientId": "u", "dummyStatus": "APPROVED"}),
+                "PERMISSIONS_ERROR",
+            ),
         ];
         for (req, want) in cases {
             assert_eq!(id_of(build(req.clone())), want, "{req}");
@@ -484,7 +642,10 @@ mod tests {
         let lt = s.additional_steps_for("LT", Some(DocumentType::Passport));
         assert_eq!(lt.len(), 2);
         let de = s.additional_steps_for("DE", Some(DocumentType::Passport));
-        assert_eq!(de, vec![("UTILITY_BILL".to_string(), Some("COMPARE".to_string()))]);
+        assert_eq!(
+            de,
+            vec![("UTILITY_BILL".to_string(), Some("COMPARE".to_string()))]
+        );
         assert_eq!(s.all_additional_step_names().len(), 2);
     }
 }

@@ -36,7 +36,9 @@ impl BlobStore {
     pub fn local(dir: impl AsRef<std::path::Path>) -> Result<Self, BlobError> {
         std::fs::create_dir_all(dir.as_ref())?;
         let fs = LocalFileSystem::new_with_prefix(dir.as_ref())?.with_automatic_cleanup(true);
-        Ok(Self { inner: Arc::new(fs) })
+        Ok(Self {
+            inner: Arc::new(fs),
+        })
     }
 
     /// Wraps any object store (S3, in-memory, …).
@@ -50,7 +52,9 @@ impl BlobStore {
 
     /// Stores `bytes` under `key`, replacing any previous object (atomic on the local filesystem).
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), BlobError> {
-        self.inner.put(&Self::path(key)?, PutPayload::from(bytes)).await?;
+        self.inner
+            .put(&Self::path(key)?, PutPayload::from(bytes))
+            .await?;
         Ok(())
     }
 
@@ -74,7 +78,12 @@ impl BlobStore {
     /// Deletes every object under `prefix`; returns how many were deleted.
     pub async fn delete_prefix(&self, prefix: &str) -> Result<usize, BlobError> {
         let p = Self::path(prefix)?;
-        let keys: Vec<Path> = self.inner.list(Some(&p)).map_ok(|m| m.location).try_collect().await?;
+        let keys: Vec<Path> = self
+            .inner
+            .list(Some(&p))
+            .map_ok(|m| m.location)
+            .try_collect()
+            .await?;
         let n = keys.len();
         for k in keys {
             match self.inner.delete(&k).await {
@@ -88,7 +97,12 @@ impl BlobStore {
     /// Lists keys under `prefix`.
     pub async fn list(&self, prefix: &str) -> Result<Vec<String>, BlobError> {
         let p = Self::path(prefix)?;
-        Ok(self.inner.list(Some(&p)).map_ok(|m| m.location.to_string()).try_collect().await?)
+        Ok(self
+            .inner
+            .list(Some(&p))
+            .map_ok(|m| m.location.to_string())
+            .try_collect()
+            .await?)
     }
 }
 
@@ -113,9 +127,14 @@ mod tests {
         let k = image_key("abc", "FRONT", "jpg");
         b.put(&k, Bytes::from_static(b"hello")).await.unwrap();
         assert_eq!(b.get(&k).await.unwrap(), Bytes::from_static(b"hello"));
-        b.put(&image_key("abc", "FACE", "png"), Bytes::from_static(b"x")).await.unwrap();
+        b.put(&image_key("abc", "FACE", "png"), Bytes::from_static(b"x"))
+            .await
+            .unwrap();
         assert_eq!(b.list(&verification_prefix("abc")).await.unwrap().len(), 2);
-        assert_eq!(b.delete_prefix(&verification_prefix("abc")).await.unwrap(), 2);
+        assert_eq!(
+            b.delete_prefix(&verification_prefix("abc")).await.unwrap(),
+            2
+        );
         assert!(matches!(b.get(&k).await, Err(BlobError::NotFound(_))));
         b.delete(&k).await.unwrap();
     }

@@ -20,7 +20,11 @@ pub trait DocumentInspector: Send + Sync {
     /// Detects the document type from the FRONT image, or None when it cannot tell.
     fn detect_document_type(&self, front: &Bytes, mime: &str) -> Option<DocumentType>;
     /// Looks for a document in FRONT and a face in FACE.
-    fn validate_photos(&self, front: (&Bytes, &str), face: Option<(&Bytes, &str)>) -> PhotoValidation;
+    fn validate_photos(
+        &self,
+        front: (&Bytes, &str),
+        face: Option<(&Bytes, &str)>,
+    ) -> PhotoValidation;
     /// A short name for logs and the result evidence.
     fn name(&self) -> &'static str;
 }
@@ -33,7 +37,11 @@ impl DocumentInspector for NoInspector {
     fn detect_document_type(&self, _front: &Bytes, _mime: &str) -> Option<DocumentType> {
         None
     }
-    fn validate_photos(&self, _front: (&Bytes, &str), _face: Option<(&Bytes, &str)>) -> PhotoValidation {
+    fn validate_photos(
+        &self,
+        _front: (&Bytes, &str),
+        _face: Option<(&Bytes, &str)>,
+    ) -> PhotoValidation {
         PhotoValidation::default()
     }
     fn name(&self) -> &'static str {
@@ -50,12 +58,16 @@ pub struct Checks {
 
 impl Default for Checks {
     fn default() -> Self {
-        Self { inspector: Arc::new(NoInspector) }
+        Self {
+            inspector: Arc::new(NoInspector),
+        }
     }
 }
 
 impl std::fmt::Debug for Checks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Checks").field("inspector", &self.inspector.name()).finish()
+        f.debug_struct("Checks")
+            .field("inspector", &self.inspector.name())
+            .finish()
     }
 }

@@ -1,7 +1,10 @@
 //! The iDenfy decision: `overall` from the face and document statuses and the tags (idenfy-api.md §6.1).
 
 use kycd_types::webhook::StatusBlock;
-use kycd_types::{AdditionalStepsStatus, DocumentStatus, FaceStatus, FraudTag, MismatchTag, OverallStatus, TokenType};
+use kycd_types::{
+    AdditionalStepsStatus, DocumentStatus, FaceStatus, FraudTag, MismatchTag, OverallStatus,
+    TokenType,
+};
 
 /// What the checks found.
 #[derive(Debug, Clone)]

@@ -2,12 +2,14 @@
 
 use crate::checks::Checks;
 use crate::decision::{CheckResults, decide};
-use crate::{PipelineError, PhotoValidation};
+use crate::{PhotoValidation, PipelineError};
 use kycd_blob::BlobStore;
 use kycd_store::{ClaimedJob, JobOutcome, Keyring, OutboxEntry, Store, VerificationRow, now_ms};
 use kycd_types::token::TokenSettings;
 use kycd_types::webhook::{DataBlock, IdentificationResult};
-use kycd_types::{DocumentStatus, DocumentType, EventType, FaceStatus, OverallStatus, Platform, TokenType};
+use kycd_types::{
+    DocumentStatus, DocumentType, EventType, FaceStatus, OverallStatus, Platform, TokenType,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,12 +32,18 @@ impl FileUrls {
     pub fn url(&self, scan_ref: &str, step: &str) -> String {
         let expires = now_ms() / 1000 + self.ttl_secs;
         let sig = self.keyring.file_url_signature(scan_ref, step, expires);
-        format!("{}/api/v2/files/{scan_ref}/{step}?expires={expires}&signature={sig}", self.base.trim_end_matches('/'))
+        format!(
+            "{}/api/v2/files/{scan_ref}/{step}?expires={expires}&signature={sig}",
+            self.base.trim_end_matches('/')
+        )
     }
 
     /// The `fileUrls` map of a verification: every stored step.
     pub fn map(&self, v: &VerificationRow) -> BTreeMap<String, Option<String>> {
-        v.images.keys().map(|step| (step.clone(), Some(self.url(&v.scan_ref, step)))).collect()
+        v.images
+            .keys()
+            .map(|step| (step.clone(), Some(self.url(&v.scan_ref, step))))
+            .collect()
     }
 }
 
@@ -67,8 +75,21 @@ pub struct Worker {
 
 impl Worker {
     /// Creates a worker pool.
-    pub fn new(store: Store, blobs: BlobStore, checks: Checks, files: FileUrls, cfg: WorkerConfig) -> Self {
-        Self { store, blobs, checks, files, cfg, wake: Arc::new(Notify::new()) }
+    pub fn new(
+        store: Store,
+        blobs: BlobStore,
+        checks: Checks,
+        files: FileUrls,
+        cfg: WorkerConfig,
+    ) -> Self {
+        Self {
+            store,
+            blobs,
+            checks,
+            files,
+            cfg,
+            wake: Arc::new(Notify::new()),
+        }
     }
 
     /// A handle that wakes idle workers at once (the API pokes it after enqueuing).
@@ -136,16 +157,30 @@ impl Worker {
             }
         };
         match self.store.complete_job(&job, &outcome).await {
-            Ok(true) => info!(status = %outcome.status, ms = started.elapsed().as_millis() as u64, "job finished"),
-            Ok(false) => warn!("lease lost before the result was stored; another worker owns the job"),
+            Ok(true) => {
+                info!(status = %outcome.status, ms = started.elapsed().as_millis() as u64, "job finished")
+            }
+            Ok(false) => {
+                warn!("lease lost before the result was stored; another worker owns the job")
+            }
             Err(e) => {
                 warn!(error = %e, "storing the result failed; will retry");
-                let _ = self.store.fail_job(&job, &e.to_string(), self.cfg.retry_backoff.as_millis() as i64).await;
+                let _ = self
+                    .store
+                    .fail_job(
+                        &job,
+                        &e.to_string(),
+                        self.cfg.retry_backoff.as_millis() as i64,
+                    )
+                    .await;
             }
         }
     }
 
-    async fn load(&self, job: &ClaimedJob) -> Result<(VerificationRow, TokenSettings, kycd_store::PartnerRow), PipelineError> {
+    async fn load(
+        &self,
+        job: &ClaimedJob,
+    ) -> Result<(VerificationRow, TokenSettings, kycd_store::PartnerRow), PipelineError> {
         let v = self
             .store
             .verification(&job.scan_ref)
@@ -156,8 +191,11 @@ impl Worker {
             .token_for_partner(&v.auth_token, v.partner_id)
             .await?
             .ok_or_else(|| PipelineError::Missing("token".into()))?;
-        let partner =
-            self.store.partner_by_id(v.partner_id).await?.ok_or_else(|| PipelineError::Missing("partner".into()))?;
+        let partner = self
+            .store
+            .partner_by_id(v.partner_id)
+            .await?
+            .ok_or_else(|| PipelineError::Missing("partner".into()))?;
         Ok((v, token.settings, partner))
     }
 
@@ -167,12 +205,19 @@ impl Worker {
         for img in v.images.values() {
             self.blobs.get(&img.key).await?;
         }
-        let precheck: Option<PhotoValidation> = v.precheck.clone().and_then(|p| serde_json::from_value(p).ok());
+        let precheck: Option<PhotoValidation> = v
+            .precheck
+            .clone()
+            .and_then(|p| serde_json::from_value(p).ok());
         let (face, document) = match precheck {
-            Some(PhotoValidation { document_found: Some(false), .. }) => {
-                (FaceStatus::FaceNotAnalysed, DocumentStatus::DocNotFound)
-            }
-            Some(PhotoValidation { face_found: Some(false), .. }) if token.token_type != TokenType::Document => {
+            Some(PhotoValidation {
+                document_found: Some(false),
+                ..
+            }) => (FaceStatus::FaceNotAnalysed, DocumentStatus::DocNotFound),
+            Some(PhotoValidation {
+                face_found: Some(false),
+                ..
+            }) if token.token_type != TokenType::Document => {
                 (FaceStatus::NoFaceFound, DocumentStatus::DocNotAnalysed)
             }
             // No document or face engine is installed yet: nothing was analysed, and the result says so.
@@ -203,7 +248,13 @@ impl Worker {
             mismatch_tags: vec![],
             additional_steps: None,
         };
-        Ok(self.outcome(&v, &token, &partner, &results, serde_json::json!({ "error": "processing failed repeatedly" })))
+        Ok(self.outcome(
+            &v,
+            &token,
+            &partner,
+            &results,
+            serde_json::json!({ "error": "processing failed repeatedly" }),
+        ))
     }
 
     fn outcome(
@@ -223,7 +274,10 @@ impl Worker {
         }
         let data = DataBlock {
             selected_country: v.country.clone(),
-            doc_type: v.document_type.as_deref().and_then(|d| d.parse::<DocumentType>().ok()),
+            doc_type: v
+                .document_type
+                .as_deref()
+                .and_then(|d| d.parse::<DocumentType>().ok()),
             ..DataBlock::default()
         };
         let result = IdentificationResult {
@@ -259,7 +313,11 @@ impl Worker {
         };
         let body = serde_json::to_vec(&result).unwrap_or_default();
         let value = serde_json::to_value(&result).unwrap_or(serde_json::Value::Null);
-        let stored_status = if review { OverallStatus::Reviewing } else { overall };
+        let stored_status = if review {
+            OverallStatus::Reviewing
+        } else {
+            overall
+        };
         JobOutcome {
             status: stored_status.as_str().to_string(),
             result: value,
@@ -268,7 +326,10 @@ impl Worker {
                 scan_ref: v.scan_ref.clone(),
                 partner_id: v.partner_id,
                 event_type: EventType::IdentificationAutoFinished.as_str().to_string(),
-                url: token.callback_url.clone().or_else(|| partner.webhook_url.clone()),
+                url: token
+                    .callback_url
+                    .clone()
+                    .or_else(|| partner.webhook_url.clone()),
                 body,
             }),
         }

@@ -44,7 +44,11 @@ pub struct JobOutcome {
 
 impl Store {
     /// Claims the oldest ready job (queued and due, or running with an expired lease) for `lease_ms`.
-    pub async fn claim_job(&self, owner: &str, lease_ms: i64) -> Result<Option<ClaimedJob>, StoreError> {
+    pub async fn claim_job(
+        &self,
+        owner: &str,
+        lease_ms: i64,
+    ) -> Result<Option<ClaimedJob>, StoreError> {
         let now = now_ms();
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
@@ -76,7 +80,11 @@ impl Store {
     }
 
     /// Extends a held lease; false if the lease was lost.
-    pub async fn extend_job_lease(&self, job: &ClaimedJob, lease_ms: i64) -> Result<bool, StoreError> {
+    pub async fn extend_job_lease(
+        &self,
+        job: &ClaimedJob,
+        lease_ms: i64,
+    ) -> Result<bool, StoreError> {
         let r = sqlx::query(
             "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
         )
@@ -91,7 +99,11 @@ impl Store {
     /// Finishes a job: marks it done, stores the verification result and its webhook outbox row, in one
     /// transaction. Returns false (and writes nothing) when the lease was lost to another worker. A verification
     /// that already has a result (or was deleted) keeps it; the job is still marked done.
-    pub async fn complete_job(&self, job: &ClaimedJob, outcome: &JobOutcome) -> Result<bool, StoreError> {
+    pub async fn complete_job(
+        &self,
+        job: &ClaimedJob,
+        outcome: &JobOutcome,
+    ) -> Result<bool, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
@@ -107,7 +119,8 @@ impl Store {
             tx.rollback().await?;
             return Ok(false);
         }
-        let result = serde_json::to_string(&outcome.result).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let result = serde_json::to_string(&outcome.result)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let v = sqlx::query(
             "UPDATE verifications SET status = $1, result_json = $2, finished_at = $3 WHERE scan_ref = $4 \
              AND finished_at IS NULL AND deleted_at IS NULL",
@@ -128,7 +141,12 @@ impl Store {
     }
 
     /// Gives a job back after a failed attempt: queued again after `retry_in_ms`, or dead after its last attempt.
-    pub async fn fail_job(&self, job: &ClaimedJob, error: &str, retry_in_ms: i64) -> Result<(), StoreError> {
+    pub async fn fail_job(
+        &self,
+        job: &ClaimedJob,
+        error: &str,
+        retry_in_ms: i64,
+    ) -> Result<(), StoreError> {
         let now = now_ms();
         sqlx::query(
             "UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, \

@@ -79,7 +79,11 @@ impl Keyring {
         let key = derive(&self.enc, b"kycd/file-url/v1");
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&key).expect("hmac key");
         mac.update(format!("{scan_ref}/{step}/{expires}").as_bytes());
-        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// Constant-time check of a file URL signature.
@@ -93,7 +97,11 @@ impl Keyring {
         let cipher = Aes256Gcm::new_from_slice(&self.enc).map_err(|_| KeyError::Decrypt)?;
         let nonce: [u8; 12] = random_bytes()?;
         let mut out = nonce.to_vec();
-        out.extend(cipher.encrypt(Nonce::from_slice(&nonce), plain).map_err(|_| KeyError::Decrypt)?);
+        out.extend(
+            cipher
+                .encrypt(Nonce::from_slice(&nonce), plain)
+                .map_err(|_| KeyError::Decrypt)?,
+        );
         Ok(out)
     }
 
@@ -103,7 +111,9 @@ impl Keyring {
             return Err(KeyError::Decrypt);
         }
         let cipher = Aes256Gcm::new_from_slice(&self.enc).map_err(|_| KeyError::Decrypt)?;
-        cipher.decrypt(Nonce::from_slice(&data[..12]), &data[12..]).map_err(|_| KeyError::Decrypt)
+        cipher
+            .decrypt(Nonce::from_slice(&data[..12]), &data[12..])
+            .map_err(|_| KeyError::Decrypt)
     }
 }
 

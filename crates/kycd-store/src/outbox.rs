@@ -152,7 +152,10 @@ impl Store {
     }
 
     /// Claims the oldest due delivery for `lease_ms`.
-    pub async fn claim_delivery(&self, lease_ms: i64) -> Result<Option<ClaimedDelivery>, StoreError> {
+    pub async fn claim_delivery(
+        &self,
+        lease_ms: i64,
+    ) -> Result<Option<ClaimedDelivery>, StoreError> {
         let now = now_ms();
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
@@ -164,12 +167,20 @@ impl Store {
              ORDER BY next_attempt_at, id LIMIT 1{lock}) \
              RETURNING id, webhook_id, scan_ref, partner_id, event_type, url, body, attempts, created_at"
         );
-        let r = sqlx::query(&sql).bind(now + lease_ms).bind(now).fetch_optional(&self.pool).await?;
+        let r = sqlx::query(&sql)
+            .bind(now + lease_ms)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(r.as_ref().map(claimed).transpose()?)
     }
 
     /// Records an attempt and moves the row to its new state, in one transaction.
-    pub async fn record_attempt(&self, d: &ClaimedDelivery, a: &AttemptRecord) -> Result<(), StoreError> {
+    pub async fn record_attempt(
+        &self,
+        d: &ClaimedDelivery,
+        a: &AttemptRecord,
+    ) -> Result<(), StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -199,7 +210,11 @@ impl Store {
     }
 
     /// Webhooks of a verification (all partners when `partner` is None), with their attempts.
-    pub async fn webhooks_for(&self, scan_ref: &str, partner: Option<PartnerId>) -> Result<Vec<WebhookRow>, StoreError> {
+    pub async fn webhooks_for(
+        &self,
+        scan_ref: &str,
+        partner: Option<PartnerId>,
+    ) -> Result<Vec<WebhookRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, webhook_id, scan_ref, event_type, url, state, attempts, created_at, delivered_at, \
              next_attempt_at FROM webhook_outbox WHERE scan_ref = $1 AND ($2 < 0 OR partner_id = $2) ORDER BY id",
@@ -249,9 +264,13 @@ impl Store {
 
     /// Makes a verification's webhooks due again now (replay); returns how many were re-queued. Erased webhooks
     /// (of deleted verifications) are not replayed.
-    pub async fn replay_webhooks(&self, scan_ref: &str, partner: Option<PartnerId>) -> Result<u64, StoreError> {
+    pub async fn replay_webhooks(
+        &self,
+        scan_ref: &str,
+        partner: Option<PartnerId>,
+    ) -> Result<u64, StoreError> {
         let r = sqlx::query(
-            "UPDATE webhook_outbox SET state = 'pending', next_attempt_at = $1, lease_until = NULL \
+            "UPDATE webhook_outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, lease_until = NULL \
              WHERE scan_ref = $2 AND ($3 < 0 OR partner_id = $3) AND state <> 'erased'",
         )
         .bind(now_ms())

@@ -92,7 +92,10 @@ impl Store {
     }
 
     /// Finds a partner by API key.
-    pub async fn partner_by_api_key(&self, api_key: &str) -> Result<Option<PartnerRow>, StoreError> {
+    pub async fn partner_by_api_key(
+        &self,
+        api_key: &str,
+    ) -> Result<Option<PartnerRow>, StoreError> {
         let r = sqlx::query(&format!("SELECT {COLS} FROM partners WHERE api_key = $1"))
             .bind(api_key)
             .fetch_optional(&self.pool)
@@ -111,12 +114,18 @@ impl Store {
 
     /// Every partner, oldest first.
     pub async fn list_partners(&self) -> Result<Vec<PartnerRow>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {COLS} FROM partners ORDER BY id")).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&format!("SELECT {COLS} FROM partners ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.iter().map(row).collect::<Result<_, _>>()?)
     }
 
     /// Enables or disables a partner by API key; false when no such partner exists.
-    pub async fn set_partner_disabled(&self, api_key: &str, disabled: bool) -> Result<bool, StoreError> {
+    pub async fn set_partner_disabled(
+        &self,
+        api_key: &str,
+        disabled: bool,
+    ) -> Result<bool, StoreError> {
         let r = sqlx::query("UPDATE partners SET disabled = $1 WHERE api_key = $2")
             .bind(flag(disabled))
             .bind(api_key)

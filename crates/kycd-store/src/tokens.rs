@@ -51,7 +51,8 @@ fn row(r: &AnyRow) -> Result<TokenRow, StoreError> {
     let json: String = r.try_get("settings_json")?;
     Ok(TokenRow {
         partner_id: PartnerId(r.try_get("partner_id")?),
-        settings: serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("token settings: {e}")))?,
+        settings: serde_json::from_str(&json)
+            .map_err(|e| StoreError::Corrupt(format!("token settings: {e}")))?,
         created_at: r.try_get("created_at")?,
         expires_at: r.try_get("expires_at")?,
         used_at: r.try_get("used_at")?,
@@ -61,14 +62,15 @@ fn row(r: &AnyRow) -> Result<TokenRow, StoreError> {
     })
 }
 
-const COLS: &str =
-    "partner_id, settings_json, created_at, expires_at, used_at, nfc_required, questionnaire_required, deleted_at";
+const COLS: &str = "partner_id, settings_json, created_at, expires_at, used_at, nfc_required, questionnaire_required, deleted_at";
 
 impl Store {
     /// Stores a new token.
     pub async fn insert_token(&self, t: &NewToken) -> Result<(), StoreError> {
-        let json = serde_json::to_string(&t.settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let questionnaire_required = t.settings.questionnaire.is_some() && t.settings.flag("questionnaireRequired");
+        let json =
+            serde_json::to_string(&t.settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let questionnaire_required =
+            t.settings.questionnaire.is_some() && t.settings.flag("questionnaireRequired");
         sqlx::query(
             "INSERT INTO tokens (auth_token, scan_ref, partner_id, client_id, token_type, settings_json, \
              nfc_required, questionnaire_required, created_at, expires_at) \
@@ -94,27 +96,43 @@ impl Store {
     }
 
     /// A partner's token by its auth token; another partner's token is reported as absent.
-    pub async fn token_for_partner(&self, auth_token: &str, partner: PartnerId) -> Result<Option<TokenRow>, StoreError> {
-        let r = sqlx::query(&format!("SELECT {COLS} FROM tokens WHERE auth_token = $1 AND partner_id = $2"))
-            .bind(auth_token)
-            .bind(partner.0)
-            .fetch_optional(&self.pool)
-            .await?;
+    pub async fn token_for_partner(
+        &self,
+        auth_token: &str,
+        partner: PartnerId,
+    ) -> Result<Option<TokenRow>, StoreError> {
+        let r = sqlx::query(&format!(
+            "SELECT {COLS} FROM tokens WHERE auth_token = $1 AND partner_id = $2"
+        ))
+        .bind(auth_token)
+        .bind(partner.0)
+        .fetch_optional(&self.pool)
+        .await?;
         r.as_ref().map(row).transpose()
     }
 
     /// A partner's token by its scanRef.
-    pub async fn token_by_scan_ref(&self, scan_ref: &str, partner: PartnerId) -> Result<Option<TokenRow>, StoreError> {
-        let r = sqlx::query(&format!("SELECT {COLS} FROM tokens WHERE scan_ref = $1 AND partner_id = $2"))
-            .bind(scan_ref)
-            .bind(partner.0)
-            .fetch_optional(&self.pool)
-            .await?;
+    pub async fn token_by_scan_ref(
+        &self,
+        scan_ref: &str,
+        partner: PartnerId,
+    ) -> Result<Option<TokenRow>, StoreError> {
+        let r = sqlx::query(&format!(
+            "SELECT {COLS} FROM tokens WHERE scan_ref = $1 AND partner_id = $2"
+        ))
+        .bind(scan_ref)
+        .bind(partner.0)
+        .fetch_optional(&self.pool)
+        .await?;
         r.as_ref().map(row).transpose()
     }
 
     /// Unused tokens that expired before `now` and were not reported yet; marks them reported (at most `limit`).
-    pub async fn take_expired_tokens(&self, now: i64, limit: i64) -> Result<Vec<TokenRow>, StoreError> {
+    pub async fn take_expired_tokens(
+        &self,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<TokenRow>, StoreError> {
         let rows = sqlx::query(&format!(
             "UPDATE tokens SET expiry_notified = 1 WHERE expiry_notified = 0 AND auth_token IN (SELECT auth_token FROM tokens \
              WHERE used_at IS NULL AND expiry_notified = 0 AND expires_at <= $1 LIMIT $2) RETURNING {COLS}"
@@ -133,7 +151,8 @@ impl Store {
         settings: &TokenSettings,
         deleted: bool,
     ) -> Result<bool, StoreError> {
-        let json = serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let json =
+            serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let r = sqlx::query(
             "UPDATE tokens SET settings_json = $1, deleted_at = CASE WHEN $2 = 1 THEN $3 ELSE deleted_at END \
              WHERE auth_token = $4 AND partner_id = $5",

@@ -79,8 +79,12 @@ pub struct VerificationRow {
 const COLS: &str = "scan_ref, partner_id, client_id, auth_token, status, country, document_type, skip_analysis, \
                     images_json, precheck_json, result_json, created_at, finished_at, deleted_at";
 
-fn parse_json<T: for<'a> Deserialize<'a>>(s: Option<String>, what: &str) -> Result<Option<T>, StoreError> {
-    s.map(|s| serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))).transpose()
+fn parse_json<T: for<'a> Deserialize<'a>>(
+    s: Option<String>,
+    what: &str,
+) -> Result<Option<T>, StoreError> {
+    s.map(|s| serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("{what}: {e}"))))
+        .transpose()
 }
 
 fn row(r: &AnyRow) -> Result<VerificationRow, StoreError> {
@@ -161,26 +165,37 @@ impl Store {
         scan_ref: &str,
         partner: PartnerId,
     ) -> Result<Option<VerificationRow>, StoreError> {
-        let r = sqlx::query(&format!("SELECT {COLS} FROM verifications WHERE scan_ref = $1 AND partner_id = $2"))
-            .bind(scan_ref)
-            .bind(partner.0)
-            .fetch_optional(&self.pool)
-            .await?;
+        let r = sqlx::query(&format!(
+            "SELECT {COLS} FROM verifications WHERE scan_ref = $1 AND partner_id = $2"
+        ))
+        .bind(scan_ref)
+        .bind(partner.0)
+        .fetch_optional(&self.pool)
+        .await?;
         r.as_ref().map(row).transpose()
     }
 
     /// A verification by id (worker side).
-    pub async fn verification(&self, scan_ref: &str) -> Result<Option<VerificationRow>, StoreError> {
-        let r = sqlx::query(&format!("SELECT {COLS} FROM verifications WHERE scan_ref = $1"))
-            .bind(scan_ref)
-            .fetch_optional(&self.pool)
-            .await?;
+    pub async fn verification(
+        &self,
+        scan_ref: &str,
+    ) -> Result<Option<VerificationRow>, StoreError> {
+        let r = sqlx::query(&format!(
+            "SELECT {COLS} FROM verifications WHERE scan_ref = $1"
+        ))
+        .bind(scan_ref)
+        .fetch_optional(&self.pool)
+        .await?;
         r.as_ref().map(row).transpose()
     }
 
     /// Erases a verification's personal data (images are deleted by the caller) and leaves a `DELETED` tombstone.
     /// The result is kept only as its status fields; data, file URLs and images are gone.
-    pub async fn tombstone_verification(&self, scan_ref: &str, partner: PartnerId) -> Result<bool, StoreError> {
+    pub async fn tombstone_verification(
+        &self,
+        scan_ref: &str,
+        partner: PartnerId,
+    ) -> Result<bool, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let r = sqlx::query(

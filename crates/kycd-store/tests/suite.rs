@@ -2,7 +2,8 @@
 //! (each test in a scratch database of its own).
 
 use kycd_store::{
-    AcceptedVerification, AttemptRecord, JobOutcome, NewPartner, NewToken, OutboxEntry, Store, StoreError, now_ms,
+    AcceptedVerification, AttemptRecord, JobOutcome, NewPartner, NewToken, OutboxEntry, Store,
+    StoreError, now_ms,
 };
 use kycd_types::token::TokenSettings;
 use kycd_types::{PartnerId, TokenType};
@@ -16,7 +17,10 @@ struct Db {
 async fn sqlite() -> Db {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("kycd.db").display());
-    Db { store: Store::connect(&url, 8).await.unwrap(), _dir: Some(dir) }
+    Db {
+        store: Store::connect(&url, 8).await.unwrap(),
+        _dir: Some(dir),
+    }
 }
 
 async fn postgres() -> Option<Db> {
@@ -24,11 +28,22 @@ async fn postgres() -> Option<Db> {
     let name = format!("kycd_t_{}", uuid::Uuid::new_v4().simple());
     let admin_store_url = admin.clone();
     sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&admin_store_url).await.expect("connect KYCD_TEST_POSTGRES_URL");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.unwrap();
+    let pool = sqlx::AnyPool::connect(&admin_store_url)
+        .await
+        .expect("connect KYCD_TEST_POSTGRES_URL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&pool)
+        .await
+        .unwrap();
     pool.close().await;
-    let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin);
-    Some(Db { store: Store::connect(&format!("{base}/{name}"), 8).await.unwrap(), _dir: None })
+    let base = admin
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_string())
+        .unwrap_or(admin);
+    Some(Db {
+        store: Store::connect(&format!("{base}/{name}"), 8).await.unwrap(),
+        _dir: None,
+    })
 }
 
 /// Runs `f` against every configured backend.
@@ -85,7 +100,12 @@ fn settings(auth: &str, scan: &str) -> TokenSettings {
 async fn token(store: &Store, p: PartnerId, auth: &str, expires_in_ms: i64) -> String {
     let scan = uuid::Uuid::new_v4().to_string();
     store
-        .insert_token(&NewToken { partner_id: p, settings: settings(auth, &scan), created_at: now_ms(), expires_at: now_ms() + expires_in_ms })
+        .insert_token(&NewToken {
+            partner_id: p,
+            settings: settings(auth, &scan),
+            created_at: now_ms(),
+            expires_at: now_ms() + expires_in_ms,
+        })
         .await
         .unwrap();
     scan
@@ -126,7 +146,14 @@ async fn partners_are_created_found_and_disabled(store: Store) {
         Err(StoreError::Conflict(_))
     ));
     assert!(store.set_partner_disabled("key-a", true).await.unwrap());
-    assert!(store.partner_by_api_key("key-a").await.unwrap().unwrap().disabled);
+    assert!(
+        store
+            .partner_by_api_key("key-a")
+            .await
+            .unwrap()
+            .unwrap()
+            .disabled
+    );
     assert!(!store.set_partner_disabled("nope", true).await.unwrap());
     assert_eq!(store.list_partners().await.unwrap().len(), 1);
 }
@@ -136,18 +163,45 @@ async fn a_token_is_consumed_once_and_only_by_its_partner(store: Store) {
     let a = partner(&store, "a").await;
     let b = partner(&store, "b").await;
     let scan = token(&store, a, "tok1", 60_000).await;
-    assert!(matches!(store.accept_verification(&accepted(b, "tok1", &scan)).await, Err(StoreError::TokenNotValid)));
-    store.accept_verification(&accepted(a, "tok1", &scan)).await.unwrap();
-    assert!(matches!(store.accept_verification(&accepted(a, "tok1", &scan)).await, Err(StoreError::TokenNotValid)));
-    let v = store.verification_for_partner(&scan, a).await.unwrap().unwrap();
+    assert!(matches!(
+        store.accept_verification(&accepted(b, "tok1", &scan)).await,
+        Err(StoreError::TokenNotValid)
+    ));
+    store
+        .accept_verification(&accepted(a, "tok1", &scan))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.accept_verification(&accepted(a, "tok1", &scan)).await,
+        Err(StoreError::TokenNotValid)
+    ));
+    let v = store
+        .verification_for_partner(&scan, a)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(v.status, "REVIEWING");
-    assert!(store.verification_for_partner(&scan, b).await.unwrap().is_none());
+    assert!(
+        store
+            .verification_for_partner(&scan, b)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(store.count_jobs("queued").await.unwrap(), 1);
     let scan2 = token(&store, a, "tok2", -1).await;
-    assert!(matches!(store.accept_verification(&accepted(a, "tok2", &scan2)).await, Err(StoreError::TokenNotValid)));
+    assert!(matches!(
+        store
+            .accept_verification(&accepted(a, "tok2", &scan2))
+            .await,
+        Err(StoreError::TokenNotValid)
+    ));
     assert!(store.token_for_partner("tok2", b).await.unwrap().is_none());
 }
-on_all_backends!(token_consumption, a_token_is_consumed_once_and_only_by_its_partner);
+on_all_backends!(
+    token_consumption,
+    a_token_is_consumed_once_and_only_by_its_partner
+);
 
 async fn fifty_concurrent_accepts_of_one_token_succeed_exactly_once(store: Store) {
     let a = partner(&store, "a").await;
@@ -156,14 +210,18 @@ async fn fifty_concurrent_accepts_of_one_token_succeed_exactly_once(store: Store
     for _ in 0..50 {
         let s = store.clone();
         let scan = scan.clone();
-        tasks.push(tokio::spawn(async move { s.accept_verification(&accepted(a, "race", &scan)).await }));
+        tasks.push(tokio::spawn(async move {
+            s.accept_verification(&accepted(a, "race", &scan)).await
+        }));
     }
     let mut ok = 0;
     for t in tasks {
         match t.await.unwrap() {
             Ok(()) => ok += 1,
             Err(StoreError::TokenNotValid) => {}
-            Err(StoreError::Db(e)) if e.to_string().contains("UNIQUE") || e.to_string().contains("duplicate") => {
+            Err(StoreError::Db(e))
+                if e.to_string().contains("UNIQUE") || e.to_string().contains("duplicate") =>
+            {
                 panic!("a second verification was attempted: {e}")
             }
             Err(e) => panic!("unexpected error: {e}"),
@@ -172,17 +230,30 @@ async fn fifty_concurrent_accepts_of_one_token_succeed_exactly_once(store: Store
     assert_eq!(ok, 1);
     assert_eq!(store.count_jobs("queued").await.unwrap(), 1);
 }
-on_all_backends!(concurrent_accepts, fifty_concurrent_accepts_of_one_token_succeed_exactly_once);
+on_all_backends!(
+    concurrent_accepts,
+    fifty_concurrent_accepts_of_one_token_succeed_exactly_once
+);
 
 async fn jobs_are_leased_finished_once_and_reclaimed_after_lease_expiry(store: Store) {
     let a = partner(&store, "a").await;
     let scan = token(&store, a, "t", 60_000).await;
-    store.accept_verification(&accepted(a, "t", &scan)).await.unwrap();
+    store
+        .accept_verification(&accepted(a, "t", &scan))
+        .await
+        .unwrap();
     let j1 = store.claim_job("w1", 50).await.unwrap().unwrap();
     assert_eq!(j1.scan_ref, scan);
-    assert!(store.claim_job("w2", 50).await.unwrap().is_none(), "a leased job is not claimable");
+    assert!(
+        store.claim_job("w2", 50).await.unwrap().is_none(),
+        "a leased job is not claimable"
+    );
     tokio::time::sleep(std::time::Duration::from_millis(80)).await;
-    let j2 = store.claim_job("w2", 60_000).await.unwrap().expect("expired lease is claimable");
+    let j2 = store
+        .claim_job("w2", 60_000)
+        .await
+        .unwrap()
+        .expect("expired lease is claimable");
     assert_eq!(j2.attempts, 2);
     let outcome = JobOutcome {
         status: "DENIED".into(),
@@ -196,19 +267,28 @@ async fn jobs_are_leased_finished_once_and_reclaimed_after_lease_expiry(store: S
             body: b"{}".to_vec(),
         }),
     };
-    assert!(!store.complete_job(&j1, &outcome).await.unwrap(), "the worker that lost its lease writes nothing");
+    assert!(
+        !store.complete_job(&j1, &outcome).await.unwrap(),
+        "the worker that lost its lease writes nothing"
+    );
     assert!(store.complete_job(&j2, &outcome).await.unwrap());
     let v = store.verification(&scan).await.unwrap().unwrap();
     assert_eq!(v.status, "DENIED");
     assert_eq!(store.count_webhooks("pending").await.unwrap(), 1);
     assert_eq!(store.count_jobs("done").await.unwrap(), 1);
 }
-on_all_backends!(job_leases, jobs_are_leased_finished_once_and_reclaimed_after_lease_expiry);
+on_all_backends!(
+    job_leases,
+    jobs_are_leased_finished_once_and_reclaimed_after_lease_expiry
+);
 
 async fn failed_jobs_retry_then_die_and_can_be_redriven(store: Store) {
     let a = partner(&store, "a").await;
     let scan = token(&store, a, "t", 60_000).await;
-    store.accept_verification(&accepted(a, "t", &scan)).await.unwrap();
+    store
+        .accept_verification(&accepted(a, "t", &scan))
+        .await
+        .unwrap();
     let j = store.claim_job("w", 60_000).await.unwrap().unwrap();
     store.fail_job(&j, "boom", 0).await.unwrap();
     let j = store.claim_job("w", 60_000).await.unwrap().unwrap();
@@ -246,7 +326,12 @@ async fn outbox_rows_are_claimed_attempted_and_replayed(store: Store) {
     store.record_attempt(&d, &retry).await.unwrap();
     let d = store.claim_delivery(60_000).await.unwrap().unwrap();
     assert_eq!(d.attempts, 1);
-    let ok = AttemptRecord { status_code: Some(200), new_state: "delivered", error: None, ..retry };
+    let ok = AttemptRecord {
+        status_code: Some(200),
+        new_state: "delivered",
+        error: None,
+        ..retry
+    };
     store.record_attempt(&d, &ok).await.unwrap();
     let list = store.webhooks_for("s1", Some(a)).await.unwrap();
     assert_eq!(list.len(), 1);
@@ -260,7 +345,10 @@ on_all_backends!(outbox, outbox_rows_are_claimed_attempted_and_replayed);
 async fn deletion_leaves_a_tombstone_without_personal_data(store: Store) {
     let a = partner(&store, "a").await;
     let scan = token(&store, a, "t", 60_000).await;
-    store.accept_verification(&accepted(a, "t", &scan)).await.unwrap();
+    store
+        .accept_verification(&accepted(a, "t", &scan))
+        .await
+        .unwrap();
     assert!(store.tombstone_verification(&scan, a).await.unwrap());
     let v = store.verification(&scan).await.unwrap().unwrap();
     assert_eq!(v.status, "DELETED");

@@ -120,7 +120,9 @@ impl DocumentType {
     pub fn has_back(&self) -> bool {
         !matches!(
             self,
-            DocumentType::Passport | DocumentType::NationalPassport | DocumentType::InternationalPassport
+            DocumentType::Passport
+                | DocumentType::NationalPassport
+                | DocumentType::InternationalPassport
         )
     }
 }

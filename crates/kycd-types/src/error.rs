@@ -93,7 +93,10 @@ pub struct ApiError {
 impl ApiError {
     /// Builds an error.
     pub fn new(identifier: ErrorIdentifier, message: impl Into<String>) -> Self {
-        Self { identifier, message: message.into() }
+        Self {
+            identifier,
+            message: message.into(),
+        }
     }
 
     /// The JSON envelope.
@@ -126,7 +129,10 @@ mod tests {
 
     #[test]
     fn envelope_has_the_four_keys() {
-        let e = ApiError::new(ErrorIdentifier::MissingValue, "No image provided for step 'BACK'");
+        let e = ApiError::new(
+            ErrorIdentifier::MissingValue,
+            "No image provided for step 'BACK'",
+        );
         let v = serde_json::to_value(e.envelope()).unwrap();
         assert_eq!(v["identifier"], "MISSING_VALUE");
         assert_eq!(v["severity"], "NOT_SEVERE");

@@ -157,20 +157,29 @@ impl TokenSettings {
 
     /// The additional steps configured for a country and document type: `(step name, type)` pairs, where the type
     /// is `UPLOAD` when not given. `utilityBill: true` adds `UTILITY_BILL`.
-    pub fn additional_steps_for(&self, country: &str, doc: Option<DocumentType>) -> Vec<(String, Option<String>)> {
+    pub fn additional_steps_for(
+        &self,
+        country: &str,
+        doc: Option<DocumentType>,
+    ) -> Vec<(String, Option<String>)> {
         let mut out: Vec<(String, Option<String>)> = Vec::new();
         if let Some(serde_json::Value::Object(by_country)) = &self.additional_steps {
             for (ck, by_doc) in by_country {
                 if ck != "ALL" && !ck.eq_ignore_ascii_case(country) {
                     continue;
                 }
-                let serde_json::Value::Object(by_doc) = by_doc else { continue };
+                let serde_json::Value::Object(by_doc) = by_doc else {
+                    continue;
+                };
                 for (dk, steps) in by_doc {
-                    let doc_ok = dk == "ALL" || doc.is_some_and(|d| d.as_str() == dk) || doc.is_none();
+                    let doc_ok =
+                        dk == "ALL" || doc.is_some_and(|d| d.as_str() == dk) || doc.is_none();
                     if !doc_ok {
                         continue;
                     }
-                    let serde_json::Value::Object(steps) = steps else { continue };
+                    let serde_json::Value::Object(steps) = steps else {
+                        continue;
+                    };
                     for (name, cfg) in steps {
                         if out.iter().any(|(n, _)| n == name) {
                             continue;
@@ -181,8 +190,15 @@ impl TokenSettings {
                 }
             }
         }
-        if self.utility_bill && !out.iter().any(|(n, _)| n == crate::enums::step::UTILITY_BILL) {
-            out.push((crate::enums::step::UTILITY_BILL.to_string(), Some("UPLOAD".into())));
+        if self.utility_bill
+            && !out
+                .iter()
+                .any(|(n, _)| n == crate::enums::step::UTILITY_BILL)
+        {
+            out.push((
+                crate::enums::step::UTILITY_BILL.to_string(),
+                Some("UPLOAD".into()),
+            ));
         }
         out
     }

@@ -1,8 +1,8 @@
 //! The verification result: the `IdentificationWebhook` body (idenfy-api.md §5.6–5.9), every key always present.
 
 use crate::enums::{
-    AdditionalStepsStatus, DocSex, DocumentStatus, DocumentType, FaceStatus, FraudTag, MismatchTag, OverallStatus,
-    Platform,
+    AdditionalStepsStatus, DocSex, DocumentStatus, DocumentType, FaceStatus, FraudTag, MismatchTag,
+    OverallStatus, Platform,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -164,7 +164,15 @@ mod tests {
             kycd: None,
         };
         let v = serde_json::to_value(&r).unwrap();
-        for k in ["final", "AML", "LID", "CRIMINAL_CHECK", "fileUrls", "amlCheck", "manualAddressMatch"] {
+        for k in [
+            "final",
+            "AML",
+            "LID",
+            "CRIMINAL_CHECK",
+            "fileUrls",
+            "amlCheck",
+            "manualAddressMatch",
+        ] {
             assert!(v.get(k).is_some(), "missing {k}");
         }
         assert!(v["data"].get("docFirstName").unwrap().is_null());

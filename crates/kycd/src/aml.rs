@@ -3,7 +3,9 @@
 use crate::config::Config;
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
-use kycd_aml::cli::{self, BatchOptions, ImportOptions, ScreenCommon, ScreenOptions, UpdateOptions};
+use kycd_aml::cli::{
+    self, BatchOptions, ImportOptions, ScreenCommon, ScreenOptions, UpdateOptions,
+};
 use kycd_aml::update::UpdateEvent;
 use std::io::Write;
 use std::path::PathBuf;
@@ -67,23 +69,44 @@ pub fn lists(cfg: &Config, cmd: ListsCommand) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match cmd {
         ListsCommand::Import { format, key, paths } => {
-            let format = format.parse().map_err(|e| anyhow::anyhow!("--format: {e}"))?;
-            cli::lists_import(&ImportOptions { data_dir: cfg.data_dir.clone(), format, paths, key }, &mut out)?;
+            let format = format
+                .parse()
+                .map_err(|e| anyhow::anyhow!("--format: {e}"))?;
+            cli::lists_import(
+                &ImportOptions {
+                    data_dir: cfg.data_dir.clone(),
+                    format,
+                    paths,
+                    key,
+                },
+                &mut out,
+            )?;
         }
         ListsCommand::Update => {
             let mut err = std::io::stderr();
             let report = cli::lists_update(
-                &UpdateOptions { data_dir: cfg.data_dir.clone(), sources: None },
+                &UpdateOptions {
+                    data_dir: cfg.data_dir.clone(),
+                    sources: None,
+                },
                 &mut out,
                 &mut |ev| {
                     let _ = match ev {
-                        UpdateEvent::Started { key, url, .. } => writeln!(err, "downloading {key} from {url}"),
+                        UpdateEvent::Started { key, url, .. } => {
+                            writeln!(err, "downloading {key} from {url}")
+                        }
                         UpdateEvent::Progress { key, bytes, total } => match total {
-                            Some(t) if t > 0 => write!(err, "\r{key}: {:>3}% ({bytes} bytes)", bytes * 100 / t),
+                            Some(t) if t > 0 => {
+                                write!(err, "\r{key}: {:>3}% ({bytes} bytes)", bytes * 100 / t)
+                            }
                             _ => write!(err, "\r{key}: {bytes} bytes"),
                         },
-                        UpdateEvent::Updated(m) => writeln!(err, "\r{}: stored ({} entities)", m.key, m.entity_count),
-                        UpdateEvent::Failed { key, error } => writeln!(err, "\r{key}: FAILED: {error}"),
+                        UpdateEvent::Updated(m) => {
+                            writeln!(err, "\r{}: stored ({} entities)", m.key, m.entity_count)
+                        }
+                        UpdateEvent::Failed { key, error } => {
+                            writeln!(err, "\r{key}: FAILED: {error}")
+                        }
                     };
                 },
             )?;
@@ -109,10 +132,25 @@ pub fn screen(cfg: &Config, a: ScreenArgs) -> Result<()> {
         pad_to_names: None,
     };
     if let Some(file) = a.batch {
-        cli::screen_batch(&BatchOptions { common, file, names_only: a.names_only, all_rows: false, repeat: 1 }, &mut out)?;
+        cli::screen_batch(
+            &BatchOptions {
+                common,
+                file,
+                names_only: a.names_only,
+                all_rows: false,
+                repeat: 1,
+            },
+            &mut out,
+        )?;
     } else if let Some(name) = a.name {
         cli::screen_one(
-            &ScreenOptions { common, name, dob: a.dob, nationality: a.nationality, gender: a.gender },
+            &ScreenOptions {
+                common,
+                name,
+                dob: a.dob,
+                nationality: a.nationality,
+                gender: a.gender,
+            },
             &mut out,
         )?;
     }

@@ -17,8 +17,8 @@ pub struct Config {
     pub database_url: String,
     /// Allow loopback/private and plain-http webhook targets.
     pub webhook_allow_private: bool,
-    /// Seconds between webhook attempts (after the first, immediate one).
-    pub webhook_retry_schedule: Vec<u64>,
+    /// Delays between webhook attempts (after the first, immediate one).
+    pub webhook_retry_schedule: kycd_webhook::RetrySchedule,
     /// Public base URL (file links, redirect URL); defaults to `http://<bound address>`.
     pub public_url: Option<String>,
     /// Master key file (32 bytes, base64); generated on first start.
@@ -51,7 +51,7 @@ struct FileConfig {
     bind: Option<String>,
     database_url: Option<String>,
     webhook_allow_private: Option<bool>,
-    webhook_retry_schedule: Option<Vec<u64>>,
+    webhook_retry_schedule: Option<String>,
     public_url: Option<String>,
     master_key_file: Option<PathBuf>,
     models_dir: Option<PathBuf>,
@@ -64,10 +64,6 @@ struct FileConfig {
     log_format: Option<String>,
     db_max_connections: Option<u32>,
 }
-
-/// The default webhook retry schedule (design.md): immediately, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h,
-/// 20 h, 24 h.
-pub const DEFAULT_RETRY_SCHEDULE: [u64; 9] = [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400];
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -82,17 +78,9 @@ fn parse_bool(name: &str, v: &str) -> Result<bool> {
 }
 
 fn parse_num<T: std::str::FromStr>(name: &str, v: &str) -> Result<T> {
-    v.trim().parse().map_err(|_| anyhow::anyhow!("{name} must be a number, got '{v}'"))
-}
-
-/// Parses `1,2,5` into seconds.
-pub fn parse_schedule(name: &str, v: &str) -> Result<Vec<u64>> {
-    let s: Result<Vec<u64>> = v.split(',').map(|p| parse_num::<u64>(name, p)).collect();
-    let s = s?;
-    if s.is_empty() {
-        bail!("{name} must list at least one delay");
-    }
-    Ok(s)
+    v.trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{name} must be a number, got '{v}'"))
 }
 
 impl Config {
@@ -100,13 +88,20 @@ impl Config {
     pub fn load(file: Option<&Path>) -> Result<Self> {
         let f: FileConfig = match file {
             Some(p) => {
-                let text = std::fs::read_to_string(p).with_context(|| format!("cannot read config file {}", p.display()))?;
-                toml::from_str(&text).with_context(|| format!("invalid config file {}", p.display()))?
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read config file {}", p.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("invalid config file {}", p.display()))?
             }
             None => FileConfig::default(),
         };
-        let data_dir = env("KYCD_DATA_DIR").map(PathBuf::from).or(f.data_dir).unwrap_or_else(|| "./kycd-data".into());
-        let bind = env("KYCD_BIND").or(f.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let data_dir = env("KYCD_DATA_DIR")
+            .map(PathBuf::from)
+            .or(f.data_dir)
+            .unwrap_or_else(|| "./kycd-data".into());
+        let bind = env("KYCD_BIND")
+            .or(f.bind)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
         let database_url = env("KYCD_DATABASE_URL")
             .or(f.database_url)
             .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("kycd.db").display()));
@@ -114,9 +109,15 @@ impl Config {
             Some(v) => parse_bool("KYCD_WEBHOOK_ALLOW_PRIVATE", &v)?,
             None => f.webhook_allow_private.unwrap_or(false),
         };
-        let webhook_retry_schedule = match env("KYCD_WEBHOOK_RETRY_SCHEDULE") {
-            Some(v) => parse_schedule("KYCD_WEBHOOK_RETRY_SCHEDULE", &v)?,
-            None => f.webhook_retry_schedule.unwrap_or_else(|| DEFAULT_RETRY_SCHEDULE.to_vec()),
+        let webhook_retry_schedule = match env("KYCD_WEBHOOK_RETRY_SCHEDULE")
+            .or(f.webhook_retry_schedule)
+        {
+            Some(v) => v.parse().map_err(|e| {
+                anyhow::anyhow!(
+                    "KYCD_WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds (e.g. 1,2,5): {e}"
+                )
+            })?,
+            None => kycd_webhook::RetrySchedule::default(),
         };
         let num = |name: &str, file: Option<u64>, default: u64| -> Result<u64> {
             match env(name) {
@@ -129,16 +130,33 @@ impl Config {
                 .map(PathBuf::from)
                 .or(f.master_key_file)
                 .unwrap_or_else(|| data_dir.join("master.key")),
-            models_dir: env("KYCD_MODELS_DIR").map(PathBuf::from).or(f.models_dir).unwrap_or_else(|| "./models".into()),
+            models_dir: env("KYCD_MODELS_DIR")
+                .map(PathBuf::from)
+                .or(f.models_dir)
+                .unwrap_or_else(|| "./models".into()),
             public_url: env("KYCD_PUBLIC_URL").or(f.public_url),
             workers: num("KYCD_WORKERS", f.workers.map(|v| v as u64), 2)? as usize,
             job_lease_secs: num("KYCD_JOB_LEASE_SECS", f.job_lease_secs, 300)?,
-            job_max_attempts: num("KYCD_JOB_MAX_ATTEMPTS", f.job_max_attempts.map(|v| v as u64), 5)? as i64,
+            job_max_attempts: num(
+                "KYCD_JOB_MAX_ATTEMPTS",
+                f.job_max_attempts.map(|v| v as u64),
+                5,
+            )? as i64,
             max_body_mb: num("KYCD_MAX_BODY_MB", f.max_body_mb.map(|v| v as u64), 20)? as usize,
             max_image_pixels: num("KYCD_MAX_IMAGE_PIXELS", f.max_image_pixels, 40_000_000)?,
-            file_url_ttl_secs: num("KYCD_FILE_URL_TTL_SECS", f.file_url_ttl_secs.map(|v| v as u64), 3600)? as i64,
-            log_format: env("KYCD_LOG_FORMAT").or(f.log_format).unwrap_or_else(|| "json".into()),
-            db_max_connections: num("KYCD_DB_MAX_CONNECTIONS", f.db_max_connections.map(u64::from), 8)? as u32,
+            file_url_ttl_secs: num(
+                "KYCD_FILE_URL_TTL_SECS",
+                f.file_url_ttl_secs.map(|v| v as u64),
+                3600,
+            )? as i64,
+            log_format: env("KYCD_LOG_FORMAT")
+                .or(f.log_format)
+                .unwrap_or_else(|| "json".into()),
+            db_max_connections: num(
+                "KYCD_DB_MAX_CONNECTIONS",
+                f.db_max_connections.map(u64::from),
+                8,
+            )? as u32,
             data_dir,
             bind,
             database_url,
@@ -150,10 +168,14 @@ impl Config {
     }
 
     fn validate(&self) -> Result<()> {
-        self.bind
-            .parse::<SocketAddr>()
-            .map_err(|_| anyhow::anyhow!("KYCD_BIND must be an address like 127.0.0.1:8080, got '{}'", self.bind))?;
-        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres")) {
+        self.bind.parse::<SocketAddr>().map_err(|_| {
+            anyhow::anyhow!(
+                "KYCD_BIND must be an address like 127.0.0.1:8080, got '{}'",
+                self.bind
+            )
+        })?;
+        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres"))
+        {
             bail!("KYCD_DATABASE_URL must start with sqlite:// or postgres://");
         }
         if self.job_lease_secs == 0 {
@@ -181,7 +203,9 @@ impl Config {
         use base64::Engine;
         let b64 = base64::engine::general_purpose::STANDARD;
         if let Some(k) = env("KYCD_MASTER_KEY") {
-            let key = b64.decode(k.trim()).context("KYCD_MASTER_KEY must be base64")?;
+            let key = b64
+                .decode(k.trim())
+                .context("KYCD_MASTER_KEY must be base64")?;
             if key.len() != 32 {
                 bail!("KYCD_MASTER_KEY must decode to 32 bytes");
             }
@@ -189,15 +213,19 @@ impl Config {
         }
         let path = &self.master_key_file;
         if path.exists() {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            let key = b64.decode(text.trim()).with_context(|| format!("{} is not base64", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let key = b64
+                .decode(text.trim())
+                .with_context(|| format!("{} is not base64", path.display()))?;
             if key.len() != 32 {
                 bail!("{} must hold 32 bytes (base64)", path.display());
             }
             return Ok(key);
         }
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
         }
         let mut key = [0u8; 32];
         getrandom::fill(&mut key).map_err(|_| anyhow::anyhow!("random generator failed"))?;
@@ -232,8 +260,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn schedules_parse_and_reject_garbage() {
-        assert_eq!(parse_schedule("X", "1,2,5").unwrap(), vec![1, 2, 5]);
-        assert!(parse_schedule("X", "1,a").is_err());
+    fn booleans_and_numbers_are_validated() {
+        assert!(parse_bool("X", "true").unwrap());
+        assert!(!parse_bool("X", "0").unwrap());
+        assert!(parse_bool("X", "maybe").is_err());
+        assert!(parse_num::<u64>("X", "12").is_ok());
+        assert!(parse_num::<u64>("X", "twelve").is_err());
     }
 }

@@ -4,6 +4,7 @@ mod aml;
 mod config;
 mod partner;
 mod serve;
+mod vision;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -42,6 +43,16 @@ enum Command {
     },
     /// Screens a name (or a CSV batch) against the stored sanctions/PEP lists.
     Screen(aml::ScreenArgs),
+    /// Machine-readable zone tools.
+    Mrz {
+        #[command(subcommand)]
+        action: vision::MrzCommand,
+    },
+    /// Face tools.
+    Face {
+        #[command(subcommand)]
+        action: vision::FaceCommand,
+    },
 }
 
 fn main() {
@@ -58,9 +69,13 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Lists { action } => return aml::lists(&cfg, action),
         Command::Screen(args) => return aml::screen(&cfg, args),
+        Command::Mrz { action } => return vision::mrz(&cfg.models_dir, action),
+        Command::Face { action } => return vision::face(&cfg.models_dir, action),
         _ => {}
     }
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         match cli.command {
             Command::Serve { role } => serve::serve(cfg, &role).await,
@@ -71,7 +86,10 @@ fn run(cli: Cli) -> Result<()> {
                 println!("migrations applied");
                 Ok(())
             }
-            Command::Lists { .. } | Command::Screen(_) => Ok(()),
+            Command::Lists { .. }
+            | Command::Screen(_)
+            | Command::Mrz { .. }
+            | Command::Face { .. } => Ok(()),
         }
     })
 }

@@ -54,14 +54,22 @@ pub async fn run(cfg: Config, cmd: PartnerCommand) -> Result<()> {
     let keyring = Keyring::from_master(&cfg.master_key()?)?;
     let store = open_store(&cfg).await?;
     let out = match cmd {
-        PartnerCommand::Create { name, direct_processing, webhook_url, manual_review } => {
+        PartnerCommand::Create {
+            name,
+            direct_processing,
+            webhook_url,
+            manual_review,
+        } => {
             if name.trim().is_empty() {
                 bail!("--name must not be empty");
             }
             if let Some(u) = &webhook_url
-                && !(u.starts_with("https://") || (cfg.webhook_allow_private && u.starts_with("http://")))
+                && !(u.starts_with("https://")
+                    || (cfg.webhook_allow_private && u.starts_with("http://")))
             {
-                bail!("--webhook-url must be an https:// URL (http:// only with KYCD_WEBHOOK_ALLOW_PRIVATE=true)");
+                bail!(
+                    "--webhook-url must be an https:// URL (http:// only with KYCD_WEBHOOK_ALLOW_PRIVATE=true)"
+                );
             }
             let api_key = random_token(15)?;
             let api_secret = random_token(32)?; // 256 bits

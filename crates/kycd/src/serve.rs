@@ -18,8 +18,14 @@ pub fn init_tracing(cfg: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KYCD_LOG")
         .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if cfg.log_format == "json" { builder.json().try_init() } else { builder.try_init() };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if cfg.log_format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 /// Opens (and migrates) the database, creating the data dir for SQLite.
@@ -30,7 +36,12 @@ pub async fn open_store(cfg: &Config) -> Result<Store> {
     }
     Store::connect(&cfg.database_url, cfg.db_max_connections)
         .await
-        .with_context(|| format!("cannot open database {}", kycd_store::redact(&cfg.database_url)))
+        .with_context(|| {
+            format!(
+                "cannot open database {}",
+                kycd_store::redact(&cfg.database_url)
+            )
+        })
 }
 
 async fn shutdown_signal(tx: watch::Sender<bool>) {
@@ -61,12 +72,28 @@ pub async fn serve(cfg: Config, role: &str) -> Result<()> {
     let keyring = Keyring::from_master(&cfg.master_key()?)?;
     let store = open_store(&cfg).await?;
     let blobs = BlobStore::local(cfg.data_dir.join("blobs")).context("cannot open blob storage")?;
-    let checks = Checks::default();
+    // Models are loaded once at start; a missing file stops the process with the command that installs it.
+    let ocr = Arc::new(crate::vision::load_ocr(&cfg.models_dir)?);
+    let faces = Arc::new(crate::vision::load_faces(
+        &cfg.models_dir,
+        cfg.workers.max(1),
+    )?);
+    let checks = Checks {
+        inspector: Arc::new(crate::vision::VisionInspector::new(
+            ocr.clone(),
+            faces.clone(),
+            cfg.max_image_pixels,
+        )),
+    };
     let (tx, rx) = watch::channel(false);
     tokio::spawn(shutdown_signal(tx));
 
     let listener = if role != "worker" {
-        Some(tokio::net::TcpListener::bind(&cfg.bind).await.with_context(|| format!("cannot listen on {}", cfg.bind))?)
+        Some(
+            tokio::net::TcpListener::bind(&cfg.bind)
+                .await
+                .with_context(|| format!("cannot listen on {}", cfg.bind))?,
+        )
     } else {
         None
     };
@@ -75,7 +102,11 @@ pub async fn serve(cfg: Config, role: &str) -> Result<()> {
         Some(a) => format!("http://{a}"),
         None => format!("http://{}", cfg.bind),
     });
-    let files = FileUrls { base: public_url.clone(), keyring: keyring.clone(), ttl_secs: cfg.file_url_ttl_secs };
+    let files = FileUrls {
+        base: public_url.clone(),
+        keyring: keyring.clone(),
+        ttl_secs: cfg.file_url_ttl_secs,
+    };
 
     let mut tasks = tokio::task::JoinSet::new();
     let mut wake = None;
@@ -100,6 +131,24 @@ pub async fn serve(cfg: Config, role: &str) -> Result<()> {
             Ok::<(), anyhow::Error>(())
         });
         info!(workers = cfg.workers, "workers started");
+    }
+    if role != "api" {
+        let deliverer = kycd_webhook::Deliverer::new(
+            store.clone(),
+            keyring.clone(),
+            kycd_webhook::DelivererConfig {
+                schedule: cfg.webhook_retry_schedule.clone(),
+                allow_private: cfg.webhook_allow_private,
+                poll: Duration::from_millis(200),
+                ..Default::default()
+            },
+        )
+        .map_err(|e| anyhow::anyhow!("cannot start the webhook deliverer: {e}"))?;
+        let rx = rx.clone();
+        tasks.spawn(async move {
+            deliverer.run(rx).await;
+            Ok::<(), anyhow::Error>(())
+        });
     }
     if let (Some(listener), Some(addr)) = (listener, local) {
         let state = AppState {

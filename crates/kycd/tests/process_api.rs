@@ -13,12 +13,22 @@ fn req(token: &str, images: Value) -> Value {
 }
 
 async fn doc_token(s: &Server, p: &Partner) -> String {
-    s.token(p, json!({ "clientId": "c1", "tokenType": "DOCUMENT" })).await["authToken"].as_str().unwrap().to_string()
+    s.token(p, json!({ "clientId": "c1", "tokenType": "DOCUMENT" }))
+        .await["authToken"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// After a failed validation the token is still usable: a correct request with it is accepted.
 async fn assert_token_still_usable(s: &Server, p: &Partner, token: &str) {
-    let (st, v) = s.post_json(p, "/api/v2/process", &req(token, json!({ "FRONT": b64_file(UTO) }))).await;
+    let (st, v) = s
+        .post_json(
+            p,
+            "/api/v2/process",
+            &req(token, json!({ "FRONT": b64_file(UTO) })),
+        )
+        .await;
     assert_eq!(st, 200, "token was consumed by a failed validation: {v}");
 }
 
@@ -26,26 +36,62 @@ async fn assert_token_still_usable(s: &Server, p: &Partner, token: &str) {
 async fn requests_without_valid_credentials_are_unauthorized() {
     let s = Server::start(&[]);
     let p = s.partner(true);
-    let r = s.client.post(format!("{}/api/v2/process", s.base)).body("{}").send().await.unwrap();
+    let r = s
+        .client
+        .post(format!("{}/api/v2/process", s.base))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 401);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["identifier"], "UNAUTHORIZED");
-    let wrong = Partner { api_key: p.api_key.clone(), api_secret: "nope".into(), signing_key: String::new() };
-    assert_error(&s.post_json(&wrong, "/api/v2/process", &json!({})).await, 401, "UNAUTHORIZED");
-    let r = s.client.post(format!("{}/api/v2/token", s.base)).header("authorization", "Basic !!!").body("{}").send().await.unwrap();
+    let wrong = Partner {
+        api_key: p.api_key.clone(),
+        api_secret: "nope".into(),
+        signing_key: String::new(),
+    };
+    assert_error(
+        &s.post_json(&wrong, "/api/v2/process", &json!({})).await,
+        401,
+        "UNAUTHORIZED",
+    );
+    let r = s
+        .client
+        .post(format!("{}/api/v2/token", s.base))
+        .header("authorization", "Basic !!!")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 401);
     s.cli(&["partner", "disable", &p.api_key]);
-    assert_error(&s.post_json(&p, "/api/v2/token", &json!({"clientId": "x"})).await, 401, "UNAUTHORIZED");
+    assert_error(
+        &s.post_json(&p, "/api/v2/token", &json!({"clientId": "x"}))
+            .await,
+        401,
+        "UNAUTHORIZED",
+    );
 }
 
 #[tokio::test]
 async fn wrong_method_and_unknown_paths_use_the_envelope() {
     let s = Server::start(&[]);
-    let r = s.client.get(format!("{}/api/v2/process", s.base)).send().await.unwrap();
+    let r = s
+        .client
+        .get(format!("{}/api/v2/process", s.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 405);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["identifier"], "METHOD_NOT_ALLOWED");
-    let r = s.client.post(format!("{}/api/v2/nope", s.base)).send().await.unwrap();
+    let r = s
+        .client
+        .post(format!("{}/api/v2/nope", s.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 404);
 }
 
@@ -54,13 +100,41 @@ async fn body_encoding_and_json_errors() {
     let s = Server::start(&[]);
     let p = s.partner(true);
     let t = doc_token(&s, &p).await;
-    let (st, body) = s.post(&p, "/api/v2/process", vec![0xffu8, 0xfe, 0x00]).await;
-    assert_error(&(st, serde_json::from_str(&body).unwrap()), 400, "ENCODING_ERROR");
+    let (st, body) = s
+        .post(&p, "/api/v2/process", vec![0xffu8, 0xfe, 0x00])
+        .await;
+    assert_error(
+        &(st, serde_json::from_str(&body).unwrap()),
+        400,
+        "ENCODING_ERROR",
+    );
     let (st, body) = s.post(&p, "/api/v2/process", "{\"token\": ").await;
-    assert_error(&(st, serde_json::from_str(&body).unwrap()), 400, "JSON_ERROR");
-    assert_error(&s.post_json(&p, "/api/v2/process", &json!([1])).await, 400, "JSON_ERROR");
-    assert_error(&s.post_json(&p, "/api/v2/process", &json!({"token": t, "images": "x"})).await, 400, "JSON_ERROR");
-    assert_error(&s.post_json(&p, "/api/v2/process", &json!({"token": t, "skipAnalysis": 1})).await, 400, "JSON_ERROR");
+    assert_error(
+        &(st, serde_json::from_str(&body).unwrap()),
+        400,
+        "JSON_ERROR",
+    );
+    assert_error(
+        &s.post_json(&p, "/api/v2/process", &json!([1])).await,
+        400,
+        "JSON_ERROR",
+    );
+    assert_error(
+        &s.post_json(&p, "/api/v2/process", &json!({"token": t, "images": "x"}))
+            .await,
+        400,
+        "JSON_ERROR",
+    );
+    assert_error(
+        &s.post_json(
+            &p,
+            "/api/v2/process",
+            &json!({"token": t, "skipAnalysis": 1}),
+        )
+        .await,
+        400,
+        "JSON_ERROR",
+    );
     assert_token_still_usable(&s, &p, &t).await;
 }
 
@@ -68,7 +142,13 @@ async fn body_encoding_and_json_errors() {
 async fn missing_token_is_a_missing_value() {
     let s = Server::start(&[]);
     let p = s.partner(true);
-    let r = s.post_json(&p, "/api/v2/process", &json!({"country": "LT", "images": {}})).await;
+    let r = s
+        .post_json(
+            &p,
+            "/api/v2/process",
+            &json!({"country": "LT", "images": {}}),
+        )
+        .await;
     assert_error(&r, 400, "MISSING_VALUE");
     assert!(r.1["message"].as_str().unwrap().contains("token"));
 }
@@ -78,7 +158,16 @@ async fn partner_without_direct_processing_gets_a_contract_error() {
     let s = Server::start(&[]);
     let p = s.partner(false);
     let t = doc_token(&s, &p).await;
-    assert_error(&s.post_json(&p, "/api/v2/process", &req(&t, json!({"FRONT": b64_file(UTO)}))).await, 403, "PARTNER_CONTRACT_ERROR");
+    assert_error(
+        &s.post_json(
+            &p,
+            "/api/v2/process",
+            &req(&t, json!({"FRONT": b64_file(UTO)})),
+        )
+        .await,
+        403,
+        "PARTNER_CONTRACT_ERROR",
+    );
 }
 
 #[tokio::test]
@@ -87,15 +176,50 @@ async fn unknown_foreign_reused_and_expired_tokens_are_not_valid() {
     let a = s.partner(true);
     let b = s.partner(true);
     let img = json!({"FRONT": b64_file(UTO)});
-    assert_error(&s.post_json(&a, "/api/v2/process", &req("doesnotexist", img.clone())).await, 400, "TOKEN_NOT_VALID");
+    assert_error(
+        &s.post_json(&a, "/api/v2/process", &req("doesnotexist", img.clone()))
+            .await,
+        400,
+        "TOKEN_NOT_VALID",
+    );
     let t = doc_token(&s, &a).await;
-    assert_error(&s.post_json(&b, "/api/v2/process", &req(&t, img.clone())).await, 400, "TOKEN_NOT_VALID");
-    let (st, body) = s.post_json(&a, "/api/v2/process", &req(&t, img.clone())).await;
-    assert_eq!((st, body), (200, Value::Null), "success answers 200 with an empty body");
-    assert_error(&s.post_json(&a, "/api/v2/process", &req(&t, img.clone())).await, 400, "TOKEN_NOT_VALID");
-    let short = s.token(&a, json!({"clientId": "c", "tokenType": "DOCUMENT", "expiryTime": 1})).await;
+    assert_error(
+        &s.post_json(&b, "/api/v2/process", &req(&t, img.clone()))
+            .await,
+        400,
+        "TOKEN_NOT_VALID",
+    );
+    let (st, body) = s
+        .post_json(&a, "/api/v2/process", &req(&t, img.clone()))
+        .await;
+    assert_eq!(
+        (st, body),
+        (200, Value::Null),
+        "success answers 200 with an empty body"
+    );
+    assert_error(
+        &s.post_json(&a, "/api/v2/process", &req(&t, img.clone()))
+            .await,
+        400,
+        "TOKEN_NOT_VALID",
+    );
+    let short = s
+        .token(
+            &a,
+            json!({"clientId": "c", "tokenType": "DOCUMENT", "expiryTime": 1}),
+        )
+        .await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    assert_error(&s.post_json(&a, "/api/v2/process", &req(short["authToken"].as_str().unwrap(), img)).await, 400, "TOKEN_NOT_VALID");
+    assert_error(
+        &s.post_json(
+            &a,
+            "/api/v2/process",
+            &req(short["authToken"].as_str().unwrap(), img),
+        )
+        .await,
+        400,
+        "TOKEN_NOT_VALID",
+    );
 }
 
 #[tokio::test]
@@ -103,10 +227,38 @@ async fn nfc_and_questionnaire_tokens_cannot_be_processed_directly() {
     let s = Server::start(&[]);
     let p = s.partner(true);
     let img = json!({"FRONT": b64_file(UTO)});
-    let nfc = s.token(&p, json!({"clientId": "c", "tokenType": "DOCUMENT", "nfcRequired": true})).await;
-    assert_error(&s.post_json(&p, "/api/v2/process", &req(nfc["authToken"].as_str().unwrap(), img.clone())).await, 403, "PARTNER_CONTRACT_ERROR");
-    let q = s.token(&p, json!({"clientId": "c", "tokenType": "DOCUMENT", "questionnaire": "onboarding"})).await;
-    assert_error(&s.post_json(&p, "/api/v2/process", &req(q["authToken"].as_str().unwrap(), img)).await, 403, "PARTNER_CONTRACT_ERROR");
+    let nfc = s
+        .token(
+            &p,
+            json!({"clientId": "c", "tokenType": "DOCUMENT", "nfcRequired": true}),
+        )
+        .await;
+    assert_error(
+        &s.post_json(
+            &p,
+            "/api/v2/process",
+            &req(nfc["authToken"].as_str().unwrap(), img.clone()),
+        )
+        .await,
+        403,
+        "PARTNER_CONTRACT_ERROR",
+    );
+    let q = s
+        .token(
+            &p,
+            json!({"clientId": "c", "tokenType": "DOCUMENT", "questionnaire": "onboarding"}),
+        )
+        .await;
+    assert_error(
+        &s.post_json(
+            &p,
+            "/api/v2/process",
+            &req(q["authToken"].as_str().unwrap(), img),
+        )
+        .await,
+        403,
+        "PARTNER_CONTRACT_ERROR",
+    );
 }
 
 #[tokio::test]
@@ -121,7 +273,11 @@ async fn country_and_document_type_are_validated() {
     assert_error(&e, 400, "BAD_VALUE");
     assert!(e.1["message"].as_str().unwrap().contains("country"));
     r.as_object_mut().unwrap().remove("country");
-    assert_error(&s.post_json(&p, "/api/v2/process", &r).await, 400, "MISSING_VALUE");
+    assert_error(
+        &s.post_json(&p, "/api/v2/process", &r).await,
+        400,
+        "MISSING_VALUE",
+    );
     for bad in ["VISA", "SMART_ID", "BANK_ID_SE", "passport-ish"] {
         let mut r = req(&t, img.clone());
         r["documentType"] = json!(bad);
@@ -137,21 +293,62 @@ async fn image_keys_encoding_and_formats_are_checked() {
     let s = Server::start(&[]);
     let p = s.partner(true);
     let t = doc_token(&s, &p).await;
-    let e = s.post_json(&p, "/api/v2/process", &req(&t, json!({"FRONT": b64_file(UTO), "SELFIE2": "x"}))).await;
+    let e = s
+        .post_json(
+            &p,
+            "/api/v2/process",
+            &req(&t, json!({"FRONT": b64_file(UTO), "SELFIE2": "x"})),
+        )
+        .await;
     assert_error(&e, 400, "BAD_VALUE");
     assert!(e.1["message"].as_str().unwrap().contains("SELFIE2"));
-    let e = s.post_json(&p, "/api/v2/process", &req(&t, json!({"FRONT": "@@@ not base64 @@@"}))).await;
+    let e = s
+        .post_json(
+            &p,
+            "/api/v2/process",
+            &req(&t, json!({"FRONT": "@@@ not base64 @@@"})),
+        )
+        .await;
     assert_error(&e, 400, "ENCODING_ERROR");
     assert!(e.1["message"].as_str().unwrap().contains("FRONT"));
-    let gif = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b"GIF89a\x01\x00\x01\x00\x00\x00\x00;");
-    assert_error(&s.post_json(&p, "/api/v2/process", &req(&t, json!({"FRONT": gif}))).await, 400, "BAD_VALUE");
+    let gif = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        b"GIF89a\x01\x00\x01\x00\x00\x00\x00;",
+    );
+    assert_error(
+        &s.post_json(&p, "/api/v2/process", &req(&t, json!({"FRONT": gif})))
+            .await,
+        400,
+        "BAD_VALUE",
+    );
     // A JPEG claimed as PNG by its data URI is still judged by its bytes (and accepted later below).
-    let enc = s.post_json(&p, "/api/v2/process", &req(&t, json!({"FRONT": b64_file("pdf/pypdf/r6-user-password.pdf")}))).await;
+    let enc = s
+        .post_json(
+            &p,
+            "/api/v2/process",
+            &req(
+                &t,
+                json!({"FRONT": b64_file("pdf/pypdf/r6-user-password.pdf")}),
+            ),
+        )
+        .await;
     assert_error(&enc, 400, "BAD_VALUE");
     assert!(enc.1["message"].as_str().unwrap().contains("encrypted"));
     let owner_only = b64_file("pdf/pypdf/r4-owner-password.pdf");
-    assert_error(&s.post_json(&p, "/api/v2/process", &req(&t, json!({"FRONT": owner_only}))).await, 400, "BAD_VALUE");
-    let mut r = req(&t, json!({"FRONT": format!("data:image/png;base64,{}", b64_file(UTO))}));
+    assert_error(
+        &s.post_json(
+            &p,
+            "/api/v2/process",
+            &req(&t, json!({"FRONT": owner_only})),
+        )
+        .await,
+        400,
+        "BAD_VALUE",
+    );
+    let mut r = req(
+        &t,
+        json!({"FRONT": format!("data:image/png;base64,{}", b64_file(UTO))}),
+    );
     r["documentType"] = json!("PASSPORT");
     let (st, _) = s.post_json(&p, "/api/v2/process", &r).await;
     assert_eq!(st, 200);
@@ -162,7 +359,13 @@ async fn images_over_the_pixel_limit_are_refused() {
     let s = Server::start(&[("KYCD_MAX_IMAGE_PIXELS", "100000")]);
     let p = s.partner(true);
     let t = doc_token(&s, &p).await;
-    let e = s.post_json(&p, "/api/v2/process", &req(&t, json!({"FRONT": b64_file(UTO)}))).await;
+    let e = s
+        .post_json(
+            &p,
+            "/api/v2/process",
+            &req(&t, json!({"FRONT": b64_file(UTO)})),
+        )
+        .await;
     assert_error(&e, 400, "BAD_VALUE");
     assert!(e.1["message"].as_str().unwrap().contains("pixels"));
 }
@@ -182,15 +385,36 @@ async fn required_steps_are_enforced() {
     assert_error(&e, 400, "MISSING_VALUE");
     assert_eq!(e.1["message"], "No image provided for step 'BACK'");
     let ident = s.token(&p, json!({"clientId": "c"})).await;
-    let e = s.post_json(&p, "/api/v2/process", &req(ident["authToken"].as_str().unwrap(), json!({"FRONT": b64_file(UTO)}))).await;
+    let e = s
+        .post_json(
+            &p,
+            "/api/v2/process",
+            &req(
+                ident["authToken"].as_str().unwrap(),
+                json!({"FRONT": b64_file(UTO)}),
+            ),
+        )
+        .await;
     assert_error(&e, 400, "MISSING_VALUE");
     assert_eq!(e.1["message"], "No image provided for step 'FACE'");
     let bill = s
         .token(&p, json!({"clientId": "c", "tokenType": "DOCUMENT", "additionalSteps": {"ALL": {"ALL": {"UTILITY_BILL": {"type": "UPLOAD"}}}}}))
         .await;
-    let e = s.post_json(&p, "/api/v2/process", &req(bill["authToken"].as_str().unwrap(), json!({"FRONT": b64_file(UTO)}))).await;
+    let e = s
+        .post_json(
+            &p,
+            "/api/v2/process",
+            &req(
+                bill["authToken"].as_str().unwrap(),
+                json!({"FRONT": b64_file(UTO)}),
+            ),
+        )
+        .await;
     assert_eq!(e.1["message"], "No image provided for step 'UTILITY_BILL'");
-    let ok = req(bill["authToken"].as_str().unwrap(), json!({"FRONT": b64_file(UTO), "UTILITY_BILL": b64_file("pdf/pypdf/unencrypted.pdf")}));
+    let ok = req(
+        bill["authToken"].as_str().unwrap(),
+        json!({"FRONT": b64_file(UTO), "UTILITY_BILL": b64_file("pdf/pypdf/unencrypted.pdf")}),
+    );
     assert_eq!(s.post_json(&p, "/api/v2/process", &ok).await.0, 200);
     assert_token_still_usable(&s, &p, &t).await;
 }
@@ -200,11 +424,17 @@ async fn undetectable_document_type_is_a_bad_value() {
     let s = Server::start(&[]);
     let p = s.partner(true);
     let t = doc_token(&s, &p).await;
-    let mut r = req(&t, json!({"FRONT": b64_file("faces/face_recognition/obama.jpg")}));
+    let mut r = req(
+        &t,
+        json!({"FRONT": b64_file("faces/face_recognition/obama.jpg")}),
+    );
     r.as_object_mut().unwrap().remove("documentType");
     let e = s.post_json(&p, "/api/v2/process", &r).await;
     assert_error(&e, 400, "BAD_VALUE");
-    assert_eq!(e.1["message"], "Could not detect document type from FRONT image");
+    assert_eq!(
+        e.1["message"],
+        "Could not detect document type from FRONT image"
+    );
     assert_token_still_usable(&s, &p, &t).await;
 }
 
@@ -215,8 +445,13 @@ async fn raw_oversized(s: &Server, p: &Partner, chunked: bool) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = s.base.trim_start_matches("http://").to_string();
     let mut sock = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", p.api_key, p.api_secret));
-    let framing = if chunked { "Transfer-Encoding: chunked".to_string() } else { format!("Content-Length: {}", 25 * 1024 * 1024) };
+    let auth =
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", p.api_key, p.api_secret));
+    let framing = if chunked {
+        "Transfer-Encoding: chunked".to_string()
+    } else {
+        format!("Content-Length: {}", 25 * 1024 * 1024)
+    };
     let head = format!(
         "POST /api/v2/process HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nContent-Type: application/json\r\n{framing}\r\n\r\n"
     );
@@ -266,7 +501,11 @@ async fn bodies_over_20_mb_get_413_without_being_buffered() {
     let r = raw_oversized(&s, &p, true).await;
     assert!(r.starts_with("HTTP/1.1 413"), "{r}");
     let after = s.rss_kib();
-    assert!(after < before + 25 * 1024, "server RSS grew by {} KiB", after.saturating_sub(before));
+    assert!(
+        after < before + 25 * 1024,
+        "server RSS grew by {} KiB",
+        after.saturating_sub(before)
+    );
     assert_token_still_usable(&s, &p, &t).await;
 }
 
@@ -296,7 +535,13 @@ async fn concurrent_submissions(s: &Server) {
         let url = format!("{}/api/v2/process", s.base);
         let (k, sec, b) = (p.api_key.clone(), p.api_secret.clone(), body.clone());
         tasks.push(tokio::spawn(async move {
-            let r = client.post(url).basic_auth(k, Some(sec)).body(b).send().await.unwrap();
+            let r = client
+                .post(url)
+                .basic_auth(k, Some(sec))
+                .body(b)
+                .send()
+                .await
+                .unwrap();
             let st = r.status().as_u16();
             (st, r.text().await.unwrap())
         }));
@@ -316,13 +561,86 @@ async fn concurrent_submissions(s: &Server) {
 /// A fresh database on the server named by `KYCD_TEST_POSTGRES_URL`.
 pub async fn scratch_postgres() -> Option<String> {
     let admin = std::env::var("KYCD_TEST_POSTGRES_URL").ok()?;
-    let name = format!("kycd_t_{}", std::process::id() as u64 * 1000 + rand_suffix());
-    let out = std::process::Command::new("psql").arg(&admin).arg("-qc").arg(format!("CREATE DATABASE {name}")).output().ok()?;
-    assert!(out.status.success(), "cannot create scratch database: {}", String::from_utf8_lossy(&out.stderr));
-    let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin);
+    let name = format!(
+        "kycd_t_{}",
+        std::process::id() as u64 * 1000 + rand_suffix()
+    );
+    let out = std::process::Command::new("psql")
+        .arg(&admin)
+        .arg("-qc")
+        .arg(format!("CREATE DATABASE {name}"))
+        .output()
+        .ok()?;
+    assert!(
+        out.status.success(),
+        "cannot create scratch database: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let base = admin
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_string())
+        .unwrap_or(admin);
     Some(format!("{base}/{name}"))
 }
 
 fn rand_suffix() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() as u64 % 1000
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64
+        % 1000
+}
+
+#[tokio::test]
+async fn document_type_is_detected_from_front_when_omitted() {
+    let s = Server::start(&[]);
+    let p = s.partner(true);
+    let tok = s
+        .token(&p, json!({"clientId": "c1", "tokenType": "DOCUMENT"}))
+        .await;
+    let mut r = req(
+        tok["authToken"].as_str().unwrap(),
+        json!({"FRONT": b64_file(UTO)}),
+    );
+    r.as_object_mut().unwrap().remove("documentType");
+    let (st, body) = s.post_json(&p, "/api/v2/process", &r).await;
+    assert_eq!((st, body), (200, Value::Null));
+    let (_, data) = s
+        .post_json(&p, "/api/v2/data", &json!({"scanRef": tok["scanRef"]}))
+        .await;
+    assert_eq!(data["docType"], "PASSPORT");
+}
+
+#[tokio::test]
+async fn a_front_without_a_document_answers_200_with_an_error_and_consumes_the_token() {
+    let s = Server::start(&[]);
+    let p = s.partner(true);
+    let t = doc_token(&s, &p).await;
+    let r = req(
+        &t,
+        json!({"FRONT": b64_file("faces/face_recognition/obama.jpg")}),
+    );
+    let (st, body) = s.post_json(&p, "/api/v2/process", &r).await;
+    assert_eq!(st, 200);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Document was not detected"),
+        "{body}"
+    );
+    assert_error(
+        &s.post_json(&p, "/api/v2/process", &r).await,
+        400,
+        "TOKEN_NOT_VALID",
+    );
+    let mut skip = req(
+        &doc_token(&s, &p).await,
+        json!({"FRONT": b64_file("faces/face_recognition/obama.jpg")}),
+    );
+    skip["skipAnalysis"] = json!(true);
+    assert_eq!(
+        s.post_json(&p, "/api/v2/process", &skip).await,
+        (200, Value::Null)
+    );
 }

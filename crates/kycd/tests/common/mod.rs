@@ -15,6 +15,13 @@ pub fn data(rel: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")).join(rel)
 }
 
+/// The models installed by `scripts/setup.sh` (`$KYCD_MODELS_DIR`, default `<repo>/models`).
+pub fn models_dir() -> PathBuf {
+    std::env::var_os("KYCD_MODELS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../models")))
+}
+
 pub fn b64_file(rel: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(std::fs::read(data(rel)).unwrap())
 }
@@ -37,8 +44,17 @@ impl Server {
     /// Starts `kycd serve` with extra environment.
     pub fn start(extra: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let env: Vec<(String, String)> = extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let mut s = Server { dir, child: None, base: String::new(), env, client: reqwest::Client::new() };
+        let env: Vec<(String, String)> = extra
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut s = Server {
+            dir,
+            child: None,
+            base: String::new(),
+            env,
+            client: reqwest::Client::new(),
+        };
         s.spawn(&["serve"]);
         s
     }
@@ -54,6 +70,7 @@ impl Server {
             .env("KYCD_BIND", "127.0.0.1:0")
             .env("KYCD_LOG_FORMAT", "json")
             .env("KYCD_LOG", "warn")
+            .env("KYCD_MODELS_DIR", models_dir())
             .env_remove("KYCD_DATABASE_URL");
         for (k, v) in &self.env {
             c.env(k, v);
@@ -64,7 +81,12 @@ impl Server {
     /// (Re)starts the server process with the given arguments and waits for its address.
     pub fn spawn(&mut self, args: &[&str]) {
         use std::io::{BufRead, BufReader};
-        let mut child = self.command(args).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
+        let mut child = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -76,7 +98,9 @@ impl Server {
         });
         let wants_http = !args.contains(&"worker");
         if wants_http {
-            self.base = rx.recv_timeout(Duration::from_secs(60)).expect("server did not start");
+            self.base = rx
+                .recv_timeout(Duration::from_secs(60))
+                .expect("server did not start");
         }
         self.child = Some(child);
     }
@@ -84,7 +108,11 @@ impl Server {
     /// Runs a CLI command against the same data dir and returns stdout.
     pub fn cli(&self, args: &[&str]) -> String {
         let out = self.command(args).output().unwrap();
-        assert!(out.status.success(), "kycd {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "kycd {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 
@@ -108,7 +136,14 @@ impl Server {
     /// Resident memory of the server process in KiB.
     pub fn rss_kib(&self) -> u64 {
         let s = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
-        s.lines().find(|l| l.starts_with("VmRSS:")).unwrap().split_whitespace().nth(1).unwrap().parse().unwrap()
+        s.lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .unwrap()
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap()
     }
 
     pub fn kill9(&mut self) {
@@ -118,7 +153,12 @@ impl Server {
         }
     }
 
-    pub async fn post(&self, p: &Partner, path: &str, body: impl Into<reqwest::Body>) -> (u16, String) {
+    pub async fn post(
+        &self,
+        p: &Partner,
+        path: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (u16, String) {
         let r = self
             .client
             .post(format!("{}{path}", self.base))
@@ -134,7 +174,14 @@ impl Server {
 
     pub async fn post_json(&self, p: &Partner, path: &str, body: &Value) -> (u16, Value) {
         let (s, t) = self.post(p, path, body.to_string()).await;
-        (s, if t.is_empty() { Value::Null } else { serde_json::from_str(&t).unwrap_or(Value::String(t)) })
+        (
+            s,
+            if t.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&t).unwrap_or(Value::String(t))
+            },
+        )
     }
 
     pub async fn token(&self, p: &Partner, req: Value) -> Value {
@@ -147,12 +194,17 @@ impl Server {
     pub async fn wait_finished(&self, p: &Partner, scan_ref: &str, timeout: Duration) -> Value {
         let start = Instant::now();
         loop {
-            let (s, v) = self.post_json(p, "/api/v2/status", &json!({ "scanRef": scan_ref })).await;
+            let (s, v) = self
+                .post_json(p, "/api/v2/status", &json!({ "scanRef": scan_ref }))
+                .await;
             assert_eq!(s, 200, "{v}");
             if v["status"] != "REVIEWING" && v["status"] != "ACTIVE" {
                 return v;
             }
-            assert!(start.elapsed() < timeout, "verification {scan_ref} not finished within {timeout:?}: {v}");
+            assert!(
+                start.elapsed() < timeout,
+                "verification {scan_ref} not finished within {timeout:?}: {v}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

@@ -1,0 +1,328 @@
+//! The whole document read used by the verification job, plus the fast checks used synchronously by
+//! `/process` (document presence and type).
+
+use image::RgbImage;
+use kycd_mrz::DocType;
+use serde::Serialize;
+
+use crate::document::detect_document_quad;
+use crate::error::Result;
+use crate::geometry::{Quad, crop};
+use crate::ocr::{DetParams, OcrEngine, TextBox, TextLine};
+use crate::quality::{QualityReport, QualityThresholds, TextEvidence, assess_with_quad};
+use crate::reader::{MrzOptions, MrzResult, read_mrz};
+use crate::viz::{VizFields, extract_fields};
+
+/// Options of [`read_document`].
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// MRZ options.
+    pub mrz: MrzOptions,
+    /// Quality thresholds.
+    pub quality: QualityThresholds,
+    /// iDenfy `skipAnalysis`: skip only the quality gates.
+    pub skip_quality: bool,
+    /// Skip the visual-zone OCR (faster; MRZ only).
+    pub skip_viz: bool,
+}
+
+/// A visual-zone field that disagrees with the MRZ (evidence for the decision engine).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldMismatch {
+    /// Field name (`surname`, `given_names`, `date_of_birth`, `date_of_expiry`, `document_number`, `sex`).
+    pub field: &'static str,
+    /// Value from the MRZ.
+    pub mrz: String,
+    /// Value from the visual zone.
+    pub viz: String,
+}
+
+/// Everything read from one document image.
+#[derive(Debug, Clone)]
+pub struct DocumentReading {
+    /// MRZ result (status maps to `MRZ_NOT_FOUND` / `MRZ_OCR_READING_ERROR` / `MRZ_INVALID`).
+    pub mrz: MrzResult,
+    /// Quality gates (`None` when skipped).
+    pub quality: Option<QualityReport>,
+    /// Detected document type.
+    pub doc_type: Option<DocType>,
+    /// Visual-zone fields.
+    pub viz: VizFields,
+    /// Visual-zone fields that disagree with the MRZ.
+    pub mismatches: Vec<FieldMismatch>,
+    /// The document portrait (for face matching), when it could be located.
+    pub portrait: Option<RgbImage>,
+    /// All OCR lines of the (rotation-corrected) image, when the visual zone was read.
+    pub lines: Vec<TextLine>,
+}
+
+/// Reads a decoded (EXIF-corrected) document image: MRZ, quality gates, visual zone, type, portrait.
+pub fn read_document(
+    engine: &OcrEngine,
+    img: &RgbImage,
+    opts: &ReadOptions,
+) -> Result<DocumentReading> {
+    let mrz = read_mrz(engine, img, &opts.mrz)?;
+    let upright = mrz.rotation.apply(img);
+    let lines = if opts.skip_viz {
+        Vec::new()
+    } else {
+        engine.read_all(&upright)?
+    };
+    let viz = extract_fields(&lines, two_digit_year_pivot(&opts.mrz));
+    let mismatches = compare(&mrz, &viz);
+    let quality = if opts.skip_quality {
+        None
+    } else {
+        let quad = detect_document_quad(&upright);
+        let ev = TextEvidence {
+            has_text: mrz.found() || lines.len() >= 4,
+            text_cut_at_border: mrz
+                .candidate
+                .as_ref()
+                .is_some_and(|c| c.quads.iter().any(|q| cut(q, &upright))),
+        };
+        Some(assess_with_quad(&upright, quad.as_ref(), ev, &opts.quality))
+    };
+    let doc_type = type_from(&mrz, &lines, &upright);
+    let portrait = locate_portrait(&mrz, &upright).and_then(|q| {
+        let (x0, y0, x1, y1) = q.bounds();
+        crop(&upright, x0, y0, x1, y1)
+    });
+    Ok(DocumentReading {
+        mrz,
+        quality,
+        doc_type,
+        viz,
+        mismatches,
+        portrait,
+        lines,
+    })
+}
+
+fn two_digit_year_pivot(o: &MrzOptions) -> u32 {
+    o.parse
+        .reference_date
+        .map_or_else(|| kycd_mrz::Date::today().year, |d| d.year)
+        .rem_euclid(100) as u32
+}
+
+/// An MRZ line whose box extends beyond the image by more than a third of its height.
+fn cut(q: &Quad, img: &RgbImage) -> bool {
+    let (_, h) = q.size();
+    let m = h / 3.0;
+    let (x0, y0, x1, y1) = q.bounds();
+    x0 < -m || y0 < -m || x1 > img.width() as f32 + m || y1 > img.height() as f32 + m
+}
+
+fn norm(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+fn compare(mrz: &MrzResult, viz: &VizFields) -> Vec<FieldMismatch> {
+    let Some(r) = mrz.repaired.as_ref().filter(|r| r.is_trusted()) else {
+        return Vec::new();
+    };
+    let data = r.mrz.document_data();
+    let mut out = Vec::new();
+    let mut check = |field: &'static str, m: Option<String>, v: Option<&String>| {
+        if let (Some(m), Some(v)) = (m, v)
+            && !m.is_empty()
+            && !v.is_empty()
+            && norm(&m) != norm(v)
+            // MRZ names are truncated/transliterated: accept a prefix match.
+            && !(field.ends_with("name") && (norm(v).starts_with(&norm(&m)) || norm(&m).starts_with(&norm(v))))
+        {
+            out.push(FieldMismatch {
+                field,
+                mrz: m,
+                viz: v.clone(),
+            });
+        }
+    };
+    check("surname", data.doc_last_name.clone(), viz.surname.as_ref());
+    check(
+        "given_names",
+        data.doc_first_name.clone(),
+        viz.given_names.as_ref(),
+    );
+    check(
+        "date_of_birth",
+        data.doc_dob.clone(),
+        viz.date_of_birth.as_ref(),
+    );
+    check(
+        "date_of_expiry",
+        data.doc_expiry.clone(),
+        viz.date_of_expiry.as_ref(),
+    );
+    check(
+        "document_number",
+        data.doc_number.clone(),
+        viz.document_number.as_ref(),
+    );
+    out
+}
+
+/// Document type from the MRZ document code, else keywords, else the outline's aspect ratio.
+fn type_from(mrz: &MrzResult, lines: &[TextLine], img: &RgbImage) -> Option<DocType> {
+    if let Some(r) = &mrz.repaired
+        && r.is_trusted()
+    {
+        return Some(r.mrz.document_data().doc_type);
+    }
+    if let Some(t) = type_from_keywords(lines) {
+        return Some(t);
+    }
+    let q = detect_document_quad(img)?;
+    let (w, h) = q.quad.size();
+    let aspect = w.max(h) / w.min(h).max(1.0);
+    // ID-1 cards 85.6 × 54 mm (1.59); passport pages (ID-3) 125 × 88 mm (1.42).
+    if (1.52..=1.68).contains(&aspect) {
+        Some(DocType::IdCard)
+    } else if (1.36..1.52).contains(&aspect) {
+        Some(DocType::Passport)
+    } else {
+        None
+    }
+}
+
+fn type_from_keywords(lines: &[TextLine]) -> Option<DocType> {
+    let text: String = lines
+        .iter()
+        .map(|l| l.text.to_uppercase())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let has = |k: &[&str]| k.iter().any(|w| text.contains(w));
+    if has(&[
+        "DRIVING LICEN",
+        "DRIVER LICEN",
+        "DRIVER'S LICEN",
+        "PERMIS DE CONDUIRE",
+        "FÜHRERSCHEIN",
+        "PERMISO DE CONDUC",
+        "PATENTE DI GUIDA",
+        "RIJBEWIJS",
+        "PRAWO JAZDY",
+    ]) {
+        Some(DocType::DriverLicense)
+    } else if has(&[
+        "RESIDENCE PERMIT",
+        "TITRE DE SÉJOUR",
+        "TITRE DE SEJOUR",
+        "AUFENTHALTSTITEL",
+        "PERMISO DE RESIDENCIA",
+        "RESIDENT CARD",
+    ]) {
+        Some(DocType::ResidencePermit)
+    } else if has(&[
+        "PASSPORT",
+        "PASSEPORT",
+        "REISEPASS",
+        "PASAPORTE",
+        "PASSAPORTO",
+        "PASZPORT",
+    ]) {
+        Some(DocType::Passport)
+    } else if has(&[
+        "IDENTITY CARD",
+        "CARTE NATIONALE",
+        "CARTE D'IDENTIT",
+        "PERSONALAUSWEIS",
+        "DOCUMENTO NACIONAL",
+        "CARTA D'IDENTIT",
+        "IDENTITEITSKAART",
+        "DOWÓD OSOBISTY",
+        "ID CARD",
+    ]) {
+        Some(DocType::IdCard)
+    } else if has(&["VISA"]) {
+        Some(DocType::Visa)
+    } else {
+        None
+    }
+}
+
+/// Fast document-presence check for `/process`: text detection at 640 px (no recognition).
+/// True when at least 4 text boxes covering ≥ 1 % of the image are found.
+pub fn detect_document_present(engine: &OcrEngine, img: &RgbImage) -> Result<bool> {
+    let p = DetParams {
+        min_long_side: 640,
+        max_long_side: 640,
+        ..Default::default()
+    };
+    let boxes = engine.detect_with(img, &p)?;
+    let area: f32 = boxes.iter().map(|b| b.quad.area()).sum();
+    let frac = area / (img.width() as f32 * img.height() as f32).max(1.0);
+    Ok(boxes.len() >= 4 && frac >= 0.01)
+}
+
+/// Fast document-type detection from the FRONT for `/process` when `documentType` is omitted: the MRZ
+/// document code when an MRZ is on this side, else keywords in the widest text lines, else the
+/// outline's aspect ratio. Runs one detection and recognises at most 12 lines (no rotation search).
+pub fn detect_document_type(engine: &OcrEngine, img: &RgbImage) -> Result<Option<DocType>> {
+    let mut boxes: Vec<TextBox> = engine.detect(img)?;
+    boxes.sort_by(|a, b| b.quad.size().0.total_cmp(&a.quad.size().0));
+    boxes.truncate(12);
+    let lines = engine.recognize(img, &boxes)?;
+    let rows = crate::mrz::mrz_rows(&lines);
+    if let Some(c) = crate::mrz::all_candidates(&rows)
+        .into_iter()
+        .find(|c| c.checks_ok())
+    {
+        let refs: Vec<&str> = c.lines.iter().map(String::as_str).collect();
+        if let Ok(r) = kycd_mrz::parse_with_repair(&refs, &kycd_mrz::ParseOptions::default())
+            && r.is_trusted()
+        {
+            return Ok(Some(r.mrz.document_data().doc_type));
+        }
+    }
+    if let Some(t) = type_from_keywords(&lines) {
+        return Ok(Some(t));
+    }
+    let dummy = MrzResult {
+        status: crate::reader::MrzStatus::NotFound,
+        repaired: None,
+        candidate: None,
+        rotation: crate::reader::Rotation::R0,
+        others: Vec::new(),
+    };
+    Ok(type_from(&dummy, &[], img))
+}
+
+/// Portrait location from the MRZ geometry (ICAO 9303 page layouts): on TD3/MRV pages the portrait
+/// zone is at the left, above the MRZ; on TD2 likewise. TD1 cards carry the MRZ on the back, so no
+/// portrait is located from it.
+pub fn locate_portrait(mrz: &MrzResult, img: &RgbImage) -> Option<Quad> {
+    let c = mrz.candidate.as_ref()?;
+    if !mrz.valid() {
+        return None;
+    }
+    let (line_chars, _) = match c.layout {
+        crate::mrz_text::MrzLayout::Td3 | crate::mrz_text::MrzLayout::Mrva => (44.0, 0),
+        crate::mrz_text::MrzLayout::Td2 | crate::mrz_text::MrzLayout::Mrvb => (36.0, 0),
+        _ => return None,
+    };
+    let first = c.quads.first()?;
+    let u = first.direction();
+    if u.0 < 0.9 {
+        return None;
+    }
+    let (w, _) = first.size();
+    // Millimetres → pixels: an MRZ character is 2.54 mm wide.
+    let mm = w / (line_chars * 2.54);
+    let (x0, y0, _, _) = first.bounds();
+    // Portrait zone (approx.): from 1 mm left of the MRZ start to 35 mm right of it; from 50 mm to
+    // 3 mm above the first MRZ line.
+    let q = Quad::axis_aligned(
+        (x0 - 1.0 * mm).max(0.0),
+        (y0 - 50.0 * mm).max(0.0),
+        (x0 + 35.0 * mm).min(img.width() as f32),
+        (y0 - 3.0 * mm).max(0.0),
+    );
+    let (qw, qh) = q.size();
+    (qw > 16.0 && qh > 16.0).then_some(q)
+}

@@ -1,0 +1,448 @@
+//! Reading the MRZ of a document photo or scan: OCR, localisation, orientation search, repair and
+//! validation through `kycd-mrz`, and the mapping to iDenfy MRZ statuses.
+
+use image::RgbImage;
+use kycd_mrz::{ParseOptions, RepairStatus, Repaired};
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::geometry::Quad;
+use crate::mrz::{MrzCandidate, MrzRow, all_candidates, mrz_rows};
+use crate::ocr::{CropMode, OcrEngine, TextBox, TextLine};
+
+/// Rotation applied to the (EXIF-corrected) image before reading, clockwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Rotation {
+    /// Upright.
+    R0,
+    /// Rotated 90° clockwise.
+    R90,
+    /// Upside down.
+    R180,
+    /// Rotated 270° clockwise (90° counter-clockwise).
+    R270,
+}
+
+impl Rotation {
+    /// Degrees clockwise.
+    pub fn degrees(self) -> u16 {
+        match self {
+            Rotation::R0 => 0,
+            Rotation::R90 => 90,
+            Rotation::R180 => 180,
+            Rotation::R270 => 270,
+        }
+    }
+
+    /// Applies the rotation.
+    pub fn apply(self, img: &RgbImage) -> RgbImage {
+        match self {
+            Rotation::R0 => img.clone(),
+            Rotation::R90 => image::imageops::rotate90(img),
+            Rotation::R180 => image::imageops::rotate180(img),
+            Rotation::R270 => image::imageops::rotate270(img),
+        }
+    }
+}
+
+/// MRZ outcome, mapped to iDenfy statuses by [`MrzStatus::idenfy_code`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum MrzStatus {
+    /// Read and every check digit validates (possibly after repair).
+    Valid,
+    /// No MRZ on the image (`MRZ_NOT_FOUND`).
+    NotFound,
+    /// MRZ-like text is present but could not be read into a complete MRZ (`MRZ_OCR_READING_ERROR`).
+    ReadingError,
+    /// A complete MRZ was read confidently but its check digits fail (`MRZ_INVALID`).
+    Invalid,
+}
+
+impl MrzStatus {
+    /// The iDenfy status code, `None` when valid.
+    pub fn idenfy_code(self) -> Option<&'static str> {
+        match self {
+            MrzStatus::Valid => None,
+            MrzStatus::NotFound => Some("MRZ_NOT_FOUND"),
+            MrzStatus::ReadingError => Some("MRZ_OCR_READING_ERROR"),
+            MrzStatus::Invalid => Some("MRZ_INVALID"),
+        }
+    }
+}
+
+/// Options for [`read_mrz`].
+#[derive(Debug, Clone, Default)]
+pub struct MrzOptions {
+    /// Parse options (reference date for century inference) handed to `kycd-mrz`.
+    pub parse: ParseOptions,
+    /// Do not try 90/180/270° rotations when the upright image has no readable MRZ.
+    pub no_rotation_search: bool,
+}
+
+/// Result of reading the MRZ of one image.
+#[derive(Debug, Clone)]
+pub struct MrzResult {
+    /// Outcome.
+    pub status: MrzStatus,
+    /// The repaired/validated MRZ from `kycd-mrz` when a complete block was read.
+    pub repaired: Option<Repaired>,
+    /// The located block (OCR text, length-fixed lines, boxes), if any.
+    pub candidate: Option<MrzCandidate>,
+    /// Rotation under which the MRZ was read.
+    pub rotation: Rotation,
+    /// Further MRZ blocks on the same image (e.g. two cards on one scan), already repaired.
+    pub others: Vec<Repaired>,
+}
+
+impl MrzResult {
+    /// True when an MRZ block was located.
+    pub fn found(&self) -> bool {
+        self.candidate.is_some()
+    }
+
+    /// Final MRZ lines (repaired when possible, else as read), empty when not found.
+    pub fn lines(&self) -> Vec<String> {
+        match (&self.repaired, &self.candidate) {
+            (Some(r), _) => r.mrz.lines.clone(),
+            (None, Some(c)) => c.lines.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether every check digit validates.
+    pub fn valid(&self) -> bool {
+        self.status == MrzStatus::Valid
+    }
+
+    /// Whether any character was changed to make the MRZ valid (filler-length or OCR repair).
+    pub fn was_repaired(&self) -> bool {
+        let length_fix = self.candidate.as_ref().is_some_and(|c| c.edits > 0);
+        let ocr_fix = self
+            .repaired
+            .as_ref()
+            .is_some_and(|r| r.status == RepairStatus::Repaired || !r.corrections.is_empty());
+        self.valid() && (length_fix || ocr_fix)
+    }
+
+    /// Layout name from `kycd-mrz` (`TD1`, `TD2`, `TD3`, `MRV-A`, `MRV-B`, `FRA-ID`, `DL`).
+    pub fn format_name(&self) -> Option<&'static str> {
+        match (&self.repaired, &self.candidate) {
+            (Some(r), _) => Some(r.mrz.format().name()),
+            (None, Some(c)) => Some(c.layout.name()),
+            _ => None,
+        }
+    }
+
+    /// The JSON object printed by `kycd mrz read --json`:
+    /// `{"found", "format", "lines", "valid", "fields", "repaired"}` plus `status` (iDenfy code or null),
+    /// `rotation` and `confidence`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "found": self.found(),
+            "format": self.format_name(),
+            "lines": self.lines(),
+            "valid": self.valid(),
+            "fields": self.repaired.as_ref().map(|r| &r.mrz.fields),
+            "repaired": self.was_repaired(),
+            "status": self.status.idenfy_code(),
+            "rotation": self.rotation.degrees(),
+            "confidence": self.candidate.as_ref().map(|c| c.confidence),
+        })
+    }
+}
+
+/// Boxes long enough to be MRZ lines (or large fragments of one).
+fn is_long(b: &TextBox, min_aspect: f32) -> bool {
+    let (w, h) = b.quad.size();
+    h > 0.0 && w / h >= min_aspect
+}
+
+/// Share of the text-box area whose reading direction is vertical (|angle| > 45°).
+fn vertical_share(boxes: &[TextBox]) -> f32 {
+    let (mut v, mut all) = (0f32, 0f32);
+    for b in boxes {
+        let a = b.quad.area();
+        all += a;
+        if b.quad.angle_deg().abs() > 45.0 {
+            v += a;
+        }
+    }
+    if all <= 0.0 { 0.0 } else { v / all }
+}
+
+struct Pass {
+    rows: Vec<MrzRow>,
+    cands: Vec<MrzCandidate>,
+    boxes: Vec<TextBox>,
+}
+
+fn finalize(cands: &[MrzCandidate], opts: &MrzOptions) -> Option<(usize, Repaired)> {
+    let mut fallback: Option<(usize, Repaired)> = None;
+    for (i, c) in cands.iter().enumerate().take(4) {
+        let refs: Vec<&str> = c.lines.iter().map(String::as_str).collect();
+        let Ok(r) = kycd_mrz::parse_with_repair(&refs, &opts.parse) else {
+            continue;
+        };
+        if r.is_trusted() {
+            return Some((i, r));
+        }
+        if fallback.is_none() {
+            fallback = Some((i, r));
+        }
+    }
+    fallback
+}
+
+fn pass(engine: &OcrEngine, img: &RgbImage) -> Result<Pass> {
+    let boxes = engine.detect(img)?;
+    // Stage 1: the widest long boxes (MRZ lines are the widest lines of a document); stage 2: the
+    // other long boxes; stage 3: shorter fragments. Stop as soon as a block passes its check digits.
+    let widest = boxes
+        .iter()
+        .filter(|b| is_long(b, 7.0))
+        .map(|b| b.quad.size().0)
+        .fold(0f32, f32::max);
+    let stage1: Vec<TextBox> = boxes
+        .iter()
+        .filter(|b| is_long(b, 7.0) && b.quad.size().0 >= 0.6 * widest)
+        .copied()
+        .collect();
+    let stage2: Vec<TextBox> = boxes
+        .iter()
+        .filter(|b| is_long(b, 7.0) && b.quad.size().0 < 0.6 * widest)
+        .copied()
+        .collect();
+    let stage3: Vec<TextBox> = boxes
+        .iter()
+        .filter(|b| !is_long(b, 7.0) && is_long(b, 2.0))
+        .copied()
+        .collect();
+    let mut lines: Vec<TextLine> = Vec::new();
+    let mut rows = Vec::new();
+    let mut cands: Vec<MrzCandidate> = Vec::new();
+    for stage in [stage1, stage2, stage3] {
+        if cands.first().is_some_and(MrzCandidate::checks_ok) {
+            break;
+        }
+        if stage.is_empty() {
+            continue;
+        }
+        lines.extend(engine.recognize(img, &stage)?);
+        rows = mrz_rows(&lines);
+        let more = all_candidates(&rows);
+        if more.first().map(|c| c.rank()) > cands.first().map(|c| c.rank()) {
+            cands = more;
+        }
+    }
+    // A partly detected MRZ line (a faint filler run is often missed): stretch the short row to the
+    // extent of its full-length neighbour and read it again.
+    if !cands.first().is_some_and(MrzCandidate::checks_ok) {
+        let extra = complete_rows(&rows);
+        if !extra.is_empty() {
+            let again =
+                engine.recognize(img, &extra.iter().map(|(_, b)| *b).collect::<Vec<_>>())?;
+            let mut changed = false;
+            for ((i, _), line) in extra.iter().zip(&again) {
+                if let Some(r) = mrz_rows(std::slice::from_ref(line)).into_iter().next()
+                    && r.text.len() > rows[*i].text.len()
+                {
+                    rows[*i] = r;
+                    changed = true;
+                }
+            }
+            if changed {
+                let more = all_candidates(&rows);
+                if more.first().map(|c| c.rank()) > cands.first().map(|c| c.rank()) {
+                    cands = more;
+                }
+            }
+        }
+    }
+    // MRZ lines over coloured guilloches: re-read the rows of the best block with ink-enhanced crops
+    // and keep, line by line, the more confident reading.
+    let needs_retry = cands
+        .first()
+        .is_some_and(|c| !c.checks_ok() || c.confidence < 0.93 || c.edits > 0);
+    if needs_retry || cands.is_empty() {
+        let targets: Vec<usize> = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                let in_best = cands.first().is_some_and(|c| c.quads.contains(&r.quad));
+                in_best || (r.text.len() >= 20 && r.text.matches('<').count() >= 2)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if !targets.is_empty() {
+            let tboxes: Vec<TextBox> = targets
+                .iter()
+                .map(|&i| TextBox {
+                    quad: rows[i].quad,
+                    score: 1.0,
+                })
+                .collect();
+            let again = engine.recognize_with(img, &tboxes, CropMode::InkEnhanced)?;
+            let mut changed = false;
+            for (k, &i) in targets.iter().enumerate() {
+                let Some(line) = again.get(k) else { continue };
+                if let Some(r) = mrz_rows(std::slice::from_ref(line)).into_iter().next()
+                    && r.confidence > rows[i].confidence
+                {
+                    rows[i] = r;
+                    changed = true;
+                }
+            }
+            if changed {
+                let more = all_candidates(&rows);
+                if more.first().map(|c| c.rank()) > cands.first().map(|c| c.rank()) {
+                    cands = more;
+                }
+            }
+        }
+    }
+    Ok(Pass { rows, cands, boxes })
+}
+
+/// For every short MRZ-looking row lying parallel to a full-length MRZ row at line-pitch distance, a
+/// box with the full row's extent at the short row's position.
+fn complete_rows(rows: &[MrzRow]) -> Vec<(usize, TextBox)> {
+    let mut out = Vec::new();
+    for (i, short) in rows.iter().enumerate() {
+        if short.text.len() >= 28 {
+            continue;
+        }
+        let full = rows
+            .iter()
+            .filter(|r| matches!(r.text.len(), 28..=32 | 34..=38 | 42..=46))
+            .filter_map(|r| {
+                let u = r.quad.direction();
+                let v = (-u.1, u.0);
+                let (w, h) = r.quad.size();
+                let (cs, cr) = (short.quad.center(), r.quad.center());
+                let d = (cs.0 - cr.0) * v.0 + (cs.1 - cr.1) * v.1;
+                let along = (cs.0 - cr.0) * u.0 + (cs.1 - cr.1) * u.1;
+                let angle = (short.quad.angle_deg() - r.quad.angle_deg()).abs();
+                (d.abs() > 0.6 * h && d.abs() < 3.5 * h && along.abs() < w / 2.0 && angle < 6.0)
+                    .then(|| {
+                        (
+                            d.abs(),
+                            Quad::oriented((cr.0 + v.0 * d, cr.1 + v.1 * d), u, w, h),
+                        )
+                    })
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((_, quad)) = full {
+            out.push((i, TextBox { quad, score: 1.0 }));
+        }
+    }
+    out
+}
+
+fn mrz_like_rows(rows: &[MrzRow]) -> bool {
+    rows.iter()
+        .any(|r| r.text.len() >= 20 && r.text.matches('<').count() >= 3)
+}
+
+/// Reads the MRZ of an (EXIF-corrected) image.
+///
+/// Tries the image upright first; if no trusted MRZ is read, tries 90°/270° (first, when most text
+/// boxes are vertical) and 180°. Every located block goes through `kycd_mrz::parse_with_repair`.
+pub fn read_mrz(engine: &OcrEngine, img: &RgbImage, opts: &MrzOptions) -> Result<MrzResult> {
+    let first = pass(engine, img)?;
+    let mut best = evaluate_pass(&first, Rotation::R0, opts);
+    if best.valid() || opts.no_rotation_search {
+        return Ok(best);
+    }
+    let order = if vertical_share(&first.boxes) > 0.5 {
+        [Rotation::R90, Rotation::R270, Rotation::R180]
+    } else {
+        [Rotation::R180, Rotation::R90, Rotation::R270]
+    };
+    let mut any_mrz_text = mrz_like_rows(&first.rows);
+    for rot in order {
+        let rotated = rot.apply(img);
+        let p = pass(engine, &rotated)?;
+        any_mrz_text |= mrz_like_rows(&p.rows);
+        let r = evaluate_pass(&p, rot, opts);
+        if r.valid() {
+            return Ok(r);
+        }
+        if rank_result(&r) > rank_result(&best) {
+            best = r;
+        }
+    }
+    if best.status == MrzStatus::NotFound && any_mrz_text {
+        best.status = MrzStatus::ReadingError;
+    }
+    Ok(best)
+}
+
+fn rank_result(r: &MrzResult) -> (u8, u32, i64) {
+    let s = match r.status {
+        MrzStatus::Valid => 3,
+        MrzStatus::Invalid => 2,
+        MrzStatus::ReadingError => 1,
+        MrzStatus::NotFound => 0,
+    };
+    let checks = r.candidate.as_ref().map_or(0, |c| c.checks.0);
+    let conf = r
+        .candidate
+        .as_ref()
+        .map_or(0, |c| (c.confidence * 1000.0) as i64);
+    (s, checks, conf)
+}
+
+/// Minimum mean recogniser confidence for a failing MRZ to be reported as `MRZ_INVALID` rather than
+/// `MRZ_OCR_READING_ERROR`.
+pub const INVALID_MIN_CONFIDENCE: f32 = 0.90;
+
+fn evaluate_pass(p: &Pass, rotation: Rotation, opts: &MrzOptions) -> MrzResult {
+    let Some((idx, repaired)) = finalize(&p.cands, opts) else {
+        let status = if mrz_like_rows(&p.rows) {
+            MrzStatus::ReadingError
+        } else {
+            MrzStatus::NotFound
+        };
+        return MrzResult {
+            status,
+            repaired: None,
+            candidate: p.cands.first().cloned(),
+            rotation,
+            others: Vec::new(),
+        };
+    };
+    let cand = p.cands[idx].clone();
+    let status = if repaired.is_trusted() {
+        MrzStatus::Valid
+    } else if cand.confidence >= INVALID_MIN_CONFIDENCE {
+        MrzStatus::Invalid
+    } else {
+        MrzStatus::ReadingError
+    };
+    let others = p
+        .cands
+        .iter()
+        .enumerate()
+        .filter(|&(i, c)| i != idx && !overlaps(c, &cand))
+        .filter_map(|(_, c)| {
+            let refs: Vec<&str> = c.lines.iter().map(String::as_str).collect();
+            kycd_mrz::parse_with_repair(&refs, &opts.parse)
+                .ok()
+                .filter(Repaired::is_trusted)
+        })
+        .collect();
+    MrzResult {
+        status,
+        repaired: Some(repaired),
+        candidate: Some(cand),
+        rotation,
+        others,
+    }
+}
+
+fn overlaps(a: &MrzCandidate, b: &MrzCandidate) -> bool {
+    a.quads.iter().any(|qa| {
+        let c = qa.center();
+        b.quads.iter().any(|qb: &Quad| qb.contains(c.0, c.1))
+    })
+}

@@ -1,0 +1,324 @@
+//! Visual-zone (printed) field extraction from OCR lines: labelled fields of passports and ID cards
+//! (name, date of birth, expiry, document number, sex) and the numbered fields of EU driving licences
+//! (1 surname, 2 given names, 3 date and place of birth, 4a issue date, 4b expiry, 5 licence number).
+
+use serde::Serialize;
+
+use crate::ocr::TextLine;
+
+/// Fields read from the visual zone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct VizFields {
+    /// Surname.
+    pub surname: Option<String>,
+    /// Given names.
+    pub given_names: Option<String>,
+    /// Date of birth, ISO `YYYY-MM-DD` when it could be parsed.
+    pub date_of_birth: Option<String>,
+    /// Expiry, ISO.
+    pub date_of_expiry: Option<String>,
+    /// Issue date, ISO (driving licences).
+    pub date_of_issue: Option<String>,
+    /// Document / licence number.
+    pub document_number: Option<String>,
+    /// `M`, `F` or `X`.
+    pub sex: Option<String>,
+    /// True when the fields come from EU driving-licence numbered fields.
+    pub eu_driving_licence: bool,
+}
+
+fn upper_letters(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_uppercase().next().unwrap_or(c)
+            } else {
+                ' '
+            }
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+const MONTHS: [(&str, u32); 24] = [
+    ("JAN", 1),
+    ("FEB", 2),
+    ("MAR", 3),
+    ("APR", 4),
+    ("MAY", 5),
+    ("JUN", 6),
+    ("JUL", 7),
+    ("AUG", 8),
+    ("SEP", 9),
+    ("OCT", 10),
+    ("NOV", 11),
+    ("DEC", 12),
+    ("JANV", 1),
+    ("FEV", 2),
+    ("MARS", 3),
+    ("AVR", 4),
+    ("MAI", 5),
+    ("JUIN", 6),
+    ("JUIL", 7),
+    ("AOUT", 8),
+    ("SEPT", 9),
+    ("OKT", 10),
+    ("DEZ", 12),
+    ("MAR", 3),
+];
+
+/// Parses common printed date forms: `12.08.1974`, `12 08 1974`, `12/08/1974`, `12 AUG 74`,
+/// `12 AUGUST/AOUT 74`, `1974-08-12`. Two-digit years pivot on `pivot` (years above → 19xx).
+pub fn parse_date(text: &str, pivot: u32) -> Option<String> {
+    let t = text.to_uppercase();
+    let toks: Vec<String> = t
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    let year = |y: &str| -> Option<u32> {
+        let v: u32 = y.parse().ok()?;
+        match y.len() {
+            4 if (1900..2100).contains(&v) => Some(v),
+            2 => Some(if v > pivot { 1900 + v } else { 2000 + v }),
+            _ => None,
+        }
+    };
+    let ok = |d: u32, m: u32| (1..=31).contains(&d) && (1..=12).contains(&m);
+    for w in toks.windows(3) {
+        let (a, b, c) = (&w[0], &w[1], &w[2]);
+        if a.len() == 4
+            && let (Some(y), Ok(m), Ok(d)) = (year(a), b.parse::<u32>(), c.parse::<u32>())
+            && ok(d, m)
+        {
+            return Some(format!("{y:04}-{m:02}-{d:02}"));
+        }
+        let Ok(d) = a.parse::<u32>() else { continue };
+        let m = b.parse::<u32>().ok().or_else(|| {
+            MONTHS
+                .iter()
+                .find(|(name, _)| b.starts_with(name))
+                .map(|&(_, m)| m)
+        });
+        if let (Some(m), Some(y)) = (m, year(c))
+            && ok(d, m)
+        {
+            return Some(format!("{y:04}-{m:02}-{d:02}"));
+        }
+    }
+    // 12 AUGUST/AOUT 74: month token followed by another month token.
+    for w in toks.windows(4) {
+        if let (Ok(d), Some(&(_, m)), Some(y)) = (
+            w[0].parse::<u32>(),
+            MONTHS.iter().find(|(name, _)| w[1].starts_with(name)),
+            year(&w[3]),
+        ) && ok(d, m)
+        {
+            return Some(format!("{y:04}-{m:02}-{d:02}"));
+        }
+    }
+    None
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Label {
+    Surname,
+    Given,
+    Birth,
+    Expiry,
+    Number,
+    Sex,
+}
+
+fn label_of(text: &str) -> Option<Label> {
+    let t = upper_letters(text);
+    let has = |k: &[&str]| k.iter().any(|w| t.contains(w));
+    if has(&[
+        "DATE OF BIRTH",
+        "DATE DE NAISSANCE",
+        "GEBURTSDATUM",
+        "FECHA DE NACIMIENTO",
+        "NAISSANCE",
+        "DATE OF BIRTIH",
+        "BIRTH",
+    ]) {
+        Some(Label::Birth)
+    } else if has(&[
+        "DATE OF EXPIRY",
+        "EXPIRATION",
+        "EXPIRY",
+        "GÜLTIG BIS",
+        "VALID UNTIL",
+        "VALIDEZ",
+        "VALABLE JUSQU",
+    ]) {
+        Some(Label::Expiry)
+    } else if has(&[
+        "GIVEN NAME",
+        "PRÉNOM",
+        "PRENOM",
+        "VORNAME",
+        "NOMBRE",
+        "FORENAME",
+    ]) {
+        Some(Label::Given)
+    } else if has(&["SURNAME", "NOM", "NAME", "APELLIDO"]) && !has(&["PLACE"]) {
+        Some(Label::Surname)
+    } else if has(&[
+        "PASSPORT NO",
+        "PASSPORT NUMBER",
+        "DOCUMENT NO",
+        "DOCUMENT NUMBER",
+        "N DU DOCUMENT",
+        "NO DU PASSEPORT",
+        "N DE PASSEPORT",
+        "CARD NO",
+        "DLN",
+        "DNI NUM",
+    ]) {
+        Some(Label::Number)
+    } else if has(&["SEX", "SEXE", "GESCHLECHT", "SEXO"]) && t.len() < 30 {
+        Some(Label::Sex)
+    } else {
+        None
+    }
+}
+
+/// Extracts visual-zone fields. `pivot` is the two-digit-year pivot for birth dates (e.g. the current
+/// two-digit year); expiry dates always resolve to 20xx.
+pub fn extract_fields(lines: &[TextLine], pivot: u32) -> VizFields {
+    if let Some(dl) = eu_driving_licence(lines, pivot) {
+        return dl;
+    }
+    let mut f = VizFields::default();
+    for (i, l) in lines.iter().enumerate() {
+        let Some(label) = label_of(&l.text) else {
+            continue;
+        };
+        let value = value_below(lines, i);
+        let Some(v) = value else { continue };
+        let text = v.text.trim().to_string();
+        match label {
+            Label::Surname if f.surname.is_none() && label_of(&text).is_none() => {
+                f.surname = Some(upper_letters(&text));
+            }
+            Label::Given if f.given_names.is_none() && label_of(&text).is_none() => {
+                f.given_names = Some(upper_letters(&text));
+            }
+            Label::Birth if f.date_of_birth.is_none() => f.date_of_birth = parse_date(&text, pivot),
+            Label::Expiry if f.date_of_expiry.is_none() => f.date_of_expiry = parse_date(&text, 99),
+            Label::Number if f.document_number.is_none() => {
+                let n: String = text.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+                if n.len() >= 5 {
+                    f.document_number = Some(n.to_uppercase());
+                }
+            }
+            Label::Sex if f.sex.is_none() => {
+                let s = upper_letters(&text);
+                if let Some(c) = s.split(' ').find_map(|w| match w {
+                    "M" | "F" | "X" => Some(w.to_string()),
+                    _ => None,
+                }) {
+                    f.sex = Some(c);
+                }
+            }
+            _ => {}
+        }
+    }
+    f
+}
+
+/// The value line for the label at index `i`: the nearest line just below it whose left edge is near
+/// the label's left edge (within ~3 label heights).
+fn value_below(lines: &[TextLine], i: usize) -> Option<&TextLine> {
+    let l = &lines[i];
+    let (x0, y0, _, y1) = l.bbox.quad.bounds();
+    let h = (y1 - y0).max(1.0);
+    lines
+        .iter()
+        .enumerate()
+        .filter(|&(j, _)| j != i)
+        .filter_map(|(_, m)| {
+            let (mx0, my0, _, _) = m.bbox.quad.bounds();
+            let dy = my0 - y0;
+            (dy > 0.5 * h && dy < 3.0 * h && (mx0 - x0).abs() < 4.0 * h).then_some((dy, m))
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, m)| m)
+}
+
+/// EU driving licence: lines starting with the field numbers `1.`, `2.`, `3.`, `4a.`, `4b.`, `5.`.
+fn eu_driving_licence(lines: &[TextLine], pivot: u32) -> Option<VizFields> {
+    let mut f = VizFields {
+        eu_driving_licence: true,
+        ..Default::default()
+    };
+    let mut hits = 0;
+    let mut sorted: Vec<&TextLine> = lines.iter().collect();
+    sorted.sort_by(|a, b| a.bbox.quad.bounds().1.total_cmp(&b.bbox.quad.bounds().1));
+    for l in sorted {
+        let t = l.text.trim();
+        let (num, rest) = match t.split_once(['.', ' ']) {
+            Some((n, r)) => (n.trim().to_lowercase(), r.trim()),
+            None => continue,
+        };
+        if rest.is_empty() {
+            continue;
+        }
+        match num.as_str() {
+            "1" if f.surname.is_none() => f.surname = Some(upper_letters(rest)),
+            "2" if f.given_names.is_none() => f.given_names = Some(upper_letters(rest)),
+            "3" if f.date_of_birth.is_none() => f.date_of_birth = parse_date(rest, pivot),
+            "4a" if f.date_of_issue.is_none() => f.date_of_issue = parse_date(rest, 99),
+            "4b" if f.date_of_expiry.is_none() => f.date_of_expiry = parse_date(rest, 99),
+            "5" if f.document_number.is_none() => {
+                f.document_number = Some(
+                    rest.chars()
+                        .filter(|c| c.is_ascii_alphanumeric())
+                        .collect::<String>()
+                        .to_uppercase(),
+                )
+            }
+            _ => continue,
+        }
+        hits += 1;
+    }
+    (hits >= 3 && f.surname.is_some()).then_some(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(
+            parse_date("12 AUGUST/AOUT 74", 26).as_deref(),
+            Some("1974-08-12")
+        );
+        assert_eq!(parse_date("01.01.1980", 26).as_deref(), Some("1980-01-01"));
+        assert_eq!(parse_date("13 07 1990", 26).as_deref(), Some("1990-07-13"));
+        assert_eq!(
+            parse_date("15 APR/AVR 12", 99).as_deref(),
+            Some("2012-04-15")
+        );
+        assert_eq!(parse_date("02/01/1957", 26).as_deref(), Some("1957-01-02"));
+        assert_eq!(
+            parse_date("4b. 31.12.2018", 99).as_deref(),
+            Some("2018-12-31")
+        );
+        assert_eq!(parse_date("no date here", 26), None);
+        assert_eq!(parse_date("45.13.2020", 26), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_date_never_panics(s in "\\PC{0,40}") {
+            if let Some(d) = parse_date(&s, 26) {
+                proptest::prop_assert_eq!(d.len(), 10);
+            }
+        }
+    }
+}

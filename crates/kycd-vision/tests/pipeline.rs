@@ -1,0 +1,70 @@
+//! End-to-end checks of the document pipeline on a few shared images (needs the models: run
+//! `scripts/setup.sh`; the test fails without them).
+
+mod support;
+
+use kycd_vision::{
+    DocType, EngineConfig, MrzStatus, OcrEngine, ReadOptions, decode_file, detect_document_present,
+    read_document,
+};
+use support::manifest;
+
+fn engine() -> OcrEngine {
+    let cfg = EngineConfig::new(manifest::models_dir());
+    OcrEngine::load(&cfg).unwrap_or_else(|e| panic!("models required ({e}); run scripts/setup.sh"))
+}
+
+#[test]
+fn passport_page_mrz_viz_type_portrait() {
+    let engine = engine();
+    let img = decode_file(
+        &manifest::documents_dir().join("passporteye/100_pass-uto.jpg"),
+        &Default::default(),
+    )
+    .expect("decode");
+    let r = read_document(&engine, &img, &ReadOptions::default()).expect("read");
+    assert_eq!(r.mrz.status, MrzStatus::Valid);
+    assert_eq!(r.doc_type, Some(DocType::Passport));
+    assert_eq!(r.viz.surname.as_deref(), Some("ERIKSSON"), "{:?}", r.viz);
+    assert_eq!(
+        r.viz.date_of_birth.as_deref(),
+        Some("1974-08-12"),
+        "{:?}",
+        r.viz
+    );
+    assert!(r.mismatches.is_empty(), "{:?}", r.mismatches);
+    let q = r.quality.expect("quality ran");
+    assert!(q.issues.is_empty(), "{q:?}");
+    let p = r.portrait.expect("portrait located");
+    // The specimen portrait is about 150x190 px on this 793x536 page.
+    assert!(
+        p.width() > 80 && p.height() > 100,
+        "{}x{}",
+        p.width(),
+        p.height()
+    );
+    let json = r.mrz.to_json();
+    assert_eq!(json["found"], true);
+    assert_eq!(json["format"], "TD3");
+    assert_eq!(json["valid"], true);
+    assert_eq!(json["fields"]["surname"], "ERIKSSON");
+}
+
+#[test]
+fn document_presence() {
+    let engine = engine();
+    let doc = decode_file(
+        &manifest::documents_dir().join("passporteye/100_pass-cze.jpg"),
+        &Default::default(),
+    )
+    .expect("decode");
+    assert!(detect_document_present(&engine, &doc).expect("det"));
+    let face = decode_file(
+        &manifest::documents_dir().join("../faces/deepface/img1.jpg"),
+        &Default::default(),
+    )
+    .expect("decode");
+    assert!(!detect_document_present(&engine, &face).expect("det"));
+    let blank = image::RgbImage::from_pixel(640, 480, image::Rgb([200, 200, 200]));
+    assert!(!detect_document_present(&engine, &blank).expect("det"));
+}

@@ -1,0 +1,103 @@
+//! The result webhook end to end: a receiver in the test verifies `Idenfy-Signature` byte-exactly.
+
+mod common;
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use common::*;
+use hmac::{Hmac, Mac};
+use serde_json::json;
+use sha2::Sha256;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
+
+async fn receiver(fail_first: usize) -> (String, Received) {
+    let got: Received = Arc::default();
+    let g = got.clone();
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+            let g = g.clone();
+            let calls = calls.clone();
+            async move {
+                let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if n < fail_first {
+                    return axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+                }
+                g.lock().unwrap().push((headers, body));
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/hook"), got)
+}
+
+fn hex_hmac(key: &[u8], body: &[u8]) -> String {
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap();
+    m.update(body);
+    m.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn one_signed_webhook_per_verification_delivered_after_retries() {
+    let (url, got) = receiver(3).await;
+    let s = Server::start(&[
+        ("KYCD_WEBHOOK_ALLOW_PRIVATE", "true"),
+        ("KYCD_WEBHOOK_RETRY_SCHEDULE", "0.2,0.2,0.2,0.2"),
+    ]);
+    let p = s.partner(true);
+    let tok = s.token(&p, json!({"clientId": "c1", "tokenType": "DOCUMENT", "callbackUrl": url, "externalRef": "ext-1"})).await;
+    let body = json!({"token": tok["authToken"], "country": "SE", "documentType": "PASSPORT",
+        "images": {"FRONT": b64_file("documents/passporteye/100_pass-uto.jpg")}});
+    assert_eq!(s.post_json(&p, "/api/v2/process", &body).await.0, 200);
+    let start = Instant::now();
+    while got.lock().unwrap().is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no webhook delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let got = got.lock().unwrap();
+    assert_eq!(got.len(), 1, "exactly one webhook per verification");
+    let (headers, raw) = &got[0];
+    assert_eq!(headers["idenfy-event-type"], "IDENTIFICATION_AUTO_FINISHED");
+    assert_eq!(
+        headers["idenfy-signature"].to_str().unwrap(),
+        hex_hmac(p.signing_key.as_bytes(), raw)
+    );
+    assert!(headers.contains_key("webhook-id") && headers.contains_key("webhook-signature"));
+    let v: serde_json::Value = serde_json::from_slice(raw).unwrap();
+    assert_eq!(v["scanRef"], tok["scanRef"]);
+    assert_eq!(v["externalRef"], "ext-1");
+    assert_eq!(v["clientId"], "c1");
+    assert!(v["status"]["overall"].is_string());
+    for k in [
+        "final",
+        "platform",
+        "status",
+        "data",
+        "fileUrls",
+        "additionalStepPdfUrls",
+        "AML",
+        "LID",
+        "scanRef",
+        "externalRef",
+        "clientId",
+        "startTime",
+        "finishTime",
+        "manualAddressMatch",
+    ] {
+        assert!(v.get(k).is_some(), "webhook lacks {k}");
+    }
+}
