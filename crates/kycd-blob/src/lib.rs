@@ -67,6 +67,15 @@ impl BlobStore {
         }
     }
 
+    /// Whether an object exists (metadata only; the content is not read).
+    pub async fn exists(&self, key: &str) -> Result<bool, BlobError> {
+        match self.inner.head(&Self::path(key)?).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Deletes an object; deleting a missing object is not an error.
     pub async fn delete(&self, key: &str) -> Result<(), BlobError> {
         match self.inner.delete(&Self::path(key)?).await {
@@ -127,6 +136,7 @@ mod tests {
         let k = image_key("abc", "FRONT", "jpg");
         b.put(&k, Bytes::from_static(b"hello")).await.unwrap();
         assert_eq!(b.get(&k).await.unwrap(), Bytes::from_static(b"hello"));
+        assert!(b.exists(&k).await.unwrap());
         b.put(&image_key("abc", "FACE", "png"), Bytes::from_static(b"x"))
             .await
             .unwrap();
@@ -136,6 +146,7 @@ mod tests {
             2
         );
         assert!(matches!(b.get(&k).await, Err(BlobError::NotFound(_))));
+        assert!(!b.exists(&k).await.unwrap());
         b.delete(&k).await.unwrap();
     }
 }

@@ -203,7 +203,9 @@ impl Worker {
         let (v, token, partner) = self.load(job).await?;
         // Every image must still be readable: a missing blob is an error worth retrying, never a silent pass.
         for img in v.images.values() {
-            self.blobs.get(&img.key).await?;
+            if !self.blobs.exists(&img.key).await? {
+                return Err(kycd_blob::BlobError::NotFound(img.key.clone()).into());
+            }
         }
         let precheck: Option<PhotoValidation> = v
             .precheck

@@ -166,9 +166,4 @@ impl Store {
         .await?;
         Ok(r.rows_affected() == 1)
     }
-
-    /// Current time helper re-exported for callers that need the store's clock.
-    pub fn clock_ms(&self) -> i64 {
-        now_ms()
-    }
 }

@@ -55,7 +55,7 @@ async fn a_verification_is_processed_read_back_and_erased() {
     assert_eq!(got.headers()["content-type"], "image/jpeg");
     assert_eq!(
         got.bytes().await.unwrap().as_ref(),
-        std::fs::read(data_path(UTO)).unwrap().as_slice()
+        std::fs::read(common::data(UTO)).unwrap().as_slice()
     );
     let tampered = front_url.replace("FRONT", "FACE");
     assert_eq!(
@@ -104,15 +104,11 @@ async fn a_verification_is_processed_read_back_and_erased() {
     );
     let blobs = s.data_dir().join("blobs/verifications").join(scan);
     assert!(
-        !path_exists(&blobs)
+        !blobs.exists()
             || std::fs::read_dir(&blobs)
                 .unwrap()
                 .all(|e| e.unwrap().path().is_dir())
     );
-}
-
-fn data_path(rel: &str) -> std::path::PathBuf {
-    data(rel)
 }
 
 #[tokio::test]
@@ -155,10 +151,13 @@ async fn a_job_whose_worker_died_mid_lease_is_reclaimed() {
     let out = std::process::Command::new("sqlite3")
         .arg(&db)
         .arg("UPDATE jobs SET state='running', attempts=1, lease_owner='dead-worker', lease_until=(strftime('%s','now')*1000+1000)")
-        .output();
-    if out.as_ref().map(|o| !o.status.success()).unwrap_or(true) {
-        eprintln!("sqlite3 CLI unavailable: lease takeover not simulated");
-    }
+        .output()
+        .expect("sqlite3 CLI (installed by scripts/setup.sh)");
+    assert!(
+        out.status.success(),
+        "lease takeover failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     s.kill9();
     s.spawn(&["serve"]);
     let scan = tok["scanRef"].as_str().unwrap();

@@ -4,7 +4,7 @@
 
 use base64::Engine;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -224,8 +224,4 @@ pub fn assert_error(resp: &(u16, Value), status: u16, identifier: &str) {
     assert_eq!(v["severity"], "NOT_SEVERE");
     assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()));
     assert!(v.get("documentation").is_some());
-}
-
-pub fn path_exists(p: &Path) -> bool {
-    p.exists()
 }
