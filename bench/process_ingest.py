@@ -2,8 +2,10 @@
 """Benchmark: a 20 MB `/api/v2/process` request from accept to 200, p50 over N runs, and the ratio to `cp` of the
 same bytes on the same disk.
 
-Usage: bench/process_ingest.py [--runs 20] [--bin target/release/kycd]
+Usage: bench/process_ingest.py [--runs 20] [--mb 20] [--bin target/release/kycd]
 Starts its own kycd (release build) on a free port with a temporary data dir on the same disk as the repo.
+The binary defaults to $KYCD_BIN, else $CARGO_TARGET_DIR/release/kycd, else target/release/kycd. `--mb` sets the
+approximate body size (20 MB by default, just under the limit).
 """
 import argparse, base64, http.client, json, os, random, shutil, statistics, struct, subprocess, sys, tempfile, time, zlib
 
@@ -19,10 +21,13 @@ def png(width, height, seed=7):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=20)
-    ap.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", "target", "release", "kycd"))
-    args = ap.parse_args()
     repo = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-    work = tempfile.mkdtemp(prefix="kycd-bench-", dir=os.path.join(repo, "target"))
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(repo, "target")
+    ap.add_argument("--bin", default=os.environ.get("KYCD_BIN") or os.path.join(target, "release", "kycd"))
+    ap.add_argument("--mb", type=float, default=20.0, help="approximate body size in MB (at most 20)")
+    args = ap.parse_args()
+    os.makedirs(target, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="kycd-bench-", dir=target)
     env = dict(os.environ, KYCD_DATA_DIR=os.path.join(work, "data"), KYCD_BIND="127.0.0.1:0", KYCD_LOG="warn",
                KYCD_WORKERS="1")
     env.pop("KYCD_DATABASE_URL", None)
@@ -37,7 +42,8 @@ def main():
                 break
         host, port = addr.split(":")
         auth = "Basic " + base64.b64encode(f"{partner['apiKey']}:{partner['apiSecret']}".encode()).decode()
-        img = base64.b64encode(png(2500, 1990)).decode()
+        # 2500 x 1990 RGB is a 19.9 MB body once in base64 and JSON: just under the 20 MB limit.
+        img = base64.b64encode(png(2500, max(1, round(1990 * args.mb / 20)))).decode()
 
         def call(path, body):
             c = http.client.HTTPConnection(host, int(port), timeout=60)

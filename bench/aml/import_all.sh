@@ -17,5 +17,8 @@ rm -rf "$DIR"
 "$BIN" --data-dir "$DIR" lists import --format eu-aggregate-json "$DATA/eu/pakote_all_2026-01-28.json"
 "$BIN" --data-dir "$DIR" lists import --format eu-xml --key eu-fsf-sample "$DATA/eu/sample_fsf_1_1.xml"
 "$BIN" --data-dir "$DIR" lists import --format uk-csv "$DATA/uk/sample_ofsi_conlist.csv"
+# FCDO UK Sanctions List layout: no published file is placed; the crate's hand-written fixture
+"$BIN" --data-dir "$DIR" lists import --format uk-xml --key uk-fcdo-sample \
+  "$ROOT/crates/kycd-aml/tests/fixtures/uk_sanctions_list_sample.xml"
 "$BIN" --data-dir "$DIR" lists import --format ftm "$DATA/opensanctions/sample_entities.ftm.json"
 "$BIN" --data-dir "$DIR" lists status

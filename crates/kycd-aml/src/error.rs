@@ -44,6 +44,12 @@ pub enum AmlError {
     /// No lists have been imported in the data dir.
     #[error("no lists stored under {0}; run `kycd lists import` or `kycd lists update` first")]
     NoLists(PathBuf),
+    /// The screening service has no list loaded (nothing was imported yet), so a screening
+    /// cannot tell a clean subject from an unchecked one.
+    #[error(
+        "no sanctions lists loaded: run `kycd lists update` or `kycd lists import`; the AML check was not performed"
+    )]
+    NoListsLoaded,
 }
 
 impl AmlError {

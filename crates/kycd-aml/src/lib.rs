@@ -1,11 +1,13 @@
 //! kycd-aml: AML screening of identity-verification subjects against sanctions and PEP lists.
 //!
 //! * [`parsers`]: streaming parsers for OFAC CSV/XML, UN XML, EU FSF XML, UK CSV (OFSI and
-//!   FCDO), OpenSanctions FtM JSON lines, into one [`model::Entity`] model.
+//!   FCDO), the FCDO UK Sanctions List XML, OpenSanctions FtM JSON lines, into one
+//!   [`model::Entity`] model.
 //! * [`store`]: normalised lists in `<data_dir>/lists/` (JSON lines + metadata).
 //! * [`update`]: download of the official files (HTTPS, rustls), keeping the previous
 //!   version on failure.
-//! * [`Index`] / [`ScreeningService`]: the immutable in-memory index, swapped atomically.
+//! * [`Index`] / [`ScreeningService`]: the immutable in-memory index, swapped atomically;
+//!   hot reload of lists written by another process (`reload_if_changed`, `spawn_watcher`).
 //! * [`screen`]: queries, explainable hits; [`report`]: the iDenfy-shaped `AML` array.
 //! * [`cli`]: functions behind `kycd lists …` and `kycd screen …`.
 
@@ -37,4 +39,4 @@ pub use model::{
 pub use parsers::Format;
 pub use report::{AmlData, AmlServiceResult, AmlStatus, aml_array, aml_failed, fraud_tag};
 pub use screen::{Feature, Hit, Query, ScreenConfig, ScreenResult};
-pub use service::ScreeningService;
+pub use service::{ListSummary, ReloadEvent, ReloadWatcher, ScreeningService};

@@ -5,6 +5,7 @@
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
@@ -16,6 +17,88 @@ use crate::parsers::{Format, parse_paths};
 /// The lists directory of a data dir.
 pub fn lists_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("lists")
+}
+
+/// The generation stamp file in the lists dir. Every write to the store ends by replacing
+/// it (write to a temporary name, then rename), so a running server can notice new lists
+/// by reading one small file; see [`crate::ScreeningService::reload_if_changed`].
+pub const GENERATION_FILE: &str = "GENERATION";
+
+static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
+
+/// A temporary file name unique to this process and call, in `dir`.
+fn tmp_path(dir: &Path, stem: &str) -> PathBuf {
+    let seq = TMP_SEQ.fetch_add(1, Ordering::Relaxed);
+    dir.join(format!(".{stem}.{}.{seq}.tmp", std::process::id()))
+}
+
+/// Write `bytes` to `path` atomically (temporary file in the same dir, then rename).
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AmlError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let stem = path
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = tmp_path(dir, &stem);
+    fs::write(&tmp, bytes).map_err(|e| AmlError::io(&tmp, e))?;
+    fs::rename(&tmp, path).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        AmlError::io(path, e)
+    })
+}
+
+/// Mark the store as changed: replace the generation stamp with a new unique value
+/// (`<unix nanos hex>-<pid>-<seq> <UTC time>`). Returns the new stamp.
+pub fn bump_generation(data_dir: &Path) -> Result<String, AmlError> {
+    let dir = lists_dir(data_dir);
+    fs::create_dir_all(&dir).map_err(|e| AmlError::io(&dir, e))?;
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let stamp = format!(
+        "{nanos:x}-{}-{} {}",
+        std::process::id(),
+        TMP_SEQ.fetch_add(1, Ordering::Relaxed),
+        utc_now()
+    );
+    write_atomic(&dir.join(GENERATION_FILE), format!("{stamp}\n").as_bytes())?;
+    Ok(stamp)
+}
+
+/// The current generation stamp, `None` when no store write has stamped the dir yet.
+pub fn generation(data_dir: &Path) -> Result<Option<String>, AmlError> {
+    let p = lists_dir(data_dir).join(GENERATION_FILE);
+    match fs::read_to_string(&p) {
+        Ok(s) => Ok(Some(s.trim().to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(AmlError::io(&p, e)),
+    }
+}
+
+/// A cheap fingerprint of the stored lists: the generation stamp plus each list's key,
+/// checksum, import time and size (reads only the small metadata files). It changes when
+/// any list is imported, updated or removed, also by a writer that does not stamp.
+pub fn fingerprint(data_dir: &Path) -> Result<String, AmlError> {
+    let mut s = generation(data_dir)?.unwrap_or_else(|| "-".into());
+    for m in status(data_dir)? {
+        s.push_str(&format!(
+            "|{}:{}:{}:{}",
+            m.key, m.sha256, m.imported_at, m.entity_count
+        ));
+    }
+    Ok(s)
+}
+
+/// Replace a list's metadata file atomically and stamp the store.
+pub fn write_meta(data_dir: &Path, meta: &ListMeta) -> Result<(), AmlError> {
+    validate_key(&meta.key)?;
+    let dir = lists_dir(data_dir);
+    fs::create_dir_all(&dir).map_err(|e| AmlError::io(&dir, e))?;
+    let path = dir.join(format!("{}.meta.json", meta.key));
+    write_atomic(&path, &serde_json::to_vec_pretty(meta)?)?;
+    bump_generation(data_dir)?;
+    Ok(())
 }
 
 /// Current UTC time as `YYYY-MM-DD HH:MM:SS`.
@@ -101,7 +184,8 @@ fn validate_key(key: &str) -> Result<(), AmlError> {
     Ok(())
 }
 
-/// Write a parsed list under `key` atomically.
+/// Write a parsed list under `key` atomically: the entities file, then its metadata, each
+/// renamed into place, then the generation stamp ([`bump_generation`]) last.
 pub fn store_list(
     data_dir: &Path,
     key: &str,
@@ -112,8 +196,8 @@ pub fn store_list(
     let dir = lists_dir(data_dir);
     fs::create_dir_all(&dir).map_err(|e| AmlError::io(&dir, e))?;
     let data = dir.join(format!("{key}.jsonl"));
-    let tmp = dir.join(format!(".{key}.jsonl.tmp"));
-    {
+    let tmp = tmp_path(&dir, &format!("{key}.jsonl"));
+    let written = (|| {
         let f = File::create(&tmp).map_err(|e| AmlError::io(&tmp, e))?;
         let mut w = BufWriter::new(f);
         for e in &list.entities {
@@ -121,13 +205,19 @@ pub fn store_list(
             w.write_all(b"\n").map_err(|e| AmlError::io(&tmp, e))?;
         }
         w.flush().map_err(|e| AmlError::io(&tmp, e))?;
+        Ok::<(), AmlError>(())
+    })();
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
     }
     let meta_path = dir.join(format!("{key}.meta.json"));
-    let meta_tmp = dir.join(format!(".{key}.meta.json.tmp"));
+    let meta_tmp = tmp_path(&dir, &format!("{key}.meta.json"));
     fs::write(&meta_tmp, serde_json::to_vec_pretty(meta)?)
         .map_err(|e| AmlError::io(&meta_tmp, e))?;
     fs::rename(&tmp, &data).map_err(|e| AmlError::io(&data, e))?;
     fs::rename(&meta_tmp, &meta_path).map_err(|e| AmlError::io(&meta_path, e))?;
+    bump_generation(data_dir)?;
     Ok(())
 }
 

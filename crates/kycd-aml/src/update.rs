@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::error::AmlError;
 use crate::model::ListMeta;
 use crate::parsers::Format;
-use crate::store::{self, lists_dir};
+use crate::store;
 
 /// One downloadable list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,11 +63,14 @@ pub fn official_sources() -> Vec<UpdateSource> {
             "https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/content?token=dG9rZW4tMjAxNw",
             "eu_fsf.xml",
         ),
+        // FCDO UK Sanctions List, the single official UK list since 2026-01-28 (linked from
+        // https://www.gov.uk/government/publications/the-uk-sanctions-list; a CSV with the
+        // same content is at the same place with a `.csv` suffix, format `uk-fcdo-csv`).
         UpdateSource::new(
             "uk",
-            Format::UkCsv,
-            "https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.csv",
-            "UK-Sanctions-List.csv",
+            Format::UkXml,
+            "https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.xml",
+            "UK-Sanctions-List.xml",
         ),
     ]
 }
@@ -211,10 +214,8 @@ fn update_one(
     })();
     let _ = fs::remove_dir_all(&tmp_dir);
     let meta = result?;
-    // record the URL as input
-    let meta_path = lists_dir(data_dir).join(format!("{}.meta.json", meta.key));
-    fs::write(&meta_path, serde_json::to_vec_pretty(&meta)?)
-        .map_err(|e| AmlError::io(&meta_path, e))?;
+    // record the URL as input (atomic replace, then a new generation stamp)
+    store::write_meta(data_dir, &meta)?;
     Ok(meta)
 }
 

@@ -21,6 +21,11 @@ fn serve(requests: usize) -> (u16, thread::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let un = std::fs::read(common::data("un/consolidated.xml")).unwrap();
+    let uk = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/uk_sanctions_list_sample.xml"
+    ))
+    .unwrap();
     let handle = thread::spawn(move || {
         for _ in 0..requests {
             let Ok((mut stream, _)) = listener.accept() else {
@@ -41,6 +46,7 @@ fn serve(requests: usize) -> (u16, thread::JoinHandle<()>) {
             let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
             let (status, body): (&str, Vec<u8>) = match path.as_str() {
                 "/un.xml" => ("200 OK", un.clone()),
+                "/UK-Sanctions-List.xml" => ("200 OK", uk.clone()),
                 "/broken.xml" => (
                     "200 OK",
                     b"<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL><FIRST_NAME>X</FIRST".to_vec(),
@@ -152,5 +158,47 @@ fn unreachable_server_fails_cleanly() {
             .unwrap()
             .is_empty()
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn update_uk_xml_then_running_service_hot_reloads() {
+    let official = kycd_aml::update::official_sources();
+    let uk = official.iter().find(|s| s.key == "uk").unwrap();
+    assert_eq!(uk.format, Format::UkXml);
+    assert!(uk.url.ends_with("/UK-Sanctions-List.xml"), "{}", uk.url);
+
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("kycd-aml-update-uk-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    // the server starts before any list exists
+    let service = ScreeningService::load(&dir).unwrap();
+    assert!(service.is_empty());
+    let (port, server) = serve(1);
+    let opts = UpdateOptions {
+        data_dir: dir.clone(),
+        sources: Some(vec![UpdateSource {
+            url: format!("http://127.0.0.1:{port}/UK-Sanctions-List.xml"),
+            ..uk.clone()
+        }]),
+    };
+    let report = lists_update(&opts, &mut Vec::new(), &mut |_| {}).unwrap();
+    server.join().unwrap();
+    assert_eq!(report.updated.len(), 1, "{report:?}");
+    assert_eq!(report.updated[0].entity_count, 6);
+    assert_eq!(report.updated[0].format, "uk-xml");
+    // the separate "process" wrote the lists: the service notices and swaps
+    assert!(service.reload_if_changed().unwrap());
+    assert!(!service.is_empty());
+    assert_eq!(
+        service.list_summary().lists[0].inputs,
+        vec![format!("http://127.0.0.1:{port}/UK-Sanctions-List.xml")]
+    );
+    assert!(
+        service
+            .screen(&Query::person("Arkadiy Belotserkovskiy"))
+            .is_alert()
+    );
+    assert!(!service.reload_if_changed().unwrap());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -49,7 +49,13 @@ impl FromRequestParts<AppState> for AuthPartner {
             .unwrap_or_else(|| vec![0u8; 32]);
         let ok = state.keyring.verify_secret(secret, &stored);
         match partner {
-            Some(p) if ok && !p.disabled => Ok(AuthPartner(p)),
+            Some(p) if ok && !p.disabled => {
+                state
+                    .limiter
+                    .check(p.id.0)
+                    .map_err(crate::error::rate_limited)?;
+                Ok(AuthPartner(p))
+            }
             Some(p) if ok && p.disabled => Err(unauthorized("Partner inactive")),
             _ => Err(unauthorized("Invalid authorization credentials")),
         }

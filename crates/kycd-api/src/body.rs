@@ -7,7 +7,8 @@ use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 use kycd_types::ErrorIdentifier;
 
-fn too_large(limit: usize) -> ApiFailure {
+/// The `PAYLOAD_TOO_LARGE` failure for `limit`.
+pub(crate) fn too_large(limit: usize) -> ApiFailure {
     ApiFailure::new(
         ErrorIdentifier::PayloadTooLarge,
         format!(

@@ -13,6 +13,23 @@ pub enum ApiFailure {
     Internal(String),
 }
 
+/// The `429` failure of the rate limiter; `Retry-After` carries `secs`.
+pub fn rate_limited(secs: u64) -> ApiFailure {
+    ApiFailure::new(
+        ErrorIdentifier::TooManyRequests,
+        format!("Too many requests. Retry after {secs} s."),
+    )
+}
+
+/// Seconds to wait, as written by [`rate_limited`].
+fn retry_after(message: &str) -> Option<u64> {
+    message
+        .strip_prefix("Too many requests. Retry after ")?
+        .strip_suffix(" s.")?
+        .parse()
+        .ok()
+}
+
 impl ApiFailure {
     /// Shorthand for a client error.
     pub fn new(id: ErrorIdentifier, msg: impl Into<String>) -> Self {
@@ -74,8 +91,10 @@ impl IntoResponse for ApiFailure {
             ApiFailure::Client(e) => {
                 let mut r = error_response(&e);
                 if e.identifier == ErrorIdentifier::TooManyRequests {
-                    r.headers_mut()
-                        .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+                    let secs = retry_after(&e.message).unwrap_or(60);
+                    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                        r.headers_mut().insert(header::RETRY_AFTER, v);
+                    }
                 }
                 r
             }

@@ -3,11 +3,15 @@
 //! Handlers are thin: they authenticate, read the body within its limit, call one service function and map the
 //! result. Every error leaves as the iDenfy envelope (`{"message","identifier","documentation","severity"}`).
 
+mod additional;
 mod auth;
+mod blocklist;
 mod body;
 mod error;
+mod ingest;
 pub mod media;
 mod process;
+pub mod ratelimit;
 mod retrieval;
 mod router;
 mod token;
@@ -37,6 +41,10 @@ pub struct ApiConfig {
     pub allow_private_webhooks: bool,
     /// Processing attempts before a job is dead.
     pub job_max_attempts: i64,
+    /// Per-partner requests per second (0 = unlimited).
+    pub rate_limit_rps: f64,
+    /// Per-partner burst.
+    pub rate_limit_burst: f64,
 }
 
 impl Default for ApiConfig {
@@ -48,6 +56,8 @@ impl Default for ApiConfig {
             public_url: "http://127.0.0.1:8080".into(),
             allow_private_webhooks: false,
             job_max_attempts: 5,
+            rate_limit_rps: 0.0,
+            rate_limit_burst: 1.0,
         }
     }
 }
@@ -69,4 +79,6 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     /// Wakes in-process workers after a job is enqueued.
     pub wake_workers: Option<Arc<Notify>>,
+    /// Per-partner rate limit.
+    pub limiter: Arc<ratelimit::RateLimiter>,
 }

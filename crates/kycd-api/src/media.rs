@@ -152,7 +152,18 @@ pub fn pdf_is_encrypted(bytes: &[u8]) -> Result<bool, MediaError> {
 
 /// Decodes and checks one submitted file: base64, format, pixel limit (images), encryption (PDFs).
 pub fn inspect(value: &str, max_pixels: u64) -> Result<(Vec<u8>, MediaKind), MediaError> {
-    let bytes = decode_base64(value)?;
+    inspect_decoded(decode_base64(value)?, max_pixels)
+}
+
+/// Checks one file already decoded from base64: not empty, format, pixel limit (images), encryption (PDFs).
+/// Only images' headers are read; PDFs are parsed whole.
+pub fn inspect_decoded(
+    bytes: Vec<u8>,
+    max_pixels: u64,
+) -> Result<(Vec<u8>, MediaKind), MediaError> {
+    if bytes.is_empty() {
+        return Err(MediaError::Empty);
+    }
     let kind = sniff(&bytes).ok_or(MediaError::UnsupportedFormat)?;
     match kind {
         MediaKind::Jpeg | MediaKind::Png => {

@@ -4,13 +4,15 @@
 //! comments below are the remaining rules, in order. The first failing rule decides the error, and nothing before
 //! the final transaction consumes the token.
 
+use crate::ingest::{self, ImageValue, ParsedBody};
 use crate::media::{self, MediaError, MediaKind};
 use crate::{ApiFailure, AppState};
+use axum::body::Body;
+use axum::http::HeaderMap;
 use bytes::Bytes;
 use kycd_pipeline::PhotoValidation;
 use kycd_store::{AcceptedVerification, ImageRef, PartnerRow, now_ms};
 use kycd_types::{ApiError, DocumentType, ErrorIdentifier, TokenType, step};
-use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 
 /// How an accepted request is answered.
@@ -24,118 +26,6 @@ pub enum Accepted {
 
 fn err(id: ErrorIdentifier, msg: impl Into<String>) -> ApiFailure {
     ApiFailure::new(id, msg)
-}
-
-/// The body's fields after rule 3 (UTF-8, JSON, field types); images are still base64 text.
-struct ParsedBody {
-    token: Option<String>,
-    country: Option<String>,
-    document_type: Option<String>,
-    skip_analysis: bool,
-    images: Option<Vec<(String, Option<String>)>>,
-}
-
-#[derive(serde::Deserialize)]
-struct RawBody<'a> {
-    #[serde(borrow, default)]
-    token: Option<&'a RawValue>,
-    #[serde(borrow, default, rename = "authToken")]
-    auth_token: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    country: Option<&'a RawValue>,
-    #[serde(borrow, default, rename = "documentType")]
-    document_type: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    images: Option<&'a RawValue>,
-    #[serde(borrow, default, rename = "skipAnalysis")]
-    skip_analysis: Option<&'a RawValue>,
-}
-
-fn string_field(raw: Option<&RawValue>, name: &str) -> Result<Option<String>, ApiFailure> {
-    match raw {
-        None => Ok(None),
-        Some(r) if r.get() == "null" => Ok(None),
-        Some(r) => serde_json::from_str::<String>(r.get())
-            .map(Some)
-            .map_err(|_| {
-                err(
-                    ErrorIdentifier::JsonError,
-                    format!("Field '{name}' must be a string."),
-                )
-            }),
-    }
-}
-
-/// Rule 3: UTF-8, JSON object, and the JSON type of every field.
-fn parse_body(bytes: &[u8]) -> Result<ParsedBody, ApiFailure> {
-    let text = std::str::from_utf8(bytes).map_err(|_| {
-        err(
-            ErrorIdentifier::EncodingError,
-            "Request body is not valid UTF-8.",
-        )
-    })?;
-    let raw: RawBody<'_> = serde_json::from_str(text).map_err(|e| {
-        if e.classify() == serde_json::error::Category::Data {
-            err(
-                ErrorIdentifier::JsonError,
-                "Request body must be a JSON object.",
-            )
-        } else {
-            err(
-                ErrorIdentifier::JsonError,
-                format!("Request body is not valid JSON: {e}"),
-            )
-        }
-    })?;
-    let token = match string_field(raw.token, "token")? {
-        Some(t) => Some(t),
-        None => string_field(raw.auth_token, "authToken")?,
-    };
-    let skip_analysis = match raw.skip_analysis {
-        None => false,
-        Some(r) => match r.get() {
-            "null" | "false" => false,
-            "true" => true,
-            _ => {
-                return Err(err(
-                    ErrorIdentifier::JsonError,
-                    "Field 'skipAnalysis' must be a boolean.",
-                ));
-            }
-        },
-    };
-    let images = match raw.images {
-        None => None,
-        Some(r) if r.get() == "null" => None,
-        Some(r) => {
-            let map: BTreeMap<String, &RawValue> = serde_json::from_str(r.get()).map_err(|_| {
-                err(
-                    ErrorIdentifier::JsonError,
-                    "Field 'images' must be an object.",
-                )
-            })?;
-            let mut out = Vec::with_capacity(map.len());
-            for (k, v) in map {
-                // Fast path for the common case of a string without escapes (base64 has none): one copy, no
-                // second JSON pass over up to 20 MB.
-                let raw = v.get();
-                let val = if raw.len() >= 2 && raw.starts_with('"') && !raw.contains('\\') {
-                    Some(raw[1..raw.len() - 1].to_string())
-                } else {
-                    string_field(Some(v), &format!("images.{k}"))?
-                };
-                out.push((k, val));
-            }
-            Some(out)
-        }
-    };
-    Ok(ParsedBody {
-        token,
-        country: string_field(raw.country, "country")?,
-        document_type: string_field(raw.document_type, "documentType")?,
-        skip_analysis,
-        images,
-    })
 }
 
 /// Canonical order in which images are checked: FRONT, BACK, FACE, the bills, then custom steps by name.
@@ -163,17 +53,25 @@ fn media_error(step_name: &str, e: MediaError) -> ApiFailure {
     err(id, format!("Image for step '{step_name}' {e}."))
 }
 
-/// Handles one `/process` call for an authenticated partner.
-pub async fn process(
+/// Handles one `/process` call for an authenticated partner, reading the body as it streams in: rule 2 (size
+/// limit, nothing past it is read) and rule 3 (UTF-8, JSON, field types; images decoded from base64 on the way)
+/// happen in one pass over the incoming chunks, so no copy of the whole body is ever made.
+pub async fn process_streaming(
     state: &AppState,
     partner: &PartnerRow,
-    body: Bytes,
+    headers: &HeaderMap,
+    body: Body,
 ) -> Result<Accepted, ApiFailure> {
-    // 3. UTF-8, JSON and field types (CPU work on a 20 MB body: off the async runtime).
-    let parsed = {
-        let body = body.clone();
-        tokio::task::spawn_blocking(move || parse_body(&body)).await??
-    };
+    let parsed = ingest::read_and_parse(headers, body, state.config.max_process_body).await?;
+    process_parsed(state, partner, parsed).await
+}
+
+/// Rules 4–14 and the accept, after rule 3.
+async fn process_parsed(
+    state: &AppState,
+    partner: &PartnerRow,
+    parsed: ParsedBody,
+) -> Result<Accepted, ApiFailure> {
     // 4. token present.
     let token_str = parsed
         .token
@@ -275,14 +173,17 @@ pub async fn process(
         images
             .into_iter()
             .map(|(k, v)| {
-                let v = v.unwrap_or_default();
-                media::inspect(&v, max_pixels)
-                    .map(|(bytes, kind)| Image {
-                        step: k.clone(),
-                        bytes: Bytes::from(bytes),
-                        kind,
-                    })
-                    .map_err(|e| media_error(&k, e))
+                match v {
+                    Some(ImageValue::Decoded(b)) => media::inspect_decoded(b, max_pixels),
+                    Some(ImageValue::Text(t)) => media::inspect(&t, max_pixels),
+                    None => media::inspect("", max_pixels),
+                }
+                .map(|(bytes, kind)| Image {
+                    step: k.clone(),
+                    bytes: Bytes::from(bytes),
+                    kind,
+                })
+                .map_err(|e| media_error(&k, e))
             })
             .collect::<Result<Vec<_>, _>>()
     })
@@ -418,36 +319,4 @@ pub async fn process(
         }
         _ => Accepted::Ok,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn id(r: Result<ParsedBody, ApiFailure>) -> String {
-        match r {
-            Ok(_) => "ok".into(),
-            Err(ApiFailure::Client(e)) => e.identifier.as_str().into(),
-            Err(ApiFailure::Internal(s)) => s,
-        }
-    }
-
-    #[test]
-    fn body_rules_map_to_identifiers() {
-        assert_eq!(id(parse_body(b"\xff\xfe")), "ENCODING_ERROR");
-        assert_eq!(id(parse_body(b"{nope")), "JSON_ERROR");
-        assert_eq!(id(parse_body(b"[1,2]")), "JSON_ERROR");
-        assert_eq!(id(parse_body(br#"{"token": 5}"#)), "JSON_ERROR");
-        assert_eq!(id(parse_body(br#"{"images": []}"#)), "JSON_ERROR");
-        assert_eq!(id(parse_body(br#"{"images": {"FRONT": 1}}"#)), "JSON_ERROR");
-        assert_eq!(id(parse_body(br#"{"skipAnalysis": "yes"}"#)), "JSON_ERROR");
-        let p = parse_body(
-            br#"{"authToken": "abc", "images": {"FRONT": "x\/y", "FACE": null}, "unknown": 1}"#,
-        )
-        .unwrap();
-        assert_eq!(p.token.as_deref(), Some("abc"));
-        let imgs = p.images.unwrap();
-        assert_eq!(imgs[1], ("FRONT".to_string(), Some("x/y".to_string())));
-        assert_eq!(imgs[0], ("FACE".to_string(), None));
-    }
 }

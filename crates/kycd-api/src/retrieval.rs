@@ -142,21 +142,6 @@ pub async fn files(
     Ok(out)
 }
 
-/// Personal-data fields of a token that deletion erases.
-fn scrub_token(t: &mut kycd_types::token::TokenSettings) {
-    t.first_name = None;
-    t.last_name = None;
-    t.date_of_birth = None;
-    t.sex = None;
-    t.nationality = None;
-    t.personal_number = None;
-    t.document_number = None;
-    t.date_of_expiry = None;
-    t.date_of_issue = None;
-    t.address = None;
-    t.additional_data = None;
-}
-
 /// `POST /api/v2/delete`: erases images and personal data for good; leaves a `DELETED` tombstone.
 pub async fn delete(state: &AppState, partner: &PartnerRow, body: &[u8]) -> Result<(), ApiFailure> {
     let scan_ref = scan_ref_of(body)?;
@@ -178,7 +163,7 @@ pub async fn delete(state: &AppState, partner: &PartnerRow, body: &[u8]) -> Resu
             .tombstone_verification(&scan_ref, partner.id)
             .await?;
     }
-    scrub_token(&mut token.settings);
+    token.settings.scrub_personal_data();
     state
         .store
         .update_token_settings(partner.id, &token.settings, true)

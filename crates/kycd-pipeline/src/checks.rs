@@ -1,7 +1,10 @@
 //! The interfaces through which the checks plug into the pipeline and the API.
 
 use bytes::Bytes;
-use kycd_types::DocumentType;
+use kycd_types::{
+    AdditionalStepsStatus, DocSex, DocumentStatus, DocumentType, FaceStatus, MismatchTag,
+};
+use serde::Serialize;
 use std::sync::Arc;
 
 /// Synchronous photo validation done in `/api/v2/process` (step 14 of direct-processing.md).
@@ -49,17 +52,180 @@ impl DocumentInspector for NoInspector {
     }
 }
 
+/// The document fields read from a document (webhook `data` names in the comments).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DocData {
+    /// `docFirstName`.
+    pub first_name: Option<String>,
+    /// `docLastName`.
+    pub last_name: Option<String>,
+    /// `docNumber`.
+    pub number: Option<String>,
+    /// `docPersonalCode`.
+    pub personal_code: Option<String>,
+    /// `docDob` (`YYYY-MM-DD`).
+    pub dob: Option<String>,
+    /// `docExpiry` (`YYYY-MM-DD`).
+    pub expiry: Option<String>,
+    /// `docDateOfIssue` (`YYYY-MM-DD`).
+    pub date_of_issue: Option<String>,
+    /// `docSex`.
+    pub sex: Option<DocSex>,
+    /// `docNationality` (alpha-2).
+    pub nationality: Option<String>,
+    /// `docIssuingCountry` (alpha-2).
+    pub issuing_country: Option<String>,
+    /// `docType`.
+    pub doc_type: Option<DocumentType>,
+}
+
+/// What the document analysis found.
+#[derive(Debug, Clone, Default)]
+pub struct DocumentFacts {
+    /// A non-passing status from the image analysis (`DOC_NOT_FOUND`, `DOC_TOO_BLURRY`, `DOC_GLARED`,
+    /// `DOC_NOT_FULLY_VISIBLE`, `MRZ_NOT_FOUND`, `MRZ_OCR_READING_ERROR`, `MRZ_INVALID`, …); `None` when read.
+    pub failure: Option<DocumentStatus>,
+    /// Why (no personal data).
+    pub failure_detail: String,
+    /// Fields.
+    pub data: DocData,
+    /// Fields on which the visual zone disagrees with the MRZ.
+    pub viz_mismatches: Vec<String>,
+    /// The word SPECIMEN (or a translation) is printed on the document.
+    pub specimen_text: bool,
+    /// The document portrait, encoded (JPEG), when located.
+    pub portrait: Option<Vec<u8>>,
+    /// Evidence for the `kycd` object (scores, MRZ format, quality metrics; no personal data).
+    pub evidence: serde_json::Value,
+}
+
+/// What the face check found.
+#[derive(Debug, Clone)]
+pub struct FaceFacts {
+    /// `autoFace`.
+    pub status: FaceStatus,
+    /// No face on the document (`DOC_FACE_NOT_FOUND`).
+    pub doc_face_missing: bool,
+    /// The selfie is the document portrait itself.
+    pub same_photo: bool,
+    /// Selfie ↔ document distance.
+    pub distance: Option<f32>,
+    /// Why (no personal data).
+    pub detail: String,
+    /// Selfie embedding (Euclidean space of the face engine).
+    pub selfie_embedding: Option<Vec<f32>>,
+    /// Document-portrait embedding.
+    pub doc_embedding: Option<Vec<f32>>,
+    /// Evidence for the `kycd` object.
+    pub evidence: serde_json::Value,
+}
+
+/// AML screening outcome.
+#[derive(Debug, Clone)]
+pub struct AmlFacts {
+    /// A hit above the threshold.
+    pub hit: bool,
+    /// The check could not run (no lists loaded, no name read).
+    pub failed: bool,
+    /// Why (list names and scores only).
+    pub detail: String,
+    /// The webhook `AML` array.
+    pub array: Vec<serde_json::Value>,
+}
+
+/// One additional step's (utility bill …) outcome.
+#[derive(Debug, Clone)]
+pub struct BillFacts {
+    /// Step name (`UTILITY_BILL`, …).
+    pub step: String,
+    /// Step type (`UPLOAD`, `EXTRACT`, `COMPARE`).
+    pub step_type: String,
+    /// `VALID` / `INVALID` / `NOT_FOUND`.
+    pub status: AdditionalStepsStatus,
+    /// Mismatch tags with a detail (no personal data).
+    pub mismatch_tags: Vec<(MismatchTag, String)>,
+    /// What goes into `data.additionalData.<STEP>`.
+    pub data: serde_json::Value,
+    /// Evidence.
+    pub evidence: serde_json::Value,
+}
+
+/// Reads a document (CPU-bound; the worker runs it off the async runtime).
+pub trait DocumentAnalyzer: Send + Sync {
+    /// Analyses FRONT (and BACK when given). `skip_quality` is iDenfy's `skipAnalysis`.
+    fn analyze(
+        &self,
+        front: (&[u8], &str),
+        back: Option<(&[u8], &str)>,
+        skip_quality: bool,
+    ) -> Result<DocumentFacts, String>;
+    /// Editing software named in an image's metadata (EXIF Software / XMP CreatorTool), if any.
+    fn editing_software(&self, bytes: &[u8]) -> Option<String>;
+    /// A 64-bit perceptual hash of an image (for reuse detection), when it decodes.
+    fn perceptual_hash(&self, bytes: &[u8], mime: &str) -> Option<u64>;
+}
+
+/// Matches a selfie against the document (CPU-bound).
+pub trait FaceMatcher: Send + Sync {
+    /// Selfie ↔ document portrait (or the whole FRONT when `document` is the document image).
+    fn check(&self, selfie: &[u8], document: &[u8], modifier: f64) -> Result<FaceFacts, String>;
+    /// Euclidean distance at or below which two stored faces count as the same person (duplicates, blocklists).
+    fn duplicate_threshold(&self) -> f32;
+}
+
+/// Sanctions/PEP screening.
+pub trait AmlScreener: Send + Sync {
+    /// Screens a person.
+    fn screen(
+        &self,
+        first_name: Option<&str>,
+        last_name: Option<&str>,
+        dob: Option<&str>,
+        nationality: Option<&str>,
+        sex: Option<&str>,
+    ) -> AmlFacts;
+}
+
+/// Reads and compares an additional-step document (utility bill).
+pub trait BillChecker: Send + Sync {
+    /// `step_type` is `EXTRACT` or `COMPARE`; `expected` is `additionalData.<STEP>` of the token; `holder` the
+    /// document holder's full name; `today` `YYYY-MM-DD`.
+    #[allow(clippy::too_many_arguments)]
+    fn check(
+        &self,
+        step: &str,
+        step_type: &str,
+        bytes: &[u8],
+        mime: &str,
+        expected: Option<&serde_json::Value>,
+        holder: Option<&str>,
+        today: &str,
+    ) -> BillFacts;
+}
+
 /// The installed check engines.
 #[derive(Clone)]
 pub struct Checks {
     /// Synchronous inspection (type detection, photo validation).
     pub inspector: Arc<dyn DocumentInspector>,
+    /// Document reading.
+    pub document: Option<Arc<dyn DocumentAnalyzer>>,
+    /// Face matching.
+    pub face: Option<Arc<dyn FaceMatcher>>,
+    /// AML screening.
+    pub aml: Option<Arc<dyn AmlScreener>>,
+    /// Utility bills.
+    pub bill: Option<Arc<dyn BillChecker>>,
 }
 
 impl Default for Checks {
     fn default() -> Self {
         Self {
             inspector: Arc::new(NoInspector),
+            document: None,
+            face: None,
+            aml: None,
+            bill: None,
         }
     }
 }
@@ -68,6 +234,10 @@ impl std::fmt::Debug for Checks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Checks")
             .field("inspector", &self.inspector.name())
+            .field("document", &self.document.is_some())
+            .field("face", &self.face.is_some())
+            .field("aml", &self.aml.is_some())
+            .field("bill", &self.bill.is_some())
             .finish()
     }
 }

@@ -9,10 +9,20 @@
 
 pub mod checks;
 pub mod decision;
+pub mod expiry;
+pub mod faces;
+pub mod retention;
+pub mod review;
+pub mod run;
+pub mod telemetry;
 pub mod worker;
 
-pub use checks::{Checks, DocumentInspector, PhotoValidation};
-pub use decision::{CheckResults, decide};
+pub use checks::{
+    AmlFacts, AmlScreener, BillChecker, BillFacts, Checks, DocData, DocumentAnalyzer,
+    DocumentFacts, DocumentInspector, FaceFacts, FaceMatcher, PhotoValidation,
+};
+pub use decision::{CheckResults, Decision, DecisionInput, FraudFacts, decide, evaluate};
+pub use run::{Evaluated, Run};
 pub use worker::{Worker, WorkerConfig};
 
 /// Pipeline errors.

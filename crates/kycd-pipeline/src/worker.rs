@@ -1,15 +1,14 @@
 //! The worker loop: claim a job with a lease, run the checks, store the result and its webhook in one transaction.
 
+use crate::PipelineError;
 use crate::checks::Checks;
 use crate::decision::{CheckResults, decide};
-use crate::{PhotoValidation, PipelineError};
+use bytes::Bytes;
 use kycd_blob::BlobStore;
 use kycd_store::{ClaimedJob, JobOutcome, Keyring, OutboxEntry, Store, VerificationRow, now_ms};
 use kycd_types::token::TokenSettings;
 use kycd_types::webhook::{DataBlock, IdentificationResult};
-use kycd_types::{
-    DocumentStatus, DocumentType, EventType, FaceStatus, OverallStatus, Platform, TokenType,
-};
+use kycd_types::{DocumentStatus, DocumentType, EventType, FaceStatus, OverallStatus, Platform};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,6 +70,7 @@ pub struct Worker {
     files: FileUrls,
     cfg: WorkerConfig,
     wake: Arc<Notify>,
+    faces: Arc<crate::faces::FaceCache>,
 }
 
 impl Worker {
@@ -89,6 +89,7 @@ impl Worker {
             files,
             cfg,
             wake: Arc::new(Notify::new()),
+            faces: Arc::new(crate::faces::FaceCache::default()),
         }
     }
 
@@ -138,6 +139,12 @@ impl Worker {
             Ok(o) => o,
             Err(e) if !job.is_last_attempt() => {
                 warn!(error = %e, "job attempt failed; will retry");
+                crate::telemetry::inc(
+                    "kycd_job_attempts_failed_total",
+                    "Verification job attempts that failed and will be retried.",
+                    String::new(),
+                    1,
+                );
                 let backoff = self.cfg.retry_backoff.as_millis() as i64 * job.attempts.max(1);
                 if let Err(e) = self.store.fail_job(&job, &e.to_string(), backoff).await {
                     warn!(error = %e, "could not give the job back");
@@ -158,6 +165,18 @@ impl Worker {
         };
         match self.store.complete_job(&job, &outcome).await {
             Ok(true) => {
+                crate::telemetry::observe(
+                    "kycd_job_duration_seconds",
+                    "Verification job duration (claim to stored result).",
+                    String::new(),
+                    started.elapsed().as_secs_f64(),
+                );
+                crate::telemetry::inc(
+                    "kycd_jobs_finished_total",
+                    "Verification jobs finished, by overall status.",
+                    format!("status=\"{}\"", crate::telemetry::label(&outcome.status)),
+                    1,
+                );
                 info!(status = %outcome.status, ms = started.elapsed().as_millis() as u64, "job finished")
             }
             Ok(false) => {
@@ -201,43 +220,27 @@ impl Worker {
 
     async fn process(&self, job: &ClaimedJob) -> Result<JobOutcome, PipelineError> {
         let (v, token, partner) = self.load(job).await?;
-        // Every image must still be readable: a missing blob is an error worth retrying, never a silent pass.
-        for img in v.images.values() {
-            if !self.blobs.exists(&img.key).await? {
-                return Err(kycd_blob::BlobError::NotFound(img.key.clone()).into());
-            }
+        let mut images: BTreeMap<String, (Bytes, String)> = BTreeMap::new();
+        for (step, img) in &v.images {
+            // A missing blob is an error worth retrying, never a silent pass.
+            let bytes = self.blobs.get(&img.key).await?;
+            images.insert(step.clone(), (bytes, img.mime.clone()));
         }
-        let precheck: Option<PhotoValidation> = v
-            .precheck
-            .clone()
-            .and_then(|p| serde_json::from_value(p).ok());
-        let (face, document) = match precheck {
-            Some(PhotoValidation {
-                document_found: Some(false),
-                ..
-            }) => (FaceStatus::FaceNotAnalysed, DocumentStatus::DocNotFound),
-            Some(PhotoValidation {
-                face_found: Some(false),
-                ..
-            }) if token.token_type != TokenType::Document => {
-                (FaceStatus::NoFaceFound, DocumentStatus::DocNotAnalysed)
-            }
-            // No document or face engine is installed yet: nothing was analysed, and the result says so.
-            _ => (FaceStatus::FaceNotChecked, DocumentStatus::DocNotAnalysed),
+        let run = crate::run::Run {
+            checks: self.checks.clone(),
+            store: self.store.clone(),
+            keyring: self.files.keyring.clone(),
+            faces: self.faces.clone(),
         };
-        let results = CheckResults {
-            token_type: token.token_type,
-            face,
-            document,
-            fraud_tags: vec![],
-            mismatch_tags: vec![],
-            additional_steps: None,
-        };
-        let evidence = serde_json::json!({
-            "engines": { "document": self.checks.inspector.name(), "face": "none", "aml": "none" },
-            "precheck": v.precheck,
-        });
-        Ok(self.outcome(&v, &token, &partner, &results, evidence))
+        let evaluated = run.evaluate(&v, &token, images).await?;
+        let mut outcome = self.outcome(&v, &token, &partner, evaluated);
+        if job.kind == "reprocess"
+            && let Some(o) = outcome.outbox.as_mut()
+        {
+            // A late or re-uploaded additional-step file (`/api/v2/upload-additional-step`).
+            o.event_type = EventType::IdentificationResubmitted.as_str().to_string();
+        }
+        Ok(outcome)
     }
 
     async fn error_outcome(&self, job: &ClaimedJob) -> Result<JobOutcome, PipelineError> {
@@ -250,12 +253,19 @@ impl Worker {
             mismatch_tags: vec![],
             additional_steps: None,
         };
+        let (overall, status) = decide(&results);
         Ok(self.outcome(
             &v,
             &token,
             &partner,
-            &results,
-            serde_json::json!({ "error": "processing failed repeatedly" }),
+            crate::run::Evaluated {
+                overall,
+                status,
+                data: DataBlock::default(),
+                aml: None,
+                additional_steps: BTreeMap::new(),
+                evidence: serde_json::json!({ "error": "processing failed repeatedly" }),
+            },
         ))
     }
 
@@ -264,55 +274,49 @@ impl Worker {
         v: &VerificationRow,
         token: &TokenSettings,
         partner: &kycd_store::PartnerRow,
-        results: &CheckResults,
-        evidence: serde_json::Value,
+        ev: crate::run::Evaluated,
     ) -> JobOutcome {
-        let (overall, mut status) = decide(results);
+        let crate::run::Evaluated {
+            overall,
+            mut status,
+            mut data,
+            aml,
+            additional_steps,
+            evidence,
+        } = ev;
         let review = partner.manual_review
             || (overall == OverallStatus::Approved && token.flag("reviewSuccessful"))
             || (overall != OverallStatus::Approved && token.flag("reviewFailed"));
         if review {
             status.overall = OverallStatus::Reviewing;
         }
-        let data = DataBlock {
-            selected_country: v.country.clone(),
-            doc_type: v
+        data.selected_country = v.country.clone();
+        if data.doc_type.is_none() {
+            data.doc_type = v
                 .document_type
                 .as_deref()
-                .and_then(|d| d.parse::<DocumentType>().ok()),
-            ..DataBlock::default()
-        };
-        let result = IdentificationResult {
-            is_final: !review,
-            platform: Platform::Other,
-            status,
-            data,
-            file_urls: self.files.map(v),
-            additional_step_pdf_urls: BTreeMap::new(),
-            aml: None,
-            aml_check: None,
-            lid: None,
-            criminal_check: None,
-            scan_ref: v.scan_ref.clone(),
-            external_ref: token.external_ref.clone(),
-            client_id: v.client_id.clone(),
-            company_id: None,
-            beneficiary_id: None,
-            start_time: v.created_at / 1000,
-            finish_time: now_ms() / 1000,
-            client_ip: None,
-            client_ip_country: None,
-            client_location: None,
-            gdc_match: None,
-            manual_address: None,
-            manual_address_match: false,
-            additional_steps: None,
-            registry_center_check: None,
-            address_verification: None,
-            questionnaire_answers: None,
-            risk_assessment: None,
-            kycd: Some(evidence),
-        };
+                .and_then(|d| d.parse::<DocumentType>().ok());
+        }
+        let step_names: Vec<String> = additional_steps.keys().cloned().collect();
+        let mut file_urls = BTreeMap::new();
+        let mut step_urls = BTreeMap::new();
+        for step in v.images.keys() {
+            let url = Some(self.files.url(&v.scan_ref, step));
+            if step_names.contains(step) {
+                step_urls.insert(step.clone(), url.clone());
+            }
+            file_urls.insert(step.clone(), url);
+        }
+        let mut result = base_result(&v.scan_ref, &v.client_id, status);
+        result.is_final = !review;
+        result.data = data;
+        result.file_urls = file_urls;
+        result.additional_step_pdf_urls = step_urls;
+        result.aml = aml;
+        result.external_ref = token.external_ref.clone();
+        result.start_time = v.created_at / 1000;
+        result.additional_steps = (!additional_steps.is_empty()).then_some(additional_steps);
+        result.kycd = Some(evidence);
         let body = serde_json::to_vec(&result).unwrap_or_default();
         let value = serde_json::to_value(&result).unwrap_or(serde_json::Value::Null);
         let stored_status = if review {
@@ -335,5 +339,44 @@ impl Worker {
                 body,
             }),
         }
+    }
+}
+
+/// A webhook body with every key present: `final: true`, the given status, empty data, no files.
+pub fn base_result(
+    scan_ref: &str,
+    client_id: &str,
+    status: kycd_types::webhook::StatusBlock,
+) -> IdentificationResult {
+    IdentificationResult {
+        is_final: true,
+        platform: Platform::Other,
+        status,
+        data: DataBlock::default(),
+        file_urls: BTreeMap::new(),
+        additional_step_pdf_urls: BTreeMap::new(),
+        aml: None,
+        aml_check: None,
+        lid: None,
+        criminal_check: None,
+        scan_ref: scan_ref.to_string(),
+        external_ref: None,
+        client_id: client_id.to_string(),
+        company_id: None,
+        beneficiary_id: None,
+        start_time: now_ms() / 1000,
+        finish_time: now_ms() / 1000,
+        client_ip: None,
+        client_ip_country: None,
+        client_location: None,
+        gdc_match: None,
+        manual_address: None,
+        manual_address_match: false,
+        additional_steps: None,
+        registry_center_check: None,
+        address_verification: None,
+        questionnaire_answers: None,
+        risk_assessment: None,
+        kycd: None,
     }
 }

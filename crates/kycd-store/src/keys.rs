@@ -68,6 +68,19 @@ impl Keyring {
         mac.finalize().into_bytes().into()
     }
 
+    /// Keyed hash (hex HMAC-SHA256 with a key derived for `domain`) of personal data used for duplicate and
+    /// blocklist lookups, so the lookup tables never hold the values themselves.
+    pub fn keyed_hash(&self, domain: &str, value: &str) -> String {
+        let key = derive(&self.pepper, format!("kycd/lookup/{domain}/v1").as_bytes());
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&key).expect("hmac key");
+        mac.update(value.as_bytes());
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// Constant-time check of `secret` against a stored hash.
     pub fn verify_secret(&self, secret: &str, stored: &[u8]) -> bool {
         let h = self.hash_secret(secret);

@@ -5,6 +5,7 @@
 //! concurrency semantics differ (queue claims) have an engine-specific form. The job queue and the webhook outbox
 //! are tables written in the same transaction as the state change that causes them.
 
+mod fraud;
 mod jobs;
 pub mod keys;
 mod outbox;
@@ -12,6 +13,7 @@ mod partners;
 mod tokens;
 mod verifications;
 
+pub use fraud::{BlocklistRow, KeyMatch, NewBlocklistEntry, StoredFace};
 pub use jobs::{ClaimedJob, JobOutcome};
 pub use keys::{KeyError, Keyring};
 pub use outbox::{AttemptRecord, ClaimedDelivery, OutboxEntry, WebhookAttemptRow, WebhookRow};

@@ -214,6 +214,15 @@ impl Store {
                 .bind(scan_ref)
                 .execute(&mut *tx)
                 .await?;
+            // Derived personal data: face embeddings and keyed hashes used for duplicate checks.
+            sqlx::query("DELETE FROM face_embeddings WHERE scan_ref = $1")
+                .bind(scan_ref)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM personal_keys WHERE scan_ref = $1")
+                .bind(scan_ref)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("UPDATE webhook_attempts SET response_body = NULL WHERE outbox_id IN (SELECT id FROM webhook_outbox WHERE scan_ref = $1)")
                 .bind(scan_ref)
                 .execute(&mut *tx)

@@ -150,6 +150,21 @@ pub struct TokenSettings {
 }
 
 impl TokenSettings {
+    /// Erases the personal data a token may carry (prefill fields and additional data).
+    pub fn scrub_personal_data(&mut self) {
+        self.first_name = None;
+        self.last_name = None;
+        self.date_of_birth = None;
+        self.sex = None;
+        self.nationality = None;
+        self.personal_number = None;
+        self.document_number = None;
+        self.date_of_expiry = None;
+        self.date_of_issue = None;
+        self.address = None;
+        self.additional_data = None;
+    }
+
     /// A boolean flag's effective value (unknown flags are false).
     pub fn flag(&self, name: &str) -> bool {
         self.flags.get(name).copied().unwrap_or(false)

@@ -73,6 +73,11 @@ pub struct DataBlock {
     pub duplicate_faces: Option<Vec<String>>,
     pub duplicate_doc_faces: Option<Vec<String>>,
     pub additional_data: Option<serde_json::Value>,
+    /// Older payloads (and the go-idenfy sample) carry these inside `data` as well as at the top level.
+    pub manual_address: Option<String>,
+    pub manual_address_match: bool,
+    pub registry_center_check: Option<serde_json::Value>,
+    pub address_verification: Option<serde_json::Value>,
 }
 
 /// The whole webhook body.
@@ -176,7 +181,7 @@ mod tests {
             assert!(v.get(k).is_some(), "missing {k}");
         }
         assert!(v["data"].get("docFirstName").unwrap().is_null());
-        assert_eq!(v["data"].as_object().unwrap().len(), 37);
+        assert_eq!(v["data"].as_object().unwrap().len(), 41);
         assert_eq!(v["status"]["autoDocument"], "DOC_NOT_ANALYSED");
     }
 }

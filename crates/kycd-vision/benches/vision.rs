@@ -1,7 +1,35 @@
-//! Criterion bench: decode → MRZ fields on a 1.9 MP passport photo (needs the models; run
-//! `scripts/setup.sh` first). `cargo bench -p kycd-vision`. For p50/p95 over the whole shared set use
-//! `bench/vision/latency.sh`.
+//! Criterion bench (needs the models; run `scripts/setup.sh` first): `cargo bench -p kycd-vision`.
+//!
+//! * decode → MRZ fields (`read_mrz`) and decode → full reading (`read_document`) on a 1.9 MP passport
+//!   photo and on a 2.0 MP re-encoding of a shared passport page;
+//! * decode alone.
+//!
+//! For p50/p95 per image over the whole shared set use `bench/vision/latency.sh`.
 use criterion::{Criterion, criterion_group, criterion_main};
+
+fn shared(rel: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/documents/"
+    ))
+    .join(rel)
+}
+
+/// The shared page re-encoded as a 2.0 MP JPEG (quality 92).
+fn two_mp(rel: &str) -> Vec<u8> {
+    let img = kycd_vision::decode_file(&shared(rel), &Default::default()).expect("shared data");
+    let s = (2.0e6 / (img.width() as f64 * img.height() as f64)).sqrt();
+    let (w, h) = (
+        (img.width() as f64 * s).round() as u32,
+        (img.height() as f64 * s).round() as u32,
+    );
+    let big = image::imageops::resize(&img, w, h, image::imageops::FilterType::CatmullRom);
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
+        .encode_image(&big)
+        .expect("encode");
+    out
+}
 
 fn bench(c: &mut Criterion) {
     let models = std::env::var_os("KYCD_MODELS_DIR")
@@ -11,22 +39,32 @@ fn bench(c: &mut Criterion) {
         Ok(e) => e,
         Err(e) => panic!("{e}"),
     };
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/documents/passporteye/100_pass-lux.jpg"
-    );
-    let bytes = std::fs::read(path).expect("shared data");
+    let inputs = [
+        (
+            "1.9MP_photo",
+            std::fs::read(shared("passporteye/100_pass-lux.jpg")).expect("shared data"),
+        ),
+        ("2.0MP_page", two_mp("passporteye/passport-td3.jpg")),
+    ];
     let mut g = c.benchmark_group("vision");
     g.sample_size(10);
-    g.bench_function("decode_to_mrz_fields_1.9MP", |b| {
-        b.iter(|| {
-            let img = kycd_vision::decode_image(&bytes, &Default::default()).expect("decode");
-            kycd_vision::read_mrz(&engine, &img, &Default::default()).expect("read")
-        })
-    });
-    g.bench_function("decode_only_1.9MP", |b| {
-        b.iter(|| kycd_vision::decode_image(&bytes, &Default::default()).expect("decode"))
-    });
+    for (name, bytes) in &inputs {
+        g.bench_function(format!("decode_to_mrz_fields_{name}"), |b| {
+            b.iter(|| {
+                let img = kycd_vision::decode_image(bytes, &Default::default()).expect("decode");
+                kycd_vision::read_mrz(&engine, &img, &Default::default()).expect("read")
+            })
+        });
+        g.bench_function(format!("decode_to_full_reading_{name}"), |b| {
+            b.iter(|| {
+                let img = kycd_vision::decode_image(bytes, &Default::default()).expect("decode");
+                kycd_vision::read_document(&engine, &img, &Default::default()).expect("read")
+            })
+        });
+        g.bench_function(format!("decode_only_{name}"), |b| {
+            b.iter(|| kycd_vision::decode_image(bytes, &Default::default()).expect("decode"))
+        });
+    }
     g.finish();
 }
 

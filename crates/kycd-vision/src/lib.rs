@@ -12,7 +12,7 @@ pub mod ocr;
 
 pub use decode::{DecodeLimits, decode_file, decode_image};
 pub use error::{Result, VisionError};
-pub use ocr::{CropMode, DetParams, EngineConfig, OcrEngine, TextBox, TextLine};
+pub use ocr::{CropMode, DetParams, EngineConfig, OcrEngine, OcrStats, TextBox, TextLine};
 pub mod mrz;
 pub mod mrz_text;
 pub mod reader;

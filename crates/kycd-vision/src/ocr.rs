@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Instant;
 
 use image::RgbImage;
 use imageproc::contours::{BorderType, find_contours};
@@ -33,15 +35,19 @@ const REC_MIN_WIDTH: u32 = 128;
 const REC_MAX_WIDTH: u32 = 2400;
 /// Lines per recognition batch.
 const REC_BATCH: usize = 8;
+/// Largest share of a recognition batch that may be padding.
+const REC_MAX_PADDING: f32 = 0.12;
 
 /// Where the models are, and how many threads ONNX Runtime may use.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
     /// Directory holding the model files and `libonnxruntime.so.1.32.0`.
     pub models_dir: PathBuf,
-    /// Intra-op threads per model run. The default is `$KYCD_OCR_THREADS`, else the number of available
-    /// cores, capped at 2: on the 2-core target box one job uses both cores; with several concurrent
-    /// workers set it to 1.
+    /// Threads of one document read. Detection runs with this many ONNX Runtime intra-op threads;
+    /// recognition gets this many single-threaded sessions that recognise the batches of one call
+    /// concurrently. The default is `$KYCD_OCR_THREADS`, else the number of available cores, capped
+    /// at 2: on the 2-core target box one job uses both cores; with several concurrent workers set it
+    /// to 1.
     pub intra_threads: usize,
 }
 
@@ -130,12 +136,61 @@ pub struct TextLine {
     pub bbox: TextBox,
 }
 
+/// Work counters of an [`OcrEngine`] since it was loaded (or since [`OcrEngine::reset_stats`]), for
+/// profiling: how many model runs, how much input, how much wall time inside ONNX Runtime.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct OcrStats {
+    /// Detection model runs.
+    pub det_runs: u64,
+    /// Pixels fed to the detection model.
+    pub det_pixels: u64,
+    /// Microseconds spent in detection model runs (including input preparation and post-processing).
+    pub det_micros: u64,
+    /// Recognition model runs (batches).
+    pub rec_runs: u64,
+    /// Text lines recognised.
+    pub rec_lines: u64,
+    /// Sum over batches of batch size × padded input width (the work the model does).
+    pub rec_columns: u64,
+    /// Microseconds spent in recognition (crop sampling, model runs, CTC decoding).
+    pub rec_micros: u64,
+}
+
+#[derive(Default)]
+struct Counters([AtomicU64; 7]);
+
+impl Counters {
+    fn add(&self, i: usize, v: u64) {
+        self.0[i].fetch_add(v, Ordering::Relaxed);
+    }
+    fn get(&self) -> OcrStats {
+        let g = |i: usize| self.0[i].load(Ordering::Relaxed);
+        OcrStats {
+            det_runs: g(0),
+            det_pixels: g(1),
+            det_micros: g(2),
+            rec_runs: g(3),
+            rec_lines: g(4),
+            rec_columns: g(5),
+            rec_micros: g(6),
+        }
+    }
+    fn reset(&self) {
+        for c in &self.0 {
+            c.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
 /// The loaded OCR models. Cheap to share (`Send + Sync`); runs are serialised per model.
 pub struct OcrEngine {
     det: Mutex<Session>,
-    rec: Mutex<Session>,
+    /// Recognition sessions: one single-threaded session per intra-op thread, run concurrently on the
+    /// batches of one call (independent batches scale better than intra-op threads on small inputs).
+    rec: Vec<Mutex<Session>>,
     /// CTC classes: index 0 is the blank, then the dictionary, then a space.
     classes: Vec<char>,
+    stats: Counters,
 }
 
 impl std::fmt::Debug for OcrEngine {
@@ -186,8 +241,15 @@ impl OcrEngine {
             .map_err(|e| VisionError::runtime("creating environment", e))?;
         let threads = cfg.intra_threads.max(1);
         let det = load_session(&env, &cfg.models_dir.join(DET_MODEL), threads)?;
-        let rec = load_session(&env, &cfg.models_dir.join(REC_MODEL), threads)?;
+        let rec = (0..threads)
+            .map(|_| load_session(&env, &cfg.models_dir.join(REC_MODEL), 1))
+            .collect::<Result<Vec<_>>>()?;
         let dict = rec
+            .first()
+            .ok_or(VisionError::BadModel {
+                what: "recognition",
+                detail: "no session".into(),
+            })?
             .metadata()
             .map_err(|e| VisionError::runtime("reading model metadata", e))?
             .custom("character")
@@ -215,14 +277,25 @@ impl OcrEngine {
         }
         Ok(OcrEngine {
             det: Mutex::new(det),
-            rec: Mutex::new(rec),
+            rec: rec.into_iter().map(Mutex::new).collect(),
             classes,
+            stats: Counters::default(),
         })
     }
 
     /// Number of CTC classes (blank + dictionary + space).
     pub fn class_count(&self) -> usize {
         self.classes.len()
+    }
+
+    /// Work done by this engine so far (all threads).
+    pub fn stats(&self) -> OcrStats {
+        self.stats.get()
+    }
+
+    /// Resets the [`OcrStats`] counters.
+    pub fn reset_stats(&self) {
+        self.stats.reset();
     }
 
     /// Detects text regions with the default parameters.
@@ -237,6 +310,7 @@ impl OcrEngine {
         if w < 8 || h < 8 {
             return Ok(Vec::new());
         }
+        let started = Instant::now();
         let long = w.max(h) as f32;
         let scale = if long < p.min_long_side as f32 {
             p.min_long_side as f32 / long
@@ -278,13 +352,17 @@ impl OcrEngine {
             }
             values.to_vec()
         };
-        Ok(db_postprocess(&prob, dw, dh, p)
+        let boxes = db_postprocess(&prob, dw, dh, p)
             .into_iter()
             .map(|b| TextBox {
                 quad: b.quad.scale(1.0 / sx, 1.0 / sy),
                 score: b.score,
             })
-            .collect())
+            .collect();
+        self.stats.add(0, 1);
+        self.stats.add(1, u64::from(dw) * u64::from(dh));
+        self.stats.add(2, started.elapsed().as_micros() as u64);
+        Ok(boxes)
     }
 
     /// Recognises the text in each box (batched, widths sorted). Output order matches `boxes`.
@@ -293,64 +371,162 @@ impl OcrEngine {
     }
 
     /// Recognition with a choice of crop preprocessing.
+    ///
+    /// Batches are runs of [`REC_BATCH`] lines in width order, whatever their widths (the MRZ reader's
+    /// accuracy was calibrated with this batching: a line's reading depends slightly on its padding).
     pub fn recognize_with(
         &self,
         img: &RgbImage,
         boxes: &[TextBox],
         mode: CropMode,
     ) -> Result<Vec<TextLine>> {
-        let crops: Vec<(usize, u32)> = boxes
+        self.recognize_batched(img, boxes, mode, false)
+    }
+
+    /// Recognition with batches of similar widths only (less padding, faster), split further so that
+    /// every recognition session has work. Used for the visual zone.
+    pub fn recognize_fast(&self, img: &RgbImage, boxes: &[TextBox]) -> Result<Vec<TextLine>> {
+        self.recognize_batched(img, boxes, CropMode::Color, true)
+    }
+
+    fn recognize_batched(
+        &self,
+        img: &RgbImage,
+        boxes: &[TextBox],
+        mode: CropMode,
+        by_width: bool,
+    ) -> Result<Vec<TextLine>> {
+        let started = Instant::now();
+        let mut order: Vec<(usize, u32)> = boxes
             .iter()
             .enumerate()
             .map(|(i, b)| (i, crop_width(&b.quad)))
             .collect();
-        let mut order = crops.clone();
         order.sort_by_key(|&(_, w)| w);
-        let mut out: Vec<Option<TextLine>> = vec![None; boxes.len()];
-        for chunk in order.chunks(REC_BATCH) {
-            let batch_w = chunk
+        let mut units = if by_width {
+            width_batches(&order)
+        } else {
+            order.chunks(REC_BATCH).collect()
+        };
+        // Enough work units for every recognition session: split the largest batches.
+        while by_width && units.len() < self.rec.len() {
+            let Some((k, _)) = units
                 .iter()
-                .map(|&(_, w)| w)
-                .max()
-                .unwrap_or(REC_MIN_WIDTH)
-                .max(REC_MIN_WIDTH);
-            let n = chunk.len();
-            let plane = (REC_HEIGHT * batch_w) as usize;
-            let mut data = vec![0f32; n * 3 * plane];
-            for (bi, &(idx, cw)) in chunk.iter().enumerate() {
-                let base = bi * 3 * plane;
-                fill_crop(
-                    img,
-                    &boxes[idx].quad,
-                    cw,
-                    batch_w,
-                    mode,
-                    &mut data[base..base + 3 * plane],
-                );
+                .enumerate()
+                .filter(|(_, u)| u.len() > 1)
+                .max_by_key(|(_, u)| u.iter().map(|x| x.1).max().unwrap_or(0) * u.len() as u32)
+            else {
+                break;
+            };
+            let (a, b) = units[k].split_at(units[k].len() / 2);
+            units[k] = a;
+            units.insert(k + 1, b);
+        }
+        let decoded: Vec<Result<Vec<(usize, TextLine)>>> = if self.rec.len() < 2 || units.len() < 2
+        {
+            units
+                .iter()
+                .map(|u| self.rec_batch(&self.rec[0], img, boxes, u, mode))
+                .collect()
+        } else {
+            // One single-threaded session per core, each taking the next batch.
+            let next = AtomicUsize::new(0);
+            let work = |session: &Mutex<Session>| {
+                let mut done = Vec::new();
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(u) = units.get(k) else { break };
+                    done.push(self.rec_batch(session, img, boxes, u, mode));
+                }
+                done
+            };
+            std::thread::scope(|s| {
+                let helpers: Vec<_> = self.rec[1..]
+                    .iter()
+                    .map(|session| s.spawn(|| work(session)))
+                    .collect();
+                let mut all = work(&self.rec[0]);
+                for h in helpers {
+                    all.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+                }
+                all
+            })
+        };
+        let mut out: Vec<Option<TextLine>> = vec![None; boxes.len()];
+        for batch in decoded {
+            for (idx, line) in batch? {
+                out[idx] = Some(line);
             }
-            let decoded = self.run_rec(data, n, batch_w)?;
-            for (bi, (text, char_conf)) in decoded.into_iter().enumerate() {
-                let idx = chunk[bi].0;
+        }
+        self.stats.add(6, started.elapsed().as_micros() as u64);
+        Ok(out.into_iter().flatten().collect())
+    }
+
+    /// Recognises one batch of `(box index, crop width)` on `session`.
+    fn rec_batch(
+        &self,
+        session: &Mutex<Session>,
+        img: &RgbImage,
+        boxes: &[TextBox],
+        chunk: &[(usize, u32)],
+        mode: CropMode,
+    ) -> Result<Vec<(usize, TextLine)>> {
+        let batch_w = chunk
+            .iter()
+            .map(|&(_, w)| w)
+            .max()
+            .unwrap_or(REC_MIN_WIDTH)
+            .max(REC_MIN_WIDTH);
+        let n = chunk.len();
+        let plane = (REC_HEIGHT * batch_w) as usize;
+        let mut data = vec![0f32; n * 3 * plane];
+        for (bi, &(idx, cw)) in chunk.iter().enumerate() {
+            let base = bi * 3 * plane;
+            fill_crop(
+                img,
+                &boxes[idx].quad,
+                cw,
+                batch_w,
+                mode,
+                &mut data[base..base + 3 * plane],
+            );
+        }
+        let decoded = self.run_rec(session, data, n, batch_w)?;
+        self.stats.add(3, 1);
+        self.stats.add(4, n as u64);
+        self.stats.add(5, n as u64 * u64::from(batch_w));
+        Ok(decoded
+            .into_iter()
+            .zip(chunk)
+            .map(|((text, char_conf), &(idx, _))| {
                 let confidence = if char_conf.is_empty() {
                     0.0
                 } else {
                     char_conf.iter().sum::<f32>() / char_conf.len() as f32
                 };
-                out[idx] = Some(TextLine {
-                    text,
-                    confidence,
-                    char_conf,
-                    bbox: boxes[idx],
-                });
-            }
-        }
-        Ok(out.into_iter().flatten().collect())
+                (
+                    idx,
+                    TextLine {
+                        text,
+                        confidence,
+                        char_conf,
+                        bbox: boxes[idx],
+                    },
+                )
+            })
+            .collect())
     }
 
-    fn run_rec(&self, data: Vec<f32>, n: usize, width: u32) -> Result<Vec<(String, Vec<f32>)>> {
+    fn run_rec(
+        &self,
+        session: &Mutex<Session>,
+        data: Vec<f32>,
+        n: usize,
+        width: u32,
+    ) -> Result<Vec<(String, Vec<f32>)>> {
         let input = Tensor::from_array((vec![n as i64, 3, REC_HEIGHT as i64, width as i64], data))
             .map_err(|e| VisionError::runtime("recognition input", e))?;
-        let mut rec = self.rec.lock().unwrap_or_else(|e| e.into_inner());
+        let mut rec = session.lock().unwrap_or_else(|e| e.into_inner());
         let out = rec
             .run(ort::inputs![input])
             .map_err(|e| VisionError::runtime("recognition", e))?;
@@ -395,11 +571,60 @@ impl OcrEngine {
         Ok(res)
     }
 
+    /// Recognises every box, reusing the lines in `known` whose box is one of `boxes` (recognised
+    /// earlier with [`CropMode::Color`]). Output order matches `boxes`, like [`OcrEngine::recognize`].
+    pub fn recognize_reusing(
+        &self,
+        img: &RgbImage,
+        boxes: &[TextBox],
+        known: &[TextLine],
+    ) -> Result<Vec<TextLine>> {
+        let mut out: Vec<Option<TextLine>> = boxes
+            .iter()
+            .map(|b| known.iter().find(|l| l.bbox == *b).cloned())
+            .collect();
+        let todo: Vec<TextBox> = boxes
+            .iter()
+            .zip(&out)
+            .filter(|(_, l)| l.is_none())
+            .map(|(b, _)| *b)
+            .collect();
+        let mut fresh = self.recognize_fast(img, &todo)?.into_iter();
+        for slot in out.iter_mut().filter(|l| l.is_none()) {
+            *slot = fresh.next();
+        }
+        Ok(out.into_iter().flatten().collect())
+    }
+
     /// Detection followed by recognition of every box.
     pub fn read_all(&self, img: &RgbImage) -> Result<Vec<TextLine>> {
         let boxes = self.detect(img)?;
         self.recognize(img, &boxes)
     }
+}
+
+/// Splits `(index, width)` pairs sorted by width into recognition batches: at most [`REC_BATCH`]
+/// lines, and only lines of similar width, so that padding every crop to the batch width wastes at most
+/// [`REC_MAX_PADDING`] of the batch (the model's cost grows with batch × width).
+fn width_batches(order: &[(usize, u32)]) -> Vec<&[(usize, u32)]> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i + 1;
+        let mut used = order[i].1.max(REC_MIN_WIDTH) as f32;
+        while j < order.len() && j - i < REC_BATCH {
+            let w = order[j].1.max(REC_MIN_WIDTH) as f32;
+            let padded = w * (j - i + 1) as f32;
+            if padded - (used + w) > REC_MAX_PADDING * padded {
+                break;
+            }
+            used += w;
+            j += 1;
+        }
+        out.push(&order[i..j]);
+        i = j;
+    }
+    out
 }
 
 /// Width of the recognition crop for a box (height normalised to 48 px).
@@ -556,6 +781,33 @@ mod tests {
             let a = b.quad.angle_deg();
             assert!((a - 10.0).abs() < 3.0, "angle {a}");
         }
+    }
+
+    #[test]
+    fn width_batches_limit_padding_and_size() {
+        let widths = [130u32, 135, 140, 150, 300, 310, 320, 900, 1400, 1410];
+        let order: Vec<(usize, u32)> = widths.iter().copied().enumerate().collect();
+        let batches = width_batches(&order);
+        // Every line is in exactly one batch, in order.
+        let flat: Vec<usize> = batches.iter().flat_map(|b| b.iter().map(|x| x.0)).collect();
+        assert_eq!(flat, (0..widths.len()).collect::<Vec<_>>());
+        for b in &batches {
+            assert!(b.len() <= REC_BATCH);
+            let bw = b.iter().map(|x| x.1.max(REC_MIN_WIDTH)).max().unwrap_or(0) as f32;
+            let used: f32 = b.iter().map(|x| x.1.max(REC_MIN_WIDTH) as f32).sum();
+            assert!(bw * b.len() as f32 - used <= REC_MAX_PADDING * bw * b.len() as f32 + 1e-3);
+        }
+        // Short words are not padded to the MRZ width.
+        assert!(
+            batches
+                .iter()
+                .all(|b| !(b.iter().any(|x| x.1 < 200) && b.iter().any(|x| x.1 > 800)))
+        );
+        // Similar widths share a batch.
+        assert_eq!(batches[0].len(), 4);
+        let many: Vec<(usize, u32)> = (0..20).map(|i| (i, 200)).collect();
+        assert_eq!(width_batches(&many).len(), 3);
+        assert!(width_batches(&[]).is_empty());
     }
 
     #[test]

@@ -1,16 +1,18 @@
 //! The whole document read used by the verification job, plus the fast checks used synchronously by
 //! `/process` (document presence and type).
 
+use std::borrow::Cow;
+
 use image::RgbImage;
 use kycd_mrz::DocType;
 use serde::Serialize;
 
-use crate::document::detect_document_quad;
+use crate::document::{DocumentQuad, detect_document_quad};
 use crate::error::Result;
 use crate::geometry::{Quad, crop};
 use crate::ocr::{DetParams, OcrEngine, TextBox, TextLine};
 use crate::quality::{QualityReport, QualityThresholds, TextEvidence, assess_with_quad};
-use crate::reader::{MrzOptions, MrzResult, read_mrz};
+use crate::reader::{MrzOptions, MrzResult, Rotation, read_mrz_pass};
 use crate::viz::{VizFields, extract_fields};
 
 /// Options of [`read_document`].
@@ -57,37 +59,55 @@ pub struct DocumentReading {
 }
 
 /// Reads a decoded (EXIF-corrected) document image: MRZ, quality gates, visual zone, type, portrait.
+///
+/// One text detection serves everything: the MRZ search recognises the widest lines first, the visual
+/// zone then recognises only the boxes not read yet (under the rotation the MRZ was found in), while the
+/// quality gates and the document outline are computed on a second thread.
 pub fn read_document(
     engine: &OcrEngine,
     img: &RgbImage,
     opts: &ReadOptions,
 ) -> Result<DocumentReading> {
-    let mrz = read_mrz(engine, img, &opts.mrz)?;
-    let upright = mrz.rotation.apply(img);
-    let lines = if opts.skip_viz {
-        Vec::new()
-    } else {
-        engine.read_all(&upright)?
+    let (mrz, pass) = read_mrz_pass(engine, img, &opts.mrz)?;
+    let upright: Cow<'_, RgbImage> = match mrz.rotation {
+        Rotation::R0 => Cow::Borrowed(img),
+        r => Cow::Owned(r.apply(img)),
     };
+    let upright: &RgbImage = &upright;
+    let n_lines = if opts.skip_viz { 0 } else { pass.boxes.len() };
+    let ev = TextEvidence {
+        has_text: mrz.found() || n_lines >= 4,
+        text_cut_at_border: mrz
+            .candidate
+            .as_ref()
+            .is_some_and(|c| c.quads.iter().any(|q| cut(q, upright))),
+    };
+    let (lines, (outline, quality)) = std::thread::scope(|s| {
+        let gates = s.spawn(|| {
+            if opts.skip_quality {
+                return (None, None);
+            }
+            let quad = detect_document_quad(upright);
+            let report = assess_with_quad(upright, quad.as_ref(), ev, &opts.quality);
+            (Some(quad), Some(report))
+        });
+        let lines = if opts.skip_viz {
+            Ok(Vec::new())
+        } else {
+            engine.recognize_reusing(upright, &pass.boxes, &pass.lines)
+        };
+        let gates = gates
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (lines, gates)
+    });
+    let lines = lines?;
     let viz = extract_fields(&lines, two_digit_year_pivot(&opts.mrz));
     let mismatches = compare(&mrz, &viz);
-    let quality = if opts.skip_quality {
-        None
-    } else {
-        let quad = detect_document_quad(&upright);
-        let ev = TextEvidence {
-            has_text: mrz.found() || lines.len() >= 4,
-            text_cut_at_border: mrz
-                .candidate
-                .as_ref()
-                .is_some_and(|c| c.quads.iter().any(|q| cut(q, &upright))),
-        };
-        Some(assess_with_quad(&upright, quad.as_ref(), ev, &opts.quality))
-    };
-    let doc_type = type_from(&mrz, &lines, &upright);
-    let portrait = locate_portrait(&mrz, &upright).and_then(|q| {
+    let doc_type = type_from(&mrz, &lines, upright, outline);
+    let portrait = locate_portrait(&mrz, upright).and_then(|q| {
         let (x0, y0, x1, y1) = q.bounds();
-        crop(&upright, x0, y0, x1, y1)
+        crop(upright, x0, y0, x1, y1)
     });
     Ok(DocumentReading {
         mrz,
@@ -167,8 +187,14 @@ fn compare(mrz: &MrzResult, viz: &VizFields) -> Vec<FieldMismatch> {
     out
 }
 
-/// Document type from the MRZ document code, else keywords, else the outline's aspect ratio.
-fn type_from(mrz: &MrzResult, lines: &[TextLine], img: &RgbImage) -> Option<DocType> {
+/// Document type from the MRZ document code, else keywords, else the outline's aspect ratio (`outline`:
+/// the already detected outline of `img`, if that was done).
+fn type_from(
+    mrz: &MrzResult,
+    lines: &[TextLine],
+    img: &RgbImage,
+    outline: Option<Option<DocumentQuad>>,
+) -> Option<DocType> {
     if let Some(r) = &mrz.repaired
         && r.is_trusted()
     {
@@ -177,7 +203,7 @@ fn type_from(mrz: &MrzResult, lines: &[TextLine], img: &RgbImage) -> Option<DocT
     if let Some(t) = type_from_keywords(lines) {
         return Some(t);
     }
-    let q = detect_document_quad(img)?;
+    let q = outline.unwrap_or_else(|| detect_document_quad(img))?;
     let (w, h) = q.quad.size();
     let aspect = w.max(h) / w.min(h).max(1.0);
     // ID-1 cards 85.6 × 54 mm (1.59); passport pages (ID-3) 125 × 88 mm (1.42).
@@ -290,7 +316,7 @@ pub fn detect_document_type(engine: &OcrEngine, img: &RgbImage) -> Result<Option
         rotation: crate::reader::Rotation::R0,
         others: Vec::new(),
     };
-    Ok(type_from(&dummy, &[], img))
+    Ok(type_from(&dummy, &[], img, None))
 }
 
 /// Portrait location from the MRZ geometry (ICAO 9303 page layouts): on TD3/MRV pages the portrait

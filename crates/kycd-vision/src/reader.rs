@@ -170,10 +170,13 @@ fn vertical_share(boxes: &[TextBox]) -> f32 {
     if all <= 0.0 { 0.0 } else { v / all }
 }
 
-struct Pass {
+pub(crate) struct Pass {
     rows: Vec<MrzRow>,
     cands: Vec<MrzCandidate>,
-    boxes: Vec<TextBox>,
+    /// Every detected text box (in the coordinates of the image the pass ran on).
+    pub(crate) boxes: Vec<TextBox>,
+    /// The boxes recognised so far (colour crops of detected boxes only), reusable for the visual zone.
+    pub(crate) lines: Vec<TextLine>,
 }
 
 fn finalize(cands: &[MrzCandidate], opts: &MrzOptions) -> Option<(usize, Repaired)> {
@@ -300,7 +303,12 @@ fn pass(engine: &OcrEngine, img: &RgbImage) -> Result<Pass> {
             }
         }
     }
-    Ok(Pass { rows, cands, boxes })
+    Ok(Pass {
+        rows,
+        cands,
+        boxes,
+        lines,
+    })
 }
 
 /// For every short MRZ-looking row lying parallel to a full-length MRZ row at line-pitch distance, a
@@ -348,10 +356,20 @@ fn mrz_like_rows(rows: &[MrzRow]) -> bool {
 /// Tries the image upright first; if no trusted MRZ is read, tries 90°/270° (first, when most text
 /// boxes are vertical) and 180°. Every located block goes through `kycd_mrz::parse_with_repair`.
 pub fn read_mrz(engine: &OcrEngine, img: &RgbImage, opts: &MrzOptions) -> Result<MrzResult> {
+    read_mrz_pass(engine, img, opts).map(|(r, _)| r)
+}
+
+/// [`read_mrz`], also returning the OCR pass (detected boxes, recognised lines) made under the
+/// returned rotation, so that the rest of the document can be read without detecting again.
+pub(crate) fn read_mrz_pass(
+    engine: &OcrEngine,
+    img: &RgbImage,
+    opts: &MrzOptions,
+) -> Result<(MrzResult, Pass)> {
     let first = pass(engine, img)?;
     let mut best = evaluate_pass(&first, Rotation::R0, opts);
     if best.valid() || opts.no_rotation_search {
-        return Ok(best);
+        return Ok((best, first));
     }
     let order = if vertical_share(&first.boxes) > 0.5 {
         [Rotation::R90, Rotation::R270, Rotation::R180]
@@ -359,22 +377,24 @@ pub fn read_mrz(engine: &OcrEngine, img: &RgbImage, opts: &MrzOptions) -> Result
         [Rotation::R180, Rotation::R90, Rotation::R270]
     };
     let mut any_mrz_text = mrz_like_rows(&first.rows);
+    let mut best_pass = first;
     for rot in order {
         let rotated = rot.apply(img);
         let p = pass(engine, &rotated)?;
         any_mrz_text |= mrz_like_rows(&p.rows);
         let r = evaluate_pass(&p, rot, opts);
         if r.valid() {
-            return Ok(r);
+            return Ok((r, p));
         }
         if rank_result(&r) > rank_result(&best) {
             best = r;
+            best_pass = p;
         }
     }
     if best.status == MrzStatus::NotFound && any_mrz_text {
         best.status = MrzStatus::ReadingError;
     }
-    Ok(best)
+    Ok((best, best_pass))
 }
 
 fn rank_result(r: &MrzResult) -> (u8, u32, i64) {

@@ -9,9 +9,14 @@ use kycd_vision::{
 };
 use support::manifest;
 
-fn engine() -> OcrEngine {
-    let cfg = EngineConfig::new(manifest::models_dir());
-    OcrEngine::load(&cfg).unwrap_or_else(|e| panic!("models required ({e}); run scripts/setup.sh"))
+/// One engine for the whole test binary (ONNX Runtime allows one environment per process).
+fn engine() -> &'static OcrEngine {
+    static ENGINE: std::sync::OnceLock<OcrEngine> = std::sync::OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let cfg = EngineConfig::new(manifest::models_dir());
+        OcrEngine::load(&cfg)
+            .unwrap_or_else(|e| panic!("models required ({e}); run scripts/setup.sh"))
+    })
 }
 
 #[test]
@@ -22,7 +27,7 @@ fn passport_page_mrz_viz_type_portrait() {
         &Default::default(),
     )
     .expect("decode");
-    let r = read_document(&engine, &img, &ReadOptions::default()).expect("read");
+    let r = read_document(engine, &img, &ReadOptions::default()).expect("read");
     assert_eq!(r.mrz.status, MrzStatus::Valid);
     assert_eq!(r.doc_type, Some(DocType::Passport));
     assert_eq!(r.viz.surname.as_deref(), Some("ERIKSSON"), "{:?}", r.viz);
@@ -58,13 +63,43 @@ fn document_presence() {
         &Default::default(),
     )
     .expect("decode");
-    assert!(detect_document_present(&engine, &doc).expect("det"));
+    assert!(detect_document_present(engine, &doc).expect("det"));
     let face = decode_file(
         &manifest::documents_dir().join("../faces/deepface/img1.jpg"),
         &Default::default(),
     )
     .expect("decode");
-    assert!(!detect_document_present(&engine, &face).expect("det"));
+    assert!(!detect_document_present(engine, &face).expect("det"));
     let blank = image::RgbImage::from_pixel(640, 480, image::Rgb([200, 200, 200]));
-    assert!(!detect_document_present(&engine, &blank).expect("det"));
+    assert!(!detect_document_present(engine, &blank).expect("det"));
+}
+
+/// The visual zone is read from the detection made under the rotation the MRZ was found in (no second
+/// detection): on a page rotated by 90° the reading must still be complete and upright.
+#[test]
+fn rotated_page_reuses_the_mrz_pass() {
+    let engine = engine();
+    let img = decode_file(
+        &manifest::documents_dir().join("ultimatemrz/Passport-Australia_1280x720_rotate+90.jpg"),
+        &Default::default(),
+    )
+    .expect("decode");
+    let r = read_document(engine, &img, &ReadOptions::default()).expect("read");
+    assert_eq!(r.mrz.status, MrzStatus::Valid);
+    assert_ne!(r.mrz.rotation.degrees(), 0);
+    assert_eq!(r.doc_type, Some(DocType::Passport));
+    let mrz_only = kycd_vision::read_mrz(engine, &img, &Default::default()).expect("mrz");
+    assert_eq!(mrz_only.lines(), r.mrz.lines());
+    // Most visual-zone lines are horizontal in the upright frame.
+    let flat = r
+        .lines
+        .iter()
+        .filter(|l| l.bbox.quad.angle_deg().abs() < 20.0)
+        .count();
+    assert!(
+        r.lines.len() >= 10 && flat * 10 >= r.lines.len() * 8,
+        "{flat}/{}",
+        r.lines.len()
+    );
+    assert!(r.portrait.is_some());
 }

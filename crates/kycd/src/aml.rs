@@ -15,7 +15,8 @@ use std::path::PathBuf;
 pub enum ListsCommand {
     /// Imports list files into the data dir (`<data dir>/lists`).
     Import {
-        /// `ofac-csv`, `ofac-xml`, `un-xml`, `eu-xml`, `uk-csv`, `ftm` (or `eu-aggregate-json`).
+        /// `ofac-csv`, `ofac-xml`, `un-xml`, `eu-xml`, `uk-csv` (OFSI ConList), `uk-xml` / `uk-fcdo-csv` (FCDO UK
+        /// Sanctions List), `ftm` (or `eu-aggregate-json`).
         #[arg(long)]
         format: String,
         /// Store under this key instead of the format's default.

@@ -41,6 +41,12 @@ pub struct Config {
     pub log_format: String,
     /// Database pool size.
     pub db_max_connections: u32,
+    /// Per-partner requests per second (0 = unlimited).
+    pub rate_limit_rps: f64,
+    /// Per-partner burst size.
+    pub rate_limit_burst: f64,
+    /// Erase verifications older than this many days (0 = keep).
+    pub retention_days: u64,
 }
 
 /// The TOML file: every key optional.
@@ -63,6 +69,9 @@ struct FileConfig {
     file_url_ttl_secs: Option<i64>,
     log_format: Option<String>,
     db_max_connections: Option<u32>,
+    rate_limit_rps: Option<f64>,
+    rate_limit_burst: Option<f64>,
+    retention_days: Option<u64>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -157,6 +166,15 @@ impl Config {
                 f.db_max_connections.map(u64::from),
                 8,
             )? as u32,
+            rate_limit_rps: match env("KYCD_RATE_LIMIT_RPS") {
+                Some(v) => parse_num("KYCD_RATE_LIMIT_RPS", &v)?,
+                None => f.rate_limit_rps.unwrap_or(200.0),
+            },
+            rate_limit_burst: match env("KYCD_RATE_LIMIT_BURST") {
+                Some(v) => parse_num("KYCD_RATE_LIMIT_BURST", &v)?,
+                None => f.rate_limit_burst.unwrap_or(400.0),
+            },
+            retention_days: num("KYCD_RETENTION_DAYS", f.retention_days, 0)?,
             data_dir,
             bind,
             database_url,
@@ -180,6 +198,12 @@ impl Config {
         }
         if self.job_lease_secs == 0 {
             bail!("KYCD_JOB_LEASE_SECS must be at least 1");
+        }
+        if !(self.rate_limit_rps.is_finite() && self.rate_limit_rps >= 0.0) {
+            bail!("KYCD_RATE_LIMIT_RPS must be 0 (unlimited) or a positive number");
+        }
+        if !(self.rate_limit_burst.is_finite() && self.rate_limit_burst >= 1.0) {
+            bail!("KYCD_RATE_LIMIT_BURST must be at least 1");
         }
         if self.job_max_attempts < 1 {
             bail!("KYCD_JOB_MAX_ATTEMPTS must be at least 1");

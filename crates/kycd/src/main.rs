@@ -2,8 +2,11 @@
 
 mod aml;
 mod config;
+mod engines;
+mod ops;
 mod partner;
 mod serve;
+mod verify;
 mod vision;
 
 use anyhow::Result;
@@ -53,6 +56,18 @@ enum Command {
         #[command(subcommand)]
         action: vision::FaceCommand,
     },
+    /// Runs the whole verification pipeline offline on files and prints the webhook-shaped result.
+    Verify(verify::VerifyArgs),
+    /// Manual review.
+    Review {
+        #[command(subcommand)]
+        action: ops::ReviewCommand,
+    },
+    /// Webhook deliveries: list attempts, replay.
+    Webhooks {
+        #[command(subcommand)]
+        action: ops::WebhooksCommand,
+    },
 }
 
 fn main() {
@@ -80,6 +95,9 @@ fn run(cli: Cli) -> Result<()> {
         match cli.command {
             Command::Serve { role } => serve::serve(cfg, &role).await,
             Command::Partner { action } => partner::run(cfg, action).await,
+            Command::Verify(args) => verify::verify(cfg, args).await,
+            Command::Review { action } => ops::review(cfg, action).await,
+            Command::Webhooks { action } => ops::webhooks(cfg, action).await,
             Command::Migrate => {
                 let store = serve::open_store(&cfg).await?;
                 store.close().await;

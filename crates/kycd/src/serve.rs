@@ -78,12 +78,48 @@ pub async fn serve(cfg: Config, role: &str) -> Result<()> {
         &cfg.models_dir,
         cfg.workers.max(1),
     )?);
+    // Sanctions/PEP lists: loaded at start, swapped atomically when `kycd lists import|update` writes new ones.
+    let aml = Arc::new(
+        kycd_aml::ScreeningService::load(&cfg.data_dir)
+            .map_err(|e| anyhow::anyhow!("cannot load the sanctions lists: {e}"))?,
+    );
+    if aml.is_empty() {
+        tracing::warn!(
+            "AML: {} (verifications get AML_FAILED until lists are imported)",
+            aml.list_summary()
+        );
+    } else {
+        info!(
+            entities = aml.index().entities().len(),
+            lists = aml.index().lists().len(),
+            "sanctions lists loaded"
+        );
+    }
+    // Lists written by `kycd lists import|update` (another process) are swapped in atomically.
+    let _aml_watcher = aml
+        .clone()
+        .spawn_watcher_with(Duration::from_secs(5), |ev| match ev {
+            kycd_aml::ReloadEvent::Reloaded(s) => info!("AML lists reloaded: {s}"),
+            kycd_aml::ReloadEvent::Failed { error, .. } => {
+                tracing::warn!("AML list reload failed, the previous index is kept: {error}")
+            }
+        })
+        .context("cannot start the AML list watcher")?;
     let checks = Checks {
         inspector: Arc::new(crate::vision::VisionInspector::new(
             ocr.clone(),
             faces.clone(),
             cfg.max_image_pixels,
         )),
+        document: Some(Arc::new(crate::engines::VisionAnalyzer::new(
+            ocr.clone(),
+            cfg.max_image_pixels,
+        ))),
+        face: Some(Arc::new(crate::engines::FaceEngineMatcher::new(
+            faces.clone(),
+        ))),
+        aml: Some(Arc::new(crate::engines::AmlEngine::new(aml.clone()))),
+        bill: crate::engines::bill_checker(ocr.clone()),
     };
     let (tx, rx) = watch::channel(false);
     tokio::spawn(shutdown_signal(tx));
@@ -144,9 +180,27 @@ pub async fn serve(cfg: Config, role: &str) -> Result<()> {
             },
         )
         .map_err(|e| anyhow::anyhow!("cannot start the webhook deliverer: {e}"))?;
-        let rx = rx.clone();
+        let rx_d = rx.clone();
         tasks.spawn(async move {
-            deliverer.run(rx).await;
+            deliverer.run(rx_d).await;
+            Ok::<(), anyhow::Error>(())
+        });
+        let rx_e = rx.clone();
+        let expiry =
+            kycd_pipeline::expiry::ExpirySweeper::new(store.clone(), Duration::from_secs(5));
+        tasks.spawn(async move {
+            expiry.run(rx_e).await;
+            Ok::<(), anyhow::Error>(())
+        });
+        let rx_r = rx.clone();
+        let retention = kycd_pipeline::retention::RetentionSweeper::new(
+            store.clone(),
+            blobs.clone(),
+            cfg.retention_days,
+            Duration::from_secs(3600),
+        );
+        tasks.spawn(async move {
+            retention.run(rx_r).await;
             Ok::<(), anyhow::Error>(())
         });
     }
@@ -164,8 +218,14 @@ pub async fn serve(cfg: Config, role: &str) -> Result<()> {
                 public_url,
                 allow_private_webhooks: cfg.webhook_allow_private,
                 job_max_attempts: cfg.job_max_attempts,
+                rate_limit_rps: cfg.rate_limit_rps,
+                rate_limit_burst: cfg.rate_limit_burst,
             }),
             wake_workers: wake,
+            limiter: Arc::new(kycd_api::ratelimit::RateLimiter::new(
+                cfg.rate_limit_rps,
+                cfg.rate_limit_burst,
+            )),
         };
         let app = kycd_api::router(state);
         let mut rx = rx.clone();

@@ -6,6 +6,7 @@ pub mod ofac_csv;
 pub mod ofac_xml;
 pub mod pakote;
 pub mod uk_csv;
+pub mod uk_xml;
 pub mod un_xml;
 pub mod xml;
 
@@ -28,8 +29,14 @@ pub enum Format {
     UnXml,
     /// EU FSF XML 1.1.
     EuXml,
-    /// UK OFSI ConList CSV or FCDO UK Sanctions List CSV.
+    /// UK OFSI ConList CSV or FCDO UK Sanctions List CSV (columns found by header name).
     UkCsv,
+    /// FCDO UK Sanctions List XML (`UK-Sanctions-List.xml`, the official UK list since
+    /// 2026-01-28).
+    UkXml,
+    /// FCDO UK Sanctions List CSV (`UK-Sanctions-List.csv`); like `uk-csv` but rejects a
+    /// file that is not in the FCDO layout (no `Unique ID` column).
+    UkFcdoCsv,
     /// OpenSanctions FollowTheMoney JSON lines (sanctions or PEPs).
     Ftm,
     /// The derived EU aggregate JSON placed in `shared/data` (EU rows only).
@@ -38,12 +45,14 @@ pub enum Format {
 
 impl Format {
     /// All formats with their CLI names.
-    pub const ALL: [(Format, &'static str); 7] = [
+    pub const ALL: [(Format, &'static str); 9] = [
         (Format::OfacCsv, "ofac-csv"),
         (Format::OfacXml, "ofac-xml"),
         (Format::UnXml, "un-xml"),
         (Format::EuXml, "eu-xml"),
         (Format::UkCsv, "uk-csv"),
+        (Format::UkXml, "uk-xml"),
+        (Format::UkFcdoCsv, "uk-fcdo-csv"),
         (Format::Ftm, "ftm"),
         (Format::EuAggregateJson, "eu-aggregate-json"),
     ];
@@ -65,7 +74,10 @@ impl FromStr for Format {
             .iter()
             .find(|(_, n)| n.eq_ignore_ascii_case(s))
             .map(|(f, _)| *f)
-            .ok_or_else(|| AmlError::Invalid(format!("unknown format {s:?}; one of ofac-csv, ofac-xml, un-xml, eu-xml, uk-csv, ftm, eu-aggregate-json")))
+            .ok_or_else(|| {
+                let names: Vec<&str> = Format::ALL.iter().map(|(_, n)| *n).collect();
+                AmlError::Invalid(format!("unknown format {s:?}; one of {}", names.join(", ")))
+            })
     }
 }
 
@@ -92,7 +104,7 @@ pub fn source_for(format: Format, paths: &[PathBuf]) -> Source {
         Format::OfacCsv | Format::OfacXml => Source::OfacSdn,
         Format::UnXml => Source::UnSc,
         Format::EuXml | Format::EuAggregateJson => Source::EuFsf,
-        Format::UkCsv => Source::Uk,
+        Format::UkCsv | Format::UkXml | Format::UkFcdoCsv => Source::Uk,
         Format::Ftm => Source::OpenSanctions,
     }
 }
@@ -118,6 +130,8 @@ pub fn parse_paths(format: Format, paths: &[PathBuf]) -> Result<(Source, ParsedL
         Format::UnXml => un_xml::parse(open(first)?)?,
         Format::EuXml => merge(paths, |p| eu_xml::parse(open(p)?))?,
         Format::UkCsv => merge(paths, |p| uk_csv::parse(open(p)?))?,
+        Format::UkXml => merge(paths, |p| uk_xml::parse(open(p)?))?,
+        Format::UkFcdoCsv => merge(paths, |p| uk_csv::parse_fcdo(open(p)?))?,
         Format::Ftm => merge(paths, |p| ftm::parse(open(p)?))?,
         Format::EuAggregateJson => pakote::parse(open(first)?, Some("EU"))?,
     };

@@ -64,6 +64,17 @@ fn split_multi(s: &str) -> Vec<String> {
 
 /// Parse an OFSI ConList or FCDO UK Sanctions List CSV.
 pub fn parse<R: Read>(r: R) -> Result<ParsedList, AmlError> {
+    parse_inner(r, false)
+}
+
+/// Parse an FCDO UK Sanctions List CSV (`UK-Sanctions-List.csv`: a `Report Date` line, then a
+/// header with `Unique ID`, `Name 1`…`Name 6`, `Name type`, `Alias strength`, `D.O.B`,
+/// `Nationality(/ies)`, `Designation Type`…, one row per name). Rejects other layouts.
+pub fn parse_fcdo<R: Read>(r: R) -> Result<ParsedList, AmlError> {
+    parse_inner(r, true)
+}
+
+fn parse_inner<R: Read>(r: R, require_fcdo: bool) -> Result<ParsedList, AmlError> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -76,12 +87,28 @@ pub fn parse<R: Read>(r: R) -> Result<ParsedList, AmlError> {
         let row: Vec<String> = rec.iter().map(field).collect();
         let Some(c) = cols.as_ref() else {
             let first = row.first().map(String::as_str).unwrap_or("");
-            if first.eq_ignore_ascii_case("Last Updated") || first.starts_with("Report Date") {
-                let v = row.get(1).cloned().unwrap_or_default();
-                out.published = parse_date(&v).map(|d| d.display()).or(Some(v));
+            let header = row.iter().any(|h| key(h) == "name6");
+            if !header
+                && (first.eq_ignore_ascii_case("Last Updated") || first.starts_with("Report Date"))
+            {
+                // `Last Updated,27/04/2020` or `Report Date: 28/01/2026` / `Report Date,…`
+                let v = match first.split_once(':') {
+                    Some((_, v)) if !v.trim().is_empty() => v.trim().to_string(),
+                    _ => row.get(1).cloned().unwrap_or_default(),
+                };
+                if !v.is_empty() {
+                    out.published = parse_date(&v).map(|d| d.display()).or(Some(v));
+                }
             }
-            if row.iter().any(|h| key(h) == "name6") {
-                let map = row.iter().enumerate().map(|(i, h)| (key(h), i)).collect();
+            if header {
+                let map: HashMap<String, usize> =
+                    row.iter().enumerate().map(|(i, h)| (key(h), i)).collect();
+                if require_fcdo && !map.contains_key("uniqueid") {
+                    return Err(AmlError::parse(
+                        "UK FCDO CSV",
+                        "header has no `Unique ID` column: not the FCDO UK Sanctions List layout",
+                    ));
+                }
                 cols = Some(Cols(map));
             }
             continue;
@@ -144,9 +171,30 @@ pub fn parse<R: Read>(r: R) -> Result<ParsedList, AmlError> {
         };
         let strength = if quality.contains("low") || quality.contains("weak") {
             Strength::Weak
+        } else if quality.is_empty()
+            && kind == NameKind::Aka
+            && e.kind == EntityKind::Person
+            && !full.is_empty()
+            && !full.contains(char::is_whitespace)
+        {
+            // a one-word alias of a person with no stated quality (a bare given name or
+            // nickname) only counts on literal matches
+            Strength::Weak
         } else {
             Strength::Strong
         };
+        if e.gender.is_none() {
+            e.gender = match c
+                .get(&row, &["Gender"])
+                .trim()
+                .to_ascii_lowercase()
+                .as_str()
+            {
+                "male" | "m" => Some("male".into()),
+                "female" | "f" => Some("female".into()),
+                _ => None,
+            };
+        }
         if !full.is_empty() {
             let rec = NameRecord {
                 full,
@@ -175,6 +223,9 @@ pub fn parse<R: Read>(r: R) -> Result<ParsedList, AmlError> {
                 e.push_nationality(code);
             }
         }
+    }
+    if require_fcdo && cols.is_none() {
+        return Err(AmlError::parse("UK FCDO CSV", "no header row found"));
     }
     if out.entities.is_empty() {
         return Err(AmlError::Empty("UK CSV".into()));

@@ -1,0 +1,84 @@
+//! Retention (`KYCD_RETENTION_DAYS`): verifications older than the retention period are erased like
+//! `/api/v2/delete` does — images, personal data, derived embeddings and hashes — leaving a `DELETED` tombstone.
+
+use kycd_blob::BlobStore;
+use kycd_store::{Store, now_ms};
+use std::time::Duration;
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+/// Erases verifications older than `days`.
+pub struct RetentionSweeper {
+    store: Store,
+    blobs: BlobStore,
+    days: u64,
+    every: Duration,
+}
+
+impl RetentionSweeper {
+    /// A sweeper (does nothing when `days` is 0).
+    pub fn new(store: Store, blobs: BlobStore, days: u64, every: Duration) -> Self {
+        Self {
+            store,
+            blobs,
+            days,
+            every,
+        }
+    }
+
+    /// One pass; returns how many verifications were erased.
+    pub async fn sweep(&self) -> Result<usize, crate::PipelineError> {
+        if self.days == 0 {
+            return Ok(0);
+        }
+        let cutoff = now_ms() - (self.days as i64) * 86_400_000;
+        let mut n = 0;
+        loop {
+            let old = self.store.verifications_created_before(cutoff, 100).await?;
+            if old.is_empty() {
+                return Ok(n);
+            }
+            for (scan_ref, partner, auth) in old {
+                // Blobs first: if that fails the rows stay and the next pass repeats it.
+                self.blobs
+                    .delete_prefix(&kycd_blob::verification_prefix(&scan_ref))
+                    .await?;
+                self.store
+                    .tombstone_verification(&scan_ref, partner)
+                    .await?;
+                if let Some(mut t) = self.store.token_for_partner(&auth, partner).await? {
+                    t.settings.scrub_personal_data();
+                    self.store
+                        .update_token_settings(partner, &t.settings, true)
+                        .await?;
+                }
+                n += 1;
+            }
+        }
+    }
+
+    /// Runs until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        if self.days == 0 {
+            return;
+        }
+        loop {
+            match self.sweep().await {
+                Ok(0) => {}
+                Ok(n) => info!(
+                    erased = n,
+                    days = self.days,
+                    "retention: old verifications erased"
+                ),
+                Err(e) => warn!(error = %e, "retention sweep failed"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.every) => {}
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                return;
+            }
+        }
+    }
+}
