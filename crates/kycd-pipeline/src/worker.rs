@@ -135,7 +135,28 @@ impl Worker {
 
     async fn handle(&self, job: ClaimedJob) {
         let started = std::time::Instant::now();
-        let outcome = match self.process(&job).await {
+        // Heartbeat: keep the lease while the checks run (OCR and face models can take longer than a short lease).
+        let lease_ms = self.cfg.lease.as_millis() as i64;
+        let beat = (self.cfg.lease / 3).max(std::time::Duration::from_millis(200));
+        let processed = {
+            let work = self.process(&job);
+            tokio::pin!(work);
+            let mut tick = tokio::time::interval(beat);
+            tick.tick().await;
+            loop {
+                tokio::select! {
+                    r = &mut work => break r,
+                    _ = tick.tick() => {
+                        match self.store.extend_job_lease(&job, lease_ms).await {
+                            Ok(true) => {}
+                            Ok(false) => warn!("lease lost while processing"),
+                            Err(e) => warn!(error = %e, "could not extend the job lease"),
+                        }
+                    }
+                }
+            }
+        };
+        let outcome = match processed {
             Ok(o) => o,
             Err(e) if !job.is_last_attempt() => {
                 warn!(error = %e, "job attempt failed; will retry");

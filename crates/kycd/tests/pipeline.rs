@@ -484,3 +484,81 @@ async fn payload_has_the_go_idenfy_key_set() {
     assert_eq!(v["status"]["overall"], "DENIED");
     assert!(v["fileUrls"]["FRONT"].is_string() && v["fileUrls"]["FACE"].is_string());
 }
+
+/// A utility bill as a COMPARE additional step: read from the PDF's text layer, compared with the token's
+/// `additionalData`, dated (older than 3 months → EXPIRED_UTILITY_BILL); then a re-upload through
+/// `/api/v2/upload-additional-step` with new `additionalData` → `IDENTIFICATION_RESUBMITTED`.
+#[tokio::test]
+async fn utility_bill_compare_and_reupload() {
+    let (url, got) = receiver().await;
+    let s = Server::start(&[("KYCD_WEBHOOK_ALLOW_PRIVATE", "true")]);
+    let p = s.partner(true);
+    let scan = submit(
+        &s,
+        &p,
+        json!({"clientId": "c-bill", "tokenType": "DOCUMENT", "callbackUrl": url,
+               "additionalSteps": {"ALL": {"ALL": {"UTILITY_BILL": {"type": "COMPARE"}}}},
+               "additionalData": {"UTILITY_BILL": {"address": "123 Rue de l'Imaginaire, 75001 Paris"}}}),
+        json!({"FRONT": b64_file("documents/passporteye/100_pass-uto.jpg"),
+               "UTILITY_BILL": b64_file("bills/mindee/energy_bill_fra__edf_sample.pdf")}),
+        "LT",
+        Some("PASSPORT"),
+    )
+    .await;
+    let hooks = webhooks(&got, &p, 1).await;
+    let v = &hooks[0].1;
+    assert_eq!(v["additionalSteps"]["UTILITY_BILL"], "COMPARE", "{v}");
+    assert!(v["additionalStepPdfUrls"]["UTILITY_BILL"].is_string());
+    assert!(v["fileUrls"]["UTILITY_BILL"].is_string());
+    let bill = &v["data"]["additionalData"]["UTILITY_BILL"];
+    assert_eq!(bill["address"]["status"], "MATCH", "{bill}");
+    assert_eq!(v["status"]["additionalSteps"], "INVALID", "{}", v["status"]);
+    let mt: Vec<String> = v["status"]["mismatchTags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
+    assert!(mt.contains(&"EXPIRED_UTILITY_BILL".to_string()), "{mt:?}");
+
+    // Re-upload with another expected address: processed again, new result as IDENTIFICATION_RESUBMITTED.
+    let (code, r) = s
+        .post_json(
+            &p,
+            "/api/v2/upload-additional-step",
+            &json!({"scanRef": scan, "step": "UTILITY_BILL",
+                    "image": b64_file("bills/mindee/energy_bill_fra__edf_sample.pdf"),
+                    "additionalData": {"address": "1954 Bloor Street West, Toronto, ON M6P 3K9"}}),
+        )
+        .await;
+    assert_eq!(code, 200, "{r}");
+    let hooks = webhooks(&got, &p, 2).await;
+    let (ev, v) = &hooks[1];
+    assert_eq!(ev, "IDENTIFICATION_RESUBMITTED");
+    let bill = &v["data"]["additionalData"]["UTILITY_BILL"];
+    assert_eq!(bill["address"]["status"], "NOT_MATCH", "{bill}");
+    assert!(
+        v["status"]["mismatchTags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == "UTILITY_ADDRESS"),
+        "{}",
+        v["status"]
+    );
+    // A step the token does not have, and an unknown verification.
+    let (code, r) = s
+        .post_json(&p, "/api/v2/upload-additional-step",
+            &json!({"scanRef": scan, "step": "PASSPORT_SCAN", "image": b64_file("bills/mindee/us_mail__envelope.jpg")}))
+        .await;
+    assert_eq!(
+        (code, r["identifier"].as_str()),
+        (400, Some("BAD_VALUE")),
+        "{r}"
+    );
+    let (code, _) = s
+        .post_json(&p, "/api/v2/upload-additional-step",
+            &json!({"scanRef": "nope", "step": "UTILITY_BILL", "image": b64_file("bills/mindee/us_mail__envelope.jpg")}))
+        .await;
+    assert_eq!(code, 404);
+}
