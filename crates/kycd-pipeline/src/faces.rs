@@ -105,19 +105,22 @@ impl FaceCache {
             return Ok(Vec::new());
         }
         let t2 = threshold * threshold;
-        let mut hits: Vec<(f32, usize)> = shard
-            .vectors
-            .chunks_exact(shard.dim)
-            .enumerate()
-            .filter_map(|(i, v)| {
-                let d2: f32 = v.iter().zip(query).map(|(x, y)| (x - y) * (x - y)).sum();
-                (d2 <= t2).then_some((d2, i))
-            })
-            .filter(|(_, i)| {
-                let (s, c) = &shard.refs[*i];
-                c != client_id && s != own_scan_ref
-            })
-            .collect();
+        // The brute-force scan is CPU work (tens of ms at a million faces): keep it off the async workers.
+        let mut hits: Vec<(f32, usize)> = tokio::task::block_in_place(|| {
+            shard
+                .vectors
+                .chunks_exact(shard.dim)
+                .enumerate()
+                .filter_map(|(i, v)| {
+                    let d2: f32 = v.iter().zip(query).map(|(x, y)| (x - y) * (x - y)).sum();
+                    (d2 <= t2).then_some((d2, i))
+                })
+                .filter(|(_, i)| {
+                    let (s, c) = &shard.refs[*i];
+                    c != client_id && s != own_scan_ref
+                })
+                .collect()
+        });
         hits.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut refs: Vec<String> = Vec::new();
         for (_, i) in hits {

@@ -77,6 +77,22 @@ fn blocklist_row(r: &sqlx::any::AnyRow) -> Result<BlocklistRow, StoreError> {
     })
 }
 
+/// Deletes a verification's embeddings and keyed hashes inside a transaction (shared with the tombstone).
+pub(crate) async fn erase_derived_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    scan_ref: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM face_embeddings WHERE scan_ref = $1")
+        .bind(scan_ref)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM personal_keys WHERE scan_ref = $1")
+        .bind(scan_ref)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 impl Store {
     /// Stores (or replaces) the encrypted embedding of one face kind (`SELFIE` or `DOC_FACE`) of a verification.
     pub async fn put_face_embedding(
@@ -239,14 +255,7 @@ impl Store {
     /// Erases the derived fraud data of a verification (embeddings and keyed hashes).
     pub async fn erase_derived(&self, scan_ref: &str) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM face_embeddings WHERE scan_ref = $1")
-            .bind(scan_ref)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM personal_keys WHERE scan_ref = $1")
-            .bind(scan_ref)
-            .execute(&mut *tx)
-            .await?;
+        erase_derived_in(&mut tx, scan_ref).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -215,14 +215,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             // Derived personal data: face embeddings and keyed hashes used for duplicate checks.
-            sqlx::query("DELETE FROM face_embeddings WHERE scan_ref = $1")
-                .bind(scan_ref)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM personal_keys WHERE scan_ref = $1")
-                .bind(scan_ref)
-                .execute(&mut *tx)
-                .await?;
+            crate::fraud::erase_derived_in(&mut tx, scan_ref).await?;
             sqlx::query("UPDATE webhook_attempts SET response_body = NULL WHERE outbox_id IN (SELECT id FROM webhook_outbox WHERE scan_ref = $1)")
                 .bind(scan_ref)
                 .execute(&mut *tx)
