@@ -19,6 +19,20 @@ if ((${#need[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
+# PyPI tools for the tests (scripts/pip/*.txt), installed once.
+for r in scripts/pip/*.txt; do
+  [[ -e "$r" ]] || continue
+  while read -r req _; do
+    [[ -z "$req" || "$req" == \#* ]] && continue
+    name="${req%%[*}"; name="${name%%==*}"; want="${req##*==}"
+    have=$(python3 -m pip show "$name" 2>/dev/null | awk '/^Version:/{print $2}')
+    if [[ "$have" != "$want" ]]; then
+      echo "setup: installing $req from PyPI"
+      python3 -m pip install -q --disable-pip-version-check "$req"
+    fi
+  done < "$r"
+done
+
 export KYCD_MODELS_DIR="${KYCD_MODELS_DIR:-$PWD/models}"
 for m in scripts/models/*.sh; do
   [[ -e "$m" ]] || continue

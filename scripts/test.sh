@@ -26,8 +26,31 @@ drop_scratch() {
   psql "$KYCD_TEST_POSTGRES_URL" -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'kycd_t_%'" 2>/dev/null \
     | while read -r db; do [[ -n "$db" ]] && psql "$KYCD_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $db" || true; done
 }
+# S3: an S3-compatible server on loopback (moto, installed by setup.sh) for the S3 tests, unless one is given.
+S3_PID=""
+if [[ -z "${KYCD_TEST_S3_ENDPOINT:-}" ]]; then
+  s3_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  python3 -m moto.server -H 127.0.0.1 -p "$s3_port" >"${TMPDIR:-/tmp}/kycd-test-s3.log" 2>&1 &
+  S3_PID=$!
+  python3 - "$s3_port" <<'PY'
+import sys, time, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/kycd-test"
+for _ in range(100):
+    try:
+        urllib.request.urlopen(urllib.request.Request(url, method="PUT"), timeout=2)
+        sys.exit(0)
+    except Exception:
+        time.sleep(0.2)
+sys.exit("test: the S3 test server did not start")
+PY
+  export KYCD_TEST_S3_ENDPOINT="http://127.0.0.1:$s3_port" KYCD_TEST_S3_BUCKET="kycd-test"
+fi
+cleanup() {
+  drop_scratch
+  [[ -n "$S3_PID" ]] && kill "$S3_PID" 2>/dev/null || true
+}
 drop_scratch
-trap drop_scratch EXIT
+trap cleanup EXIT
 
 export KYCD_MODELS_DIR="${KYCD_MODELS_DIR:-$PWD/models}"
 cargo fmt --all --check

@@ -30,12 +30,11 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-    if lines.len() <= 3 {
-        if let Ok(r) = parse_with_repair(&lines, &opts) {
-            if r.is_trusted() {
-                assert!(r.mrz.is_valid(), "trusted repair must validate");
-            }
-        }
+    if lines.len() <= 3
+        && let Ok(r) = parse_with_repair(&lines, &opts)
+        && r.is_trusted()
+    {
+        assert!(r.mrz.is_valid(), "trusted repair must validate");
     }
     if data.len() <= 512 {
         let _ = find_all_in_text(&text, &opts);

@@ -10,6 +10,7 @@ mod body;
 mod error;
 mod ingest;
 pub mod media;
+pub mod openapi;
 mod process;
 pub mod ratelimit;
 mod retrieval;
@@ -18,6 +19,15 @@ mod token;
 
 pub use error::ApiFailure;
 pub use router::router;
+
+/// The `/api/v2/process` body parser, exposed for the fuzz targets in `fuzz/` (not a stable API).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::ingest::{
+        ImageValue, ParsedBody, parse_body, parse_body_reference, parse_pieces, read_and_parse,
+    };
+}
 
 use kycd_blob::BlobStore;
 use kycd_pipeline::Checks;

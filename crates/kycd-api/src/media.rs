@@ -139,7 +139,13 @@ pub fn image_dimensions(bytes: &[u8], kind: MediaKind) -> Result<(u32, u32), Med
 
 /// Whether a PDF is encrypted (any `/Encrypt` dictionary: user- or owner-password protected alike), by parsing it.
 pub fn pdf_is_encrypted(bytes: &[u8]) -> Result<bool, MediaError> {
-    match lopdf::Document::load_mem(bytes) {
+    // Bound what one compressed object stream may expand to while parsing an untrusted upload (lopdf's default is
+    // 256 MB per stream), so a 20 MB body cannot make the API process balloon.
+    let opts = lopdf::LoadOptions {
+        max_decompressed_size: Some(PDF_MAX_DECOMPRESSED),
+        ..lopdf::LoadOptions::default()
+    };
+    match lopdf::Document::load_mem_with_options(bytes, opts) {
         Ok(doc) => Ok(doc.is_encrypted()
             || doc.trailer.get(b"Encrypt").is_ok()
             || doc.encryption_state.is_some()),
@@ -149,6 +155,9 @@ pub fn pdf_is_encrypted(bytes: &[u8]) -> Result<bool, MediaError> {
         Err(_) => Err(MediaError::MalformedPdf),
     }
 }
+
+/// Largest decompressed size of one PDF object stream accepted while checking an upload for encryption.
+pub const PDF_MAX_DECOMPRESSED: usize = 32 << 20;
 
 /// Decodes and checks one submitted file: base64, format, pixel limit (images), encryption (PDFs).
 pub fn inspect(value: &str, max_pixels: u64) -> Result<(Vec<u8>, MediaKind), MediaError> {

@@ -4,7 +4,75 @@ use crate::{ApiFailure, AppState};
 use kycd_store::{PartnerRow, TokenRow, VerificationRow, now_ms};
 use kycd_types::ErrorIdentifier;
 use kycd_types::webhook::DataBlock;
+use serde::Serialize;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// `200` body of `POST /api/v2/status` (idenfy-api.md §7.1).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusResponse {
+    /// Overall status; `ACTIVE`, `EXPIRED`, `DELETED` or `EXPIRED-DELETED` while no verification exists.
+    #[schema(value_type = kycd_types::OverallStatus)]
+    pub status: String,
+    /// Automatic document result (`null` until processed).
+    #[schema(value_type = Option<kycd_types::DocumentStatus>)]
+    pub auto_document: Value,
+    /// Automatic face result (`null` until processed).
+    #[schema(value_type = Option<kycd_types::FaceStatus>)]
+    pub auto_face: Value,
+    /// Manual document result (`null` until reviewed).
+    #[schema(value_type = Option<kycd_types::DocumentStatus>)]
+    pub manual_document: Value,
+    /// Manual face result (`null` until reviewed).
+    #[schema(value_type = Option<kycd_types::FaceStatus>)]
+    pub manual_face: Value,
+    /// Fraud tags (empty when none).
+    #[schema(value_type = Vec<kycd_types::FraudTag>)]
+    pub fraud_tags: Value,
+    /// Mismatch tags (empty when none).
+    #[schema(value_type = Vec<kycd_types::MismatchTag>)]
+    pub mismatch_tags: Value,
+    /// The verification's id.
+    pub scan_ref: String,
+    /// The partner's user id.
+    pub client_id: String,
+}
+
+/// `200` body of `POST /api/v2/data`: the webhook `data` object plus `scanRef` and `clientId` (§7.2).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DataResponse {
+    /// The document data (every key present, `null` where unknown).
+    #[serde(flatten)]
+    pub data: DataBlock,
+    /// The verification's id.
+    pub scan_ref: String,
+    /// The partner's user id.
+    pub client_id: String,
+}
+
+/// `200` body of `POST /api/v2/files`: a fresh signed URL per stored file, keyed by step (`FRONT`, `BACK`, `FACE`,
+/// `UTILITY_BILL`, custom steps …), plus `additionalStepPdfUrls`.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FilesResponse {
+    /// Signed download URL by step name.
+    #[serde(flatten)]
+    pub files: BTreeMap<String, Option<String>>,
+    /// Empty: the files of additional steps are listed under their step names.
+    pub additional_step_pdf_urls: BTreeMap<String, Option<String>>,
+}
+
+/// `200` body of `POST /api/v2/webhooks/replay`.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplayResponse {
+    /// The verification's id.
+    pub scan_ref: String,
+    /// How many webhook deliveries were made due again.
+    pub replayed: u64,
+}
 
 fn scan_ref_of(body: &[u8]) -> Result<String, ApiFailure> {
     let o = crate::body::parse_object(body)?;
@@ -65,15 +133,22 @@ pub async fn status(
     state: &AppState,
     partner: &PartnerRow,
     body: &[u8],
-) -> Result<Value, ApiFailure> {
+) -> Result<StatusResponse, ApiFailure> {
     let scan_ref = scan_ref_of(body)?;
     let (v, token) = lookup(state, partner, &scan_ref).await?;
     let client_id = token.settings.client_id.clone();
     let Some(v) = v else {
-        return Ok(json!({
-            "status": token_status(&token), "autoDocument": null, "autoFace": null, "manualDocument": null,
-            "manualFace": null, "fraudTags": [], "mismatchTags": [], "scanRef": scan_ref, "clientId": client_id,
-        }));
+        return Ok(StatusResponse {
+            status: token_status(&token).to_string(),
+            auto_document: Value::Null,
+            auto_face: Value::Null,
+            manual_document: Value::Null,
+            manual_face: Value::Null,
+            fraud_tags: json!([]),
+            mismatch_tags: json!([]),
+            scan_ref,
+            client_id,
+        });
     };
     let st = v
         .result
@@ -87,12 +162,17 @@ pub async fn status(
             .filter(Value::is_array)
             .unwrap_or_else(|| json!([]))
     };
-    Ok(json!({
-        "status": v.status, "autoDocument": pick("autoDocument"), "autoFace": pick("autoFace"),
-        "manualDocument": pick("manualDocument"), "manualFace": pick("manualFace"),
-        "fraudTags": list("fraudTags"), "mismatchTags": list("mismatchTags"),
-        "scanRef": v.scan_ref, "clientId": v.client_id,
-    }))
+    Ok(StatusResponse {
+        status: v.status,
+        auto_document: pick("autoDocument"),
+        auto_face: pick("autoFace"),
+        manual_document: pick("manualDocument"),
+        manual_face: pick("manualFace"),
+        fraud_tags: list("fraudTags"),
+        mismatch_tags: list("mismatchTags"),
+        scan_ref: v.scan_ref,
+        client_id: v.client_id,
+    })
 }
 
 /// `POST /api/v2/data`: the webhook `data` object plus `scanRef` and `clientId`.
@@ -103,6 +183,8 @@ pub async fn data(
 ) -> Result<Value, ApiFailure> {
     let scan_ref = scan_ref_of(body)?;
     let (v, token) = lookup(state, partner, &scan_ref).await?;
+    // A finished verification answers its stored `data` object as it was written (older results may carry keys
+    // this version does not know); otherwise the empty block, with what is known before processing ends.
     let mut data = match v
         .as_ref()
         .and_then(|v| v.result.as_ref())
@@ -116,7 +198,12 @@ pub async fn data(
                 d.selected_country = v.country.clone();
                 d.doc_type = v.document_type.as_deref().and_then(|t| t.parse().ok());
             }
-            serde_json::to_value(d).map_err(|e| ApiFailure::Internal(e.to_string()))?
+            let out = DataResponse {
+                data: d,
+                scan_ref,
+                client_id: token.settings.client_id,
+            };
+            return serde_json::to_value(out).map_err(|e| ApiFailure::Internal(e.to_string()));
         }
     };
     if let Value::Object(m) = &mut data {
@@ -131,15 +218,13 @@ pub async fn files(
     state: &AppState,
     partner: &PartnerRow,
     body: &[u8],
-) -> Result<Value, ApiFailure> {
+) -> Result<FilesResponse, ApiFailure> {
     let scan_ref = scan_ref_of(body)?;
     let (v, _) = lookup(state, partner, &scan_ref).await?;
-    let map = v.map(|v| state.files.map(&v)).unwrap_or_default();
-    let mut out = serde_json::to_value(map).map_err(|e| ApiFailure::Internal(e.to_string()))?;
-    if let Value::Object(m) = &mut out {
-        m.insert("additionalStepPdfUrls".into(), json!({}));
-    }
-    Ok(out)
+    Ok(FilesResponse {
+        files: v.map(|v| state.files.map(&v)).unwrap_or_default(),
+        additional_step_pdf_urls: BTreeMap::new(),
+    })
 }
 
 /// `POST /api/v2/delete`: erases images and personal data for good; leaves a `DELETED` tombstone.
@@ -209,12 +294,72 @@ pub async fn replay(
     state: &AppState,
     partner: &PartnerRow,
     body: &[u8],
-) -> Result<Value, ApiFailure> {
+) -> Result<ReplayResponse, ApiFailure> {
     let scan_ref = scan_ref_of(body)?;
     lookup(state, partner, &scan_ref).await?;
-    let n = state
+    let replayed = state
         .store
         .replay_webhooks(&scan_ref, Some(partner.id))
         .await?;
-    Ok(json!({ "scanRef": scan_ref, "replayed": n }))
+    Ok(ReplayResponse { scan_ref, replayed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_bodies_keep_their_wire_keys() {
+        let s = serde_json::to_value(StatusResponse {
+            status: "ACTIVE".into(),
+            auto_document: Value::Null,
+            auto_face: Value::Null,
+            manual_document: Value::Null,
+            manual_face: Value::Null,
+            fraud_tags: json!([]),
+            mismatch_tags: json!([]),
+            scan_ref: "s".into(),
+            client_id: "c".into(),
+        })
+        .unwrap();
+        let keys: Vec<_> = s.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(
+            keys,
+            [
+                "autoDocument",
+                "autoFace",
+                "clientId",
+                "fraudTags",
+                "manualDocument",
+                "manualFace",
+                "mismatchTags",
+                "scanRef",
+                "status"
+            ]
+        );
+        let f = serde_json::to_value(FilesResponse {
+            files: BTreeMap::from([("FRONT".to_string(), Some("http://x/f".to_string()))]),
+            additional_step_pdf_urls: BTreeMap::new(),
+        })
+        .unwrap();
+        assert_eq!(
+            f,
+            json!({"FRONT": "http://x/f", "additionalStepPdfUrls": {}})
+        );
+        let d = serde_json::to_value(DataResponse {
+            data: DataBlock::default(),
+            scan_ref: "s".into(),
+            client_id: "c".into(),
+        })
+        .unwrap();
+        assert_eq!(d.as_object().unwrap().len(), 43);
+        assert_eq!(d["scanRef"], "s");
+        assert!(d["docFirstName"].is_null());
+        let r = serde_json::to_value(ReplayResponse {
+            scan_ref: "s".into(),
+            replayed: 2,
+        })
+        .unwrap();
+        assert_eq!(r, json!({"scanRef": "s", "replayed": 2}));
+    }
 }

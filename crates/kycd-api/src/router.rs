@@ -7,10 +7,12 @@ use crate::process::Accepted;
 use crate::{ApiFailure, AppState, retrieval, token};
 use axum::Router;
 use axum::body::Body;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use kycd_types::error::ErrorEnvelope;
 use kycd_types::{ApiError, ErrorIdentifier};
 
 /// The application router.
@@ -39,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/readyz", get(readyz))
+        .route("/api/openapi.json", get(openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(record_latency))
@@ -54,10 +57,56 @@ async fn small_body(
     read_limited(headers, body, state.config.max_small_body).await
 }
 
-fn created(v: serde_json::Value) -> Response {
-    json_response(StatusCode::CREATED, &v)
+/// The path parameters, or `BAD_VALUE` in the envelope when they cannot be decoded (e.g. percent-encoded bytes
+/// that are not UTF-8) instead of axum's plain-text rejection.
+fn path_params<T>(path: Result<Path<T>, PathRejection>) -> Result<T, ApiFailure> {
+    path.map(|Path(t)| t).map_err(|e| {
+        ApiFailure::new(
+            ErrorIdentifier::BadValue,
+            format!("Invalid path parameter: {}", e.body_text()),
+        )
+    })
 }
 
+fn created(v: &impl serde::Serialize) -> Response {
+    json_response(StatusCode::CREATED, v)
+}
+
+/// Creates a verification session (token) for one user of the partner.
+#[utoipa::path(
+    post,
+    path = "/api/v2/token",
+    operation_id = "createToken",
+    tag = "verification",
+    request_body(content = crate::openapi::TokenRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The effective token.", body = crate::token::TokenCreated,
+            links(
+                ("process" = (operation_id = "processVerification",
+                    request_body = json!({"token": "$response.body#/authToken", "country": "LT"}),
+                    description = "Upload the images for this token.")),
+                ("status" = (operation_id = "getStatus",
+                    request_body = json!({"scanRef": "$response.body#/scanRef"}))),
+                ("data" = (operation_id = "getData",
+                    request_body = json!({"scanRef": "$response.body#/scanRef"}))),
+                ("files" = (operation_id = "getFiles",
+                    request_body = json!({"scanRef": "$response.body#/scanRef"}))),
+                ("delete" = (operation_id = "deleteVerification",
+                    request_body = json!({"scanRef": "$response.body#/scanRef"}))),
+                ("replay" = (operation_id = "replayWebhooks",
+                    request_body = json!({"scanRef": "$response.body#/scanRef"}))),
+                ("blocklist" = (operation_id = "addBlocklistEntry",
+                    parameters(("scan_ref" = "$response.body#/scanRef"))))
+            )),
+        (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `clientId`), `BAD_VALUE` (a value out of its constraints) or `PERMISSIONS_ERROR` (`dummyStatus`).", body = ErrorEnvelope),
+        (status = 401, description = "`UNAUTHORIZED`: missing, malformed or wrong credentials, or an inactive partner.", body = ErrorEnvelope),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`: the body is over the limit (1 MiB).", body = ErrorEnvelope),
+        (status = 429, description = "`TOO_MANY_REQUESTS`: over the partner's rate limit.", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+        (status = 500, description = "`INTERNAL_ERROR`: an unexpected failure; the message carries a reference to the server log.", body = ErrorEnvelope),
+    ),
+    security(("apiKeyPair" = [])),
+)]
 async fn create_token(
     State(state): State<AppState>,
     AuthPartner(partner): AuthPartner,
@@ -66,10 +115,31 @@ async fn create_token(
 ) -> Result<Response, ApiFailure> {
     let bytes = small_body(&state, &headers, body).await?;
     Ok(created(
-        token::create_token(&state, &partner, &bytes).await?,
+        &token::create_token(&state, &partner, &bytes).await?,
     ))
 }
 
+/// Direct processing: uploads the images of an unused token; the result arrives by webhook.
+#[utoipa::path(
+    post,
+    path = "/api/v2/process",
+    operation_id = "processVerification",
+    tag = "verification",
+    request_body(content = crate::openapi::ProcessRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Accepted: processing started. The body is empty, or, when the synchronous \
+            photo validation found no document or no face, the error envelope (`BAD_VALUE`) with status 200 — \
+            the token is consumed either way.", body = ErrorEnvelope),
+        (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no token, country, images or a required step), `TOKEN_NOT_VALID` (unknown, used or expired token) or `BAD_VALUE` (country, document type, image step or image content).", body = ErrorEnvelope),
+        (status = 401, description = "`UNAUTHORIZED`: missing, malformed or wrong credentials, or an inactive partner.", body = ErrorEnvelope),
+        (status = 403, description = "`PARTNER_CONTRACT_ERROR`: direct processing is not enabled for the partner, or the token requires NFC or a questionnaire.", body = ErrorEnvelope),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`: the body is over the limit (20 MiB by default, `KYCD_MAX_BODY_MB`).", body = ErrorEnvelope),
+        (status = 429, description = "`TOO_MANY_REQUESTS`: over the partner's rate limit.", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+        (status = 500, description = "`INTERNAL_ERROR`: an unexpected failure; the message carries a reference to the server log.", body = ErrorEnvelope),
+    ),
+    security(("apiKeyPair" = [])),
+)]
 async fn process_verification(
     State(state): State<AppState>,
     AuthPartner(partner): AuthPartner,
@@ -82,6 +152,25 @@ async fn process_verification(
     }
 }
 
+/// The status of a verification (or of its token while unused).
+#[utoipa::path(
+    post,
+    path = "/api/v2/status",
+    operation_id = "getStatus",
+    tag = "retrieval",
+    request_body(content = crate::openapi::ScanRefRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The status.", body = crate::retrieval::StatusResponse),
+        (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `scanRef`) or `BAD_VALUE` (empty `scanRef`).", body = ErrorEnvelope),
+        (status = 401, description = "`UNAUTHORIZED`: missing, malformed or wrong credentials, or an inactive partner.", body = ErrorEnvelope),
+        (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`: the body is over the limit (1 MiB).", body = ErrorEnvelope),
+        (status = 429, description = "`TOO_MANY_REQUESTS`: over the partner's rate limit.", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+        (status = 500, description = "`INTERNAL_ERROR`: an unexpected failure; the message carries a reference to the server log.", body = ErrorEnvelope),
+    ),
+    security(("apiKeyPair" = [])),
+)]
 async fn get_status(
     State(state): State<AppState>,
     AuthPartner(partner): AuthPartner,
@@ -95,6 +184,25 @@ async fn get_status(
     ))
 }
 
+/// The document data of a verification: the webhook `data` object plus `scanRef` and `clientId`.
+#[utoipa::path(
+    post,
+    path = "/api/v2/data",
+    operation_id = "getData",
+    tag = "retrieval",
+    request_body(content = crate::openapi::ScanRefRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The data.", body = crate::retrieval::DataResponse),
+        (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `scanRef`) or `BAD_VALUE` (empty `scanRef`).", body = ErrorEnvelope),
+        (status = 401, description = "`UNAUTHORIZED`: missing, malformed or wrong credentials, or an inactive partner.", body = ErrorEnvelope),
+        (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`: the body is over the limit (1 MiB).", body = ErrorEnvelope),
+        (status = 429, description = "`TOO_MANY_REQUESTS`: over the partner's rate limit.", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+        (status = 500, description = "`INTERNAL_ERROR`: an unexpected failure; the message carries a reference to the server log.", body = ErrorEnvelope),
+    ),
+    security(("apiKeyPair" = [])),
+)]
 async fn get_data(
     State(state): State<AppState>,
     AuthPartner(partner): AuthPartner,
@@ -108,6 +216,25 @@ async fn get_data(
     ))
 }
 
+/// Fresh signed, short-lived URLs of a verification's stored files.
+#[utoipa::path(
+    post,
+    path = "/api/v2/files",
+    operation_id = "getFiles",
+    tag = "retrieval",
+    request_body(content = crate::openapi::ScanRefRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "URLs by step.", body = crate::retrieval::FilesResponse),
+        (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `scanRef`) or `BAD_VALUE` (empty `scanRef`).", body = ErrorEnvelope),
+        (status = 401, description = "`UNAUTHORIZED`: missing, malformed or wrong credentials, or an inactive partner.", body = ErrorEnvelope),
+        (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`: the body is over the limit (1 MiB).", body = ErrorEnvelope),
+        (status = 429, description = "`TOO_MANY_REQUESTS`: over the partner's rate limit.", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+        (status = 500, description = "`INTERNAL_ERROR`: an unexpected failure; the message carries a reference to the server log.", body = ErrorEnvelope),
+    ),
+    security(("apiKeyPair" = [])),
+)]
 async fn get_files(
     State(state): State<AppState>,
     AuthPartner(partner): AuthPartner,
@@ -121,6 +248,25 @@ async fn get_files(
     ))
 }
 
+/// Erases a verification's images and personal data for good, leaving a `DELETED` tombstone.
+#[utoipa::path(
+    post,
+    path = "/api/v2/delete",
+    operation_id = "deleteVerification",
+    tag = "retrieval",
+    request_body(content = crate::openapi::ScanRefRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Deleted; empty body."),
+        (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `scanRef`), `BAD_VALUE` (empty `scanRef`) or `PARTNER_ERROR` (the token is still usable).", body = ErrorEnvelope),
+        (status = 401, description = "`UNAUTHORIZED`: missing, malformed or wrong credentials, or an inactive partner.", body = ErrorEnvelope),
+        (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`: the body is over the limit (1 MiB).", body = ErrorEnvelope),
+        (status = 429, description = "`TOO_MANY_REQUESTS`: over the partner's rate limit.", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+        (status = 500, description = "`INTERNAL_ERROR`: an unexpected failure; the message carries a reference to the server log.", body = ErrorEnvelope),
+    ),
+    security(("apiKeyPair" = [])),
+)]
 async fn delete_verification(
     State(state): State<AppState>,
     AuthPartner(partner): AuthPartner,
@@ -132,6 +278,25 @@ async fn delete_verification(
     Ok(StatusCode::OK.into_response())
 }
 
+/// Makes a verification's webhooks due again (kycd extension).
+#[utoipa::path(
+    post,
+    path = "/api/v2/webhooks/replay",
+    operation_id = "replayWebhooks",
+    tag = "retrieval",
+    request_body(content = crate::openapi::ScanRefRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "How many deliveries were made due.", body = crate::retrieval::ReplayResponse),
+        (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `scanRef`) or `BAD_VALUE` (empty `scanRef`).", body = ErrorEnvelope),
+        (status = 401, description = "`UNAUTHORIZED`: missing, malformed or wrong credentials, or an inactive partner.", body = ErrorEnvelope),
+        (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`: the body is over the limit (1 MiB).", body = ErrorEnvelope),
+        (status = 429, description = "`TOO_MANY_REQUESTS`: over the partner's rate limit.", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+        (status = 500, description = "`INTERNAL_ERROR`: an unexpected failure; the message carries a reference to the server log.", body = ErrorEnvelope),
+    ),
+    security(("apiKeyPair" = [])),
+)]
 async fn replay_webhooks(
     State(state): State<AppState>,
     AuthPartner(partner): AuthPartner,
@@ -145,6 +310,26 @@ async fn replay_webhooks(
     ))
 }
 
+/// A late or repeated upload of an additional-step file of a finished verification, which is then processed again
+/// (the new result arrives as an `IDENTIFICATION_RESUBMITTED` webhook).
+#[utoipa::path(
+    post,
+    path = "/api/v2/upload-additional-step",
+    operation_id = "uploadAdditionalStep",
+    tag = "verification",
+    request_body(content = crate::openapi::UploadAdditionalStepRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Stored and re-queued; empty body."),
+        (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (a required field), `BAD_VALUE` (unknown step, bad image) or `PARTNER_ERROR` (still being processed).", body = ErrorEnvelope),
+        (status = 401, description = "`UNAUTHORIZED`: missing, malformed or wrong credentials, or an inactive partner.", body = ErrorEnvelope),
+        (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`: the body is over the limit (20 MiB by default, `KYCD_MAX_BODY_MB`).", body = ErrorEnvelope),
+        (status = 429, description = "`TOO_MANY_REQUESTS`: over the partner's rate limit.", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+        (status = 500, description = "`INTERNAL_ERROR`: an unexpected failure; the message carries a reference to the server log.", body = ErrorEnvelope),
+    ),
+    security(("apiKeyPair" = [])),
+)]
 async fn upload_additional_step(
     State(state): State<AppState>,
     AuthPartner(partner): AuthPartner,
@@ -156,33 +341,106 @@ async fn upload_additional_step(
     Ok(StatusCode::OK.into_response())
 }
 
+/// Adds a verification's face or personal data to the partner's blocklist (also served without the trailing slash).
+#[utoipa::path(
+    post,
+    path = "/kyc/identifications/{scan_ref}/blocklists/{source}/",
+    operation_id = "addBlocklistEntry",
+    tag = "blocklist",
+    params(
+        ("scan_ref" = String, Path, description = "The verification's id."),
+        ("source" = String, Path, description = "What to blocklist: `SELFIE` (the selfie face), `DOCUMENT` \
+            (the document portrait) or `DOCUMENT_INFO` (the personal data).",
+            pattern = "^(SELFIE|DOCUMENT|DOCUMENT_INFO)$"),
+    ),
+    request_body(content = crate::openapi::BlocklistRequest, content_type = "application/json", description = "Optional; an empty body gives no reason."),
+    responses(
+        (status = 201, description = "The entry.", body = crate::blocklist::BlocklistEntry),
+        (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `BAD_VALUE` (unknown source, a path parameter that is not UTF-8, reason too long) or `PARTNER_ERROR` (nothing to blocklist: no face or no personal data read).", body = ErrorEnvelope),
+        (status = 401, description = "`UNAUTHORIZED`: missing, malformed or wrong credentials, or an inactive partner.", body = ErrorEnvelope),
+        (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`: the body is over the limit (1 MiB).", body = ErrorEnvelope),
+        (status = 429, description = "`TOO_MANY_REQUESTS`: over the partner's rate limit.", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+        (status = 500, description = "`INTERNAL_ERROR`: an unexpected failure; the message carries a reference to the server log.", body = ErrorEnvelope),
+    ),
+    security(("apiKeyPair" = [])),
+)]
 async fn add_blocklist(
     State(state): State<AppState>,
     AuthPartner(partner): AuthPartner,
-    Path((scan_ref, source)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiFailure> {
+    let (scan_ref, source) = path_params(path)?;
     let bytes = small_body(&state, &headers, body).await?;
     Ok(created(
-        crate::blocklist::add(&state, &partner, &scan_ref, &source, &bytes).await?,
+        &crate::blocklist::add(&state, &partner, &scan_ref, &source, &bytes).await?,
     ))
 }
 
+/// Removes a blocklist entry (also served without the trailing slash).
+#[utoipa::path(
+    delete,
+    path = "/kyc/identifications/{scan_ref}/blocklists/{source}/",
+    operation_id = "removeBlocklistEntry",
+    tag = "blocklist",
+    params(
+        ("scan_ref" = String, Path, description = "The verification's id."),
+        ("source" = String, Path, description = "What to blocklist: `SELFIE` (the selfie face), `DOCUMENT` \
+            (the document portrait) or `DOCUMENT_INFO` (the personal data).",
+            pattern = "^(SELFIE|DOCUMENT|DOCUMENT_INFO)$"),
+    ),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 400, description = "`BAD_VALUE`: unknown source, or a path parameter that is not UTF-8.", body = ErrorEnvelope),
+        (status = 401, description = "`UNAUTHORIZED`: missing, malformed or wrong credentials, or an inactive partner.", body = ErrorEnvelope),
+        (status = 404, description = "`NOT_FOUND`: no such verification or entry.", body = ErrorEnvelope),
+        (status = 429, description = "`TOO_MANY_REQUESTS`: over the partner's rate limit.", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+        (status = 500, description = "`INTERNAL_ERROR`: an unexpected failure; the message carries a reference to the server log.", body = ErrorEnvelope),
+    ),
+    security(("apiKeyPair" = [])),
+)]
 async fn remove_blocklist(
     State(state): State<AppState>,
     AuthPartner(partner): AuthPartner,
-    Path((scan_ref, source)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiFailure> {
+    let (scan_ref, source) = path_params(path)?;
     crate::blocklist::remove(&state, &partner, &scan_ref, &source).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// Serves one stored file to the holder of a valid, unexpired signed URL (as listed by `/api/v2/files` and the
+/// webhook `fileUrls`); no Basic authentication.
+#[utoipa::path(
+    get,
+    path = "/api/v2/files/{scan_ref}/{step}",
+    operation_id = "downloadFile",
+    tag = "retrieval",
+    params(
+        ("scan_ref" = String, Path, description = "The verification's id."),
+        ("step" = String, Path, description = "The step, e.g. `FRONT`."),
+        ("expires" = i64, Query, description = "Expiry of the link (Unix seconds)."),
+        ("signature" = String, Query, description = "The link's signature."),
+    ),
+    responses(
+        (status = 200, description = "The file, with its stored media type.", content(
+            ("image/jpeg"), ("image/png"), ("application/pdf"),
+        )),
+        (status = 400, description = "`BAD_VALUE`: a path parameter is not valid UTF-8 once percent-decoded.", body = ErrorEnvelope),
+        (status = 401, description = "`UNAUTHORIZED`: the link is invalid or has expired, or the file does not exist.", body = ErrorEnvelope),
+        (status = 500, description = "`INTERNAL_ERROR`: an unexpected failure; the message carries a reference to the server log.", body = ErrorEnvelope),
+    ),
+)]
 async fn download_file(
     State(state): State<AppState>,
-    Path((scan_ref, step)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, ApiFailure> {
+    let (scan_ref, step) = path_params(path)?;
     let expires = q
         .get("expires")
         .and_then(|e| e.parse::<i64>().ok())
@@ -225,7 +483,16 @@ async fn record_latency(req: axum::extract::Request, next: axum::middleware::Nex
     r
 }
 
-/// Prometheus metrics: process counters and histograms plus queue gauges read from the database.
+/// Prometheus metrics: request latency by route, jobs and webhooks by state, stage durations.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Prometheus text exposition format 0.0.4.", body = String, content_type = "text/plain; version=0.0.4"),
+    ),
+)]
 async fn metrics(State(state): State<AppState>) -> Response {
     let mut gauges = Vec::new();
     for st in ["queued", "running", "done", "dead"] {
@@ -257,10 +524,31 @@ async fn metrics(State(state): State<AppState>) -> Response {
     r
 }
 
+/// Liveness: the process answers.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Alive.", body = String, content_type = "text/plain", example = "ok"),
+    ),
+)]
 async fn healthz() -> &'static str {
     "ok"
 }
 
+/// Readiness: the database answers.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready.", body = String, content_type = "text/plain", example = "ready"),
+        (status = 503, description = "The database is unavailable.", body = String, content_type = "text/plain", example = "database unavailable"),
+    ),
+)]
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
@@ -269,6 +557,25 @@ async fn readyz(State(state): State<AppState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
     }
+}
+
+/// This OpenAPI 3.1 document.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    operation_id = "openapi",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The document.", body = Object, content_type = "application/json"),
+    ),
+)]
+async fn openapi_json() -> Response {
+    let mut r = (StatusCode::OK, crate::openapi::SERVED.as_str()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
 }
 
 async fn not_found() -> Response {

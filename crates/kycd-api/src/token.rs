@@ -9,6 +9,18 @@ use std::collections::BTreeMap;
 
 type Obj = Map<String, Value>;
 
+/// `201` body of `POST /api/v2/token` (idenfy-api.md §2.4): the effective token, every field with its default
+/// filled in, plus `message`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct TokenCreated {
+    /// The effective token.
+    #[serde(flatten)]
+    pub settings: TokenSettings,
+    /// Always `Token created successfully`.
+    #[schema(example = "Token created successfully")]
+    pub message: String,
+}
+
 fn bad(msg: impl Into<String>) -> ApiFailure {
     ApiFailure::new(ErrorIdentifier::BadValue, msg)
 }
@@ -486,7 +498,7 @@ pub async fn create_token(
     state: &AppState,
     partner: &PartnerRow,
     body: &[u8],
-) -> Result<Value, ApiFailure> {
+) -> Result<TokenCreated, ApiFailure> {
     let o = crate::body::parse_object(body)?;
     let settings = build_settings(
         &o,
@@ -504,15 +516,10 @@ pub async fn create_token(
         })
         .await?;
     tracing::info!(scan_ref = %settings.scan_ref, "token created");
-    let mut out =
-        serde_json::to_value(&settings).map_err(|e| ApiFailure::Internal(e.to_string()))?;
-    if let Value::Object(m) = &mut out {
-        m.insert(
-            "message".into(),
-            Value::String("Token created successfully".into()),
-        );
-    }
-    Ok(out)
+    Ok(TokenCreated {
+        settings,
+        message: "Token created successfully".into(),
+    })
 }
 
 #[cfg(test)]
@@ -545,6 +552,21 @@ mod tests {
             s.redirect_url.unwrap(),
             format!("http://kycd/api/v2/redirect?authToken={}", s.auth_token)
         );
+    }
+
+    #[test]
+    fn created_body_is_the_settings_plus_message() {
+        let settings = build(serde_json::json!({"clientId": "u1"})).unwrap();
+        let flat = serde_json::to_value(&settings).unwrap();
+        let body = serde_json::to_value(TokenCreated {
+            settings,
+            message: "Token created successfully".into(),
+        })
+        .unwrap();
+        let mut want = flat.as_object().unwrap().clone();
+        want.insert("message".into(), "Token created successfully".into());
+        assert_eq!(body, Value::Object(want));
+        assert_eq!(body["checkAml"], true);
     }
 
     #[test]

@@ -1,9 +1,14 @@
 //! kycd-blob: where the submitted images live.
 //!
 //! A thin layer over [`object_store`]: the local filesystem for the embedded default (`<data dir>/blobs`), and any
-//! object store for scale-out. Keys are `verifications/<scanRef>/<STEP>.<ext>`.
+//! S3-compatible object store for scale-out ([`BlobStore::s3`]). Keys are `verifications/<scanRef>/<STEP>.<ext>`.
+//! With [`BlobStore::with_envelope`] every object is sealed at rest ([`envelope`]); objects written before
+//! encryption was turned on (no envelope header) are still read as they are.
+
+pub mod envelope;
 
 use bytes::Bytes;
+pub use envelope::{Envelope, EnvelopeError};
 use futures::TryStreamExt;
 use object_store::{ObjectStore, PutPayload, local::LocalFileSystem, path::Path};
 use std::sync::Arc;
@@ -23,13 +28,57 @@ pub enum BlobError {
     /// Local directory could not be prepared.
     #[error("blob directory error: {0}")]
     Io(#[from] std::io::Error),
+    /// An encrypted object did not open.
+    #[error("blob {key}: {source}")]
+    Envelope {
+        /// The object key.
+        key: String,
+        /// What failed.
+        source: EnvelopeError,
+    },
+    /// The S3 configuration is incomplete.
+    #[error("S3 configuration: {0}")]
+    Config(String),
+}
+
+/// Where an S3-compatible object store is and how to sign requests to it.
+#[derive(Clone, Default)]
+pub struct S3Config {
+    /// Bucket name.
+    pub bucket: String,
+    /// Endpoint URL (`http://127.0.0.1:9000`); `None` for AWS itself.
+    pub endpoint: Option<String>,
+    /// Region (default `us-east-1`).
+    pub region: Option<String>,
+    /// Access key id.
+    pub access_key_id: Option<String>,
+    /// Secret access key.
+    pub secret_access_key: Option<String>,
+    /// Key prefix inside the bucket (for several deployments in one bucket).
+    pub prefix: Option<String>,
+}
+
+impl std::fmt::Debug for S3Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Config")
+            .field("bucket", &self.bucket)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id.as_ref().map(|_| "**"))
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Handle to the blob store; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct BlobStore {
     inner: Arc<dyn ObjectStore>,
+    envelope: Option<Arc<Envelope>>,
 }
+
+/// Payloads at least this large are sealed/opened on the blocking pool rather than on an async worker.
+const BLOCKING_FROM: usize = 256 * 1024;
 
 impl BlobStore {
     /// Blobs in a local directory (created if missing).
@@ -38,12 +87,112 @@ impl BlobStore {
         let fs = LocalFileSystem::new_with_prefix(dir.as_ref())?.with_automatic_cleanup(true);
         Ok(Self {
             inner: Arc::new(fs),
+            envelope: None,
+        })
+    }
+
+    /// Blobs in an S3-compatible bucket (path-style requests; plain HTTP allowed for a loopback/LAN endpoint).
+    pub fn s3(cfg: &S3Config) -> Result<Self, BlobError> {
+        if cfg.bucket.is_empty() {
+            return Err(BlobError::Config("bucket is empty".into()));
+        }
+        let mut b = object_store::aws::AmazonS3Builder::new()
+            .with_bucket_name(&cfg.bucket)
+            .with_region(cfg.region.as_deref().unwrap_or("us-east-1"))
+            .with_virtual_hosted_style_request(false);
+        if let Some(e) = &cfg.endpoint {
+            b = b.with_endpoint(e).with_allow_http(e.starts_with("http://"));
+        }
+        match (&cfg.access_key_id, &cfg.secret_access_key) {
+            (Some(id), Some(secret)) => b = b.with_access_key_id(id).with_secret_access_key(secret),
+            (None, None) => {}
+            _ => {
+                return Err(BlobError::Config(
+                    "set both the access key id and the secret access key, or neither".into(),
+                ));
+            }
+        }
+        let s3: Arc<dyn ObjectStore> = Arc::new(b.build()?);
+        let inner: Arc<dyn ObjectStore> = match cfg.prefix.as_deref().filter(|p| !p.is_empty()) {
+            Some(p) => Arc::new(object_store::prefix::PrefixStore::new(s3, Self::path(p)?)),
+            None => s3,
+        };
+        Ok(Self {
+            inner,
+            envelope: None,
         })
     }
 
     /// Wraps any object store (S3, in-memory, …).
     pub fn from_store(inner: Arc<dyn ObjectStore>) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            envelope: None,
+        }
+    }
+
+    /// Seals every object written from now on with `kek` (AES-256-GCM envelope); sealed objects are opened on read.
+    pub fn with_envelope(mut self, kek: &[u8; 32]) -> Self {
+        self.envelope = Some(Arc::new(Envelope::new(kek)));
+        self
+    }
+
+    /// Whether objects are sealed at rest.
+    pub fn encrypted(&self) -> bool {
+        self.envelope.is_some()
+    }
+
+    /// The raw stored bytes of an object (sealed when encryption is on) — for tests and audits.
+    pub async fn get_raw(&self, key: &str) -> Result<Bytes, BlobError> {
+        match self.inner.get(&Self::path(key)?).await {
+            Ok(r) => Ok(r.bytes().await?),
+            Err(object_store::Error::NotFound { .. }) => Err(BlobError::NotFound(key.to_string())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn seal(&self, key: &str, bytes: Bytes) -> Result<Bytes, BlobError> {
+        let Some(env) = self.envelope.clone() else {
+            return Ok(bytes);
+        };
+        let k = key.to_string();
+        let large = bytes.len() >= BLOCKING_FROM;
+        let run = move || {
+            env.seal(&k, &bytes)
+                .map(Bytes::from)
+                .map_err(|source| BlobError::Envelope { key: k, source })
+        };
+        if large {
+            tokio::task::spawn_blocking(run)
+                .await
+                .map_err(|e| BlobError::Io(std::io::Error::other(e)))?
+        } else {
+            run()
+        }
+    }
+
+    async fn open(&self, key: &str, stored: Bytes) -> Result<Bytes, BlobError> {
+        let Some(env) = self.envelope.clone() else {
+            return Ok(stored);
+        };
+        if !envelope::is_sealed(&stored) {
+            // Written before encryption was turned on.
+            return Ok(stored);
+        }
+        let k = key.to_string();
+        let large = stored.len() >= BLOCKING_FROM;
+        let run = move || {
+            env.open(&k, &stored)
+                .map(Bytes::from)
+                .map_err(|source| BlobError::Envelope { key: k, source })
+        };
+        if large {
+            tokio::task::spawn_blocking(run)
+                .await
+                .map_err(|e| BlobError::Io(std::io::Error::other(e)))?
+        } else {
+            run()
+        }
     }
 
     fn path(key: &str) -> Result<Path, BlobError> {
@@ -52,19 +201,16 @@ impl BlobStore {
 
     /// Stores `bytes` under `key`, replacing any previous object (atomic on the local filesystem).
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), BlobError> {
-        self.inner
-            .put(&Self::path(key)?, PutPayload::from(bytes))
-            .await?;
+        let path = Self::path(key)?;
+        let bytes = self.seal(key, bytes).await?;
+        self.inner.put(&path, PutPayload::from(bytes)).await?;
         Ok(())
     }
 
-    /// Reads a whole object.
+    /// Reads a whole object (opened when sealed).
     pub async fn get(&self, key: &str) -> Result<Bytes, BlobError> {
-        match self.inner.get(&Self::path(key)?).await {
-            Ok(r) => Ok(r.bytes().await?),
-            Err(object_store::Error::NotFound { .. }) => Err(BlobError::NotFound(key.to_string())),
-            Err(e) => Err(e.into()),
-        }
+        let stored = self.get_raw(key).await?;
+        self.open(key, stored).await
     }
 
     /// Whether an object exists (metadata only; the content is not read).
@@ -148,5 +294,79 @@ mod tests {
         assert!(matches!(b.get(&k).await, Err(BlobError::NotFound(_))));
         assert!(!b.exists(&k).await.unwrap());
         b.delete(&k).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn sealed_at_rest_and_legacy_plaintext_still_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = BlobStore::local(dir.path()).unwrap();
+        plain
+            .put("old/FRONT.jpg", Bytes::from_static(b"legacy"))
+            .await
+            .unwrap();
+        let b = BlobStore::local(dir.path())
+            .unwrap()
+            .with_envelope(&[3u8; 32]);
+        assert!(b.encrypted());
+        let big = Bytes::from(vec![0xAB; 3 * 1024 * 1024]);
+        b.put("new/FRONT.jpg", big.clone()).await.unwrap();
+        b.put("new/FACE.png", Bytes::from_static(b"face bytes"))
+            .await
+            .unwrap();
+        assert_eq!(b.get("new/FRONT.jpg").await.unwrap(), big);
+        assert_eq!(
+            b.get("new/FACE.png").await.unwrap(),
+            Bytes::from_static(b"face bytes")
+        );
+        // On disk: sealed, and not the plaintext.
+        let raw = std::fs::read(dir.path().join("new/FACE.png")).unwrap();
+        assert!(envelope::is_sealed(&raw));
+        assert!(!raw.windows(10).any(|w| w == b"face bytes"));
+        assert_eq!(
+            b.get("old/FRONT.jpg").await.unwrap(),
+            Bytes::from_static(b"legacy")
+        );
+        // Another master key cannot open it.
+        let other = BlobStore::local(dir.path())
+            .unwrap()
+            .with_envelope(&[4u8; 32]);
+        assert!(matches!(
+            other.get("new/FACE.png").await,
+            Err(BlobError::Envelope { .. })
+        ));
+    }
+
+    /// Runs against an S3-compatible server when `KYCD_TEST_S3_ENDPOINT` is set (CI starts one on loopback).
+    #[tokio::test]
+    async fn s3_round_trip_when_configured() {
+        let Some(cfg) = test_s3_config() else {
+            eprintln!("KYCD_TEST_S3_ENDPOINT not set: S3 test skipped");
+            return;
+        };
+        let b = BlobStore::s3(&cfg).unwrap().with_envelope(&[5u8; 32]);
+        let k = image_key("s3test", "FRONT", "jpg");
+        b.put(&k, Bytes::from_static(b"on s3")).await.unwrap();
+        assert_eq!(b.get(&k).await.unwrap(), Bytes::from_static(b"on s3"));
+        assert!(envelope::is_sealed(&b.get_raw(&k).await.unwrap()));
+        assert!(b.exists(&k).await.unwrap());
+        assert_eq!(
+            b.delete_prefix(&verification_prefix("s3test"))
+                .await
+                .unwrap(),
+            1
+        );
+        assert!(!b.exists(&k).await.unwrap());
+    }
+
+    fn test_s3_config() -> Option<S3Config> {
+        let endpoint = std::env::var("KYCD_TEST_S3_ENDPOINT").ok()?;
+        Some(S3Config {
+            bucket: std::env::var("KYCD_TEST_S3_BUCKET").unwrap_or_else(|_| "kycd-test".into()),
+            endpoint: Some(endpoint),
+            region: None,
+            access_key_id: Some("test".into()),
+            secret_access_key: Some("test".into()),
+            prefix: Some(format!("unit-{}", std::process::id())),
+        })
     }
 }

@@ -450,7 +450,9 @@ impl Store {
         status: &str,
         result: &serde_json::Value,
     ) -> Result<(), StoreError> {
-        let body = serde_json::to_string(result).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let body = self.seal.seal_text(
+            serde_json::to_string(result).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        )?;
         sqlx::query("UPDATE verifications SET status = $1, result_json = $2 WHERE scan_ref = $3 AND deleted_at IS NULL")
             .bind(status)
             .bind(body)

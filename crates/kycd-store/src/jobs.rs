@@ -119,8 +119,10 @@ impl Store {
             tx.rollback().await?;
             return Ok(false);
         }
-        let result = serde_json::to_string(&outcome.result)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let result = self.seal.seal_text(
+            serde_json::to_string(&outcome.result)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        )?;
         let v = sqlx::query(
             "UPDATE verifications SET status = $1, result_json = $2, finished_at = $3 WHERE scan_ref = $4 \
              AND finished_at IS NULL AND deleted_at IS NULL",
@@ -134,7 +136,7 @@ impl Store {
         if v.rows_affected() == 1
             && let Some(o) = &outcome.outbox
         {
-            insert_outbox(&mut tx, o, now).await?;
+            insert_outbox(&mut tx, o, now, &self.seal).await?;
         }
         tx.commit().await?;
         Ok(true)

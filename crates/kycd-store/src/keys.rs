@@ -61,6 +61,11 @@ impl Keyring {
         })
     }
 
+    /// The key-encryption key of the blob envelope (wraps each image's own data key).
+    pub fn blob_kek(&self) -> [u8; 32] {
+        derive(&self.enc, b"kycd/blob-envelope-kek/v1")
+    }
+
     /// Keyed hash of an API secret (HMAC-SHA256 with the pepper).
     pub fn hash_secret(&self, secret: &str) -> [u8; 32] {
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.pepper).expect("hmac key");

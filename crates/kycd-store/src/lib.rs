@@ -10,6 +10,7 @@ mod jobs;
 pub mod keys;
 mod outbox;
 mod partners;
+mod seal;
 mod tokens;
 mod verifications;
 
@@ -65,6 +66,7 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    seal: seal::Sealer,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -102,7 +104,11 @@ impl Store {
             })
             .connect(url)
             .await?;
-        let store = Self { pool, backend };
+        let store = Self {
+            pool,
+            backend,
+            seal: seal::Sealer::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -121,6 +127,18 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Encrypts personal data written from now on (token settings, photo validation, results, webhook bodies) with
+    /// a key derived from the master key; values are decrypted on read. Face embeddings are always encrypted.
+    pub fn with_encryption(mut self, keyring: Keyring) -> Self {
+        self.seal = seal::Sealer::new(keyring);
+        self
+    }
+
+    /// Whether personal data columns are encrypted at rest.
+    pub fn encrypted(&self) -> bool {
+        self.seal.enabled()
     }
 
     /// The engine in use.

@@ -111,7 +111,9 @@ pub(crate) async fn insert_outbox(
     tx: &mut Transaction<'static, Any>,
     o: &OutboxEntry,
     now: i64,
+    seal: &crate::seal::Sealer,
 ) -> Result<(), StoreError> {
+    let body = seal.seal_bytes(&o.body)?;
     sqlx::query(
         "INSERT INTO webhook_outbox (webhook_id, scan_ref, partner_id, event_type, url, body, state, attempts, \
          next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
@@ -121,7 +123,7 @@ pub(crate) async fn insert_outbox(
     .bind(o.partner_id.0)
     .bind(&o.event_type)
     .bind(&o.url)
-    .bind(&o.body)
+    .bind(body)
     .bind(now)
     .execute(&mut **tx)
     .await?;
@@ -146,7 +148,7 @@ impl Store {
     /// Enqueues a webhook outside a job (expiry events, manual decisions).
     pub async fn enqueue_webhook(&self, o: &OutboxEntry) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        insert_outbox(&mut tx, o, now_ms()).await?;
+        insert_outbox(&mut tx, o, now_ms(), &self.seal).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -172,7 +174,11 @@ impl Store {
             .bind(now)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(r.as_ref().map(claimed).transpose()?)
+        let Some(mut d) = r.as_ref().map(claimed).transpose()? else {
+            return Ok(None);
+        };
+        d.body = self.seal.open_bytes(d.body, "webhook body")?;
+        Ok(Some(d))
     }
 
     /// Records an attempt and moves the row to its new state, in one transaction.

@@ -47,8 +47,10 @@ impl TokenRow {
     }
 }
 
-fn row(r: &AnyRow) -> Result<TokenRow, StoreError> {
-    let json: String = r.try_get("settings_json")?;
+fn row(store: &Store, r: &AnyRow) -> Result<TokenRow, StoreError> {
+    let json = store
+        .seal
+        .open_text(r.try_get("settings_json")?, "token settings")?;
     Ok(TokenRow {
         partner_id: PartnerId(r.try_get("partner_id")?),
         settings: serde_json::from_str(&json)
@@ -67,8 +69,9 @@ const COLS: &str = "partner_id, settings_json, created_at, expires_at, used_at, 
 impl Store {
     /// Stores a new token.
     pub async fn insert_token(&self, t: &NewToken) -> Result<(), StoreError> {
-        let json =
-            serde_json::to_string(&t.settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let json = self.seal.seal_text(
+            serde_json::to_string(&t.settings).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        )?;
         let questionnaire_required =
             t.settings.questionnaire.is_some() && t.settings.flag("questionnaireRequired");
         sqlx::query(
@@ -108,7 +111,7 @@ impl Store {
         .bind(partner.0)
         .fetch_optional(&self.pool)
         .await?;
-        r.as_ref().map(row).transpose()
+        r.as_ref().map(|r| row(self, r)).transpose()
     }
 
     /// A partner's token by its scanRef.
@@ -124,7 +127,7 @@ impl Store {
         .bind(partner.0)
         .fetch_optional(&self.pool)
         .await?;
-        r.as_ref().map(row).transpose()
+        r.as_ref().map(|r| row(self, r)).transpose()
     }
 
     /// Unused tokens that expired before `now` and were not reported yet; marks them reported (at most `limit`).
@@ -141,7 +144,7 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(row).collect()
+        rows.iter().map(|r| row(self, r)).collect()
     }
 
     /// Replaces a token's stored settings (used to erase personal data); `deleted` marks the erasure time.
@@ -151,8 +154,9 @@ impl Store {
         settings: &TokenSettings,
         deleted: bool,
     ) -> Result<bool, StoreError> {
-        let json =
-            serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let json = self.seal.seal_text(
+            serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        )?;
         let r = sqlx::query(
             "UPDATE tokens SET settings_json = $1, deleted_at = CASE WHEN $2 = 1 THEN $3 ELSE deleted_at END \
              WHERE auth_token = $4 AND partner_id = $5",

@@ -87,7 +87,8 @@ fn parse_json<T: for<'a> Deserialize<'a>>(
         .transpose()
 }
 
-fn row(r: &AnyRow) -> Result<VerificationRow, StoreError> {
+fn row(store: &Store, r: &AnyRow) -> Result<VerificationRow, StoreError> {
+    let seal = &store.seal;
     Ok(VerificationRow {
         scan_ref: r.try_get("scan_ref")?,
         partner_id: PartnerId(r.try_get("partner_id")?),
@@ -98,8 +99,14 @@ fn row(r: &AnyRow) -> Result<VerificationRow, StoreError> {
         document_type: r.try_get("document_type")?,
         skip_analysis: r.try_get::<i64, _>("skip_analysis")? != 0,
         images: parse_json(r.try_get("images_json")?, "images")?.unwrap_or_default(),
-        precheck: parse_json(r.try_get("precheck_json")?, "precheck")?,
-        result: parse_json(r.try_get("result_json")?, "result")?,
+        precheck: parse_json(
+            seal.open_text_opt(r.try_get("precheck_json")?, "precheck")?,
+            "precheck",
+        )?,
+        result: parse_json(
+            seal.open_text_opt(r.try_get("result_json")?, "result")?,
+            "result",
+        )?,
         created_at: r.try_get("created_at")?,
         finished_at: r.try_get("finished_at")?,
         deleted_at: r.try_get("deleted_at")?,
@@ -142,7 +149,12 @@ impl Store {
         .bind(&v.document_type)
         .bind(flag(v.skip_analysis))
         .bind(json(&v.images)?)
-        .bind(v.precheck.as_ref().map(json).transpose()?)
+        .bind(
+            v.precheck
+                .as_ref()
+                .map(|p| json(p).and_then(|s| self.seal.seal_text(s)))
+                .transpose()?,
+        )
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -172,7 +184,7 @@ impl Store {
         .bind(partner.0)
         .fetch_optional(&self.pool)
         .await?;
-        r.as_ref().map(row).transpose()
+        r.as_ref().map(|r| row(self, r)).transpose()
     }
 
     /// A verification by id (worker side).
@@ -186,7 +198,7 @@ impl Store {
         .bind(scan_ref)
         .fetch_optional(&self.pool)
         .await?;
-        r.as_ref().map(row).transpose()
+        r.as_ref().map(|r| row(self, r)).transpose()
     }
 
     /// Erases a verification's personal data (images are deleted by the caller) and leaves a `DELETED` tombstone.

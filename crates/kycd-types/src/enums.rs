@@ -342,6 +342,23 @@ mod tests {
     }
 
     #[test]
+    fn schemas_list_the_wire_names() {
+        use utoipa::PartialSchema;
+        let v = serde_json::to_value(OverallStatus::schema()).unwrap();
+        assert_eq!(v["type"], "string");
+        let names: Vec<_> = OverallStatus::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(v["enum"], serde_json::json!(names));
+        assert_eq!(
+            v["description"],
+            "`status.overall` and the `/api/v2/status` `status` (§6.1)."
+        );
+        // Open enumerations accept unknown values: known ones are examples, not an `enum`.
+        let f = serde_json::to_value(FraudTag::schema()).unwrap();
+        assert!(f.get("enum").is_none());
+        assert_eq!(f["examples"].as_array().unwrap().len(), FraudTag::ALL.len());
+    }
+
+    #[test]
     fn passports_have_no_back_and_digital_ids_are_flagged() {
         assert!(!DocumentType::Passport.has_back());
         assert!(DocumentType::IdCard.has_back());

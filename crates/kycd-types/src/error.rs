@@ -39,6 +39,24 @@ pub enum ErrorIdentifier {
 }
 
 impl ErrorIdentifier {
+    /// Every identifier, in declaration order.
+    pub const ALL: [ErrorIdentifier; 14] = [
+        Self::Unauthorized,
+        Self::MethodNotAllowed,
+        Self::EncodingError,
+        Self::JsonError,
+        Self::MissingValue,
+        Self::BadValue,
+        Self::TokenNotValid,
+        Self::PartnerContractError,
+        Self::PermissionsError,
+        Self::PartnerError,
+        Self::NotFound,
+        Self::PayloadTooLarge,
+        Self::TooManyRequests,
+        Self::InternalError,
+    ];
+
     /// The wire name.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -80,6 +98,25 @@ impl ErrorIdentifier {
     }
 }
 
+impl utoipa::PartialSchema for ErrorIdentifier {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let by_status = Self::ALL
+            .iter()
+            .map(|i| format!("`{}` ({})", i.as_str(), i.http_status()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(format!(
+                "Stable machine code of an error, with the HTTP status it goes with: {by_status}."
+            )))
+            .enum_values(Some(Self::ALL.iter().map(|i| i.as_str())))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ErrorIdentifier {}
+
 /// One error as the partner sees it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{identifier:?}: {message}")]
@@ -110,16 +147,25 @@ impl ApiError {
     }
 }
 
-/// Serialised form of [`ApiError`].
-#[derive(Debug, Serialize)]
+/// Serialised form of [`ApiError`]: the iDenfy error envelope, the body of every error response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "message": "No image provided for step 'BACK'",
+    "identifier": "MISSING_VALUE",
+    "documentation": DOCUMENTATION_URL,
+    "severity": "NOT_SEVERE"
+}))]
 pub struct ErrorEnvelope<'a> {
-    /// Human-readable text.
+    /// Human-readable text naming the field or step at fault; its wording may change.
     pub message: &'a str,
     /// Machine code.
+    #[schema(value_type = ErrorIdentifier)]
     pub identifier: &'a str,
     /// Documentation URL.
+    #[schema(example = json!(DOCUMENTATION_URL))]
     pub documentation: &'a str,
     /// Always `NOT_SEVERE`.
+    #[schema(value_type = String, example = "NOT_SEVERE")]
     pub severity: &'a str,
 }
 
@@ -139,5 +185,32 @@ mod tests {
         assert_eq!(v["message"], "No image provided for step 'BACK'");
         assert!(v["documentation"].is_string());
         assert_eq!(v.as_object().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn all_lists_every_identifier_once() {
+        // An exhaustive match: adding a variant breaks the build here until it is placed in ALL.
+        fn index(i: ErrorIdentifier) -> usize {
+            use ErrorIdentifier::*;
+            match i {
+                Unauthorized => 0,
+                MethodNotAllowed => 1,
+                EncodingError => 2,
+                JsonError => 3,
+                MissingValue => 4,
+                BadValue => 5,
+                TokenNotValid => 6,
+                PartnerContractError => 7,
+                PermissionsError => 8,
+                PartnerError => 9,
+                NotFound => 10,
+                PayloadTooLarge => 11,
+                TooManyRequests => 12,
+                InternalError => 13,
+            }
+        }
+        for (n, i) in ErrorIdentifier::ALL.iter().enumerate() {
+            assert_eq!(index(*i), n, "{i:?}");
+        }
     }
 }

@@ -3,8 +3,8 @@
 /// With `open`, an `Unknown(String)` variant keeps values this version does not know (iDenfy documents that new
 /// tags may appear at any time); without it, parsing an unknown value is an error.
 macro_rules! wire_enum {
-    ($(#[$m:meta])* $vis:vis enum $name:ident { $($(#[$vm:meta])* $var:ident = $s:literal),+ $(,)? }) => {
-        $(#[$m])*
+    ($(#[doc = $doc:literal])* $vis:vis enum $name:ident { $($(#[$vm:meta])* $var:ident = $s:literal),+ $(,)? }) => {
+        $(#[doc = $doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         $vis enum $name { $($(#[$vm])* $var),+ }
 
@@ -42,9 +42,21 @@ macro_rules! wire_enum {
                 s.parse().map_err(|_| serde::de::Error::custom(format!("unknown value '{s}'")))
             }
         }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .description(Some($crate::macros::doc_text(&[$($doc),*])))
+                    .enum_values(Some([$($s),+]))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
     };
-    ($(#[$m:meta])* open $vis:vis enum $name:ident { $($(#[$vm:meta])* $var:ident = $s:literal),+ $(,)? }) => {
-        $(#[$m])*
+    ($(#[doc = $doc:literal])* open $vis:vis enum $name:ident { $($(#[$vm:meta])* $var:ident = $s:literal),+ $(,)? }) => {
+        $(#[doc = $doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         $vis enum $name {
             $($(#[$vm])* $var,)+
@@ -83,7 +95,32 @@ macro_rules! wire_enum {
                 Ok(s.parse().unwrap_or_else(|e: std::convert::Infallible| match e {}))
             }
         }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .description(Some(format!(
+                        "{} The known values are listed in `examples`; others may appear.",
+                        $crate::macros::doc_text(&[$($doc),*])
+                    )))
+                    .examples([$($s),+])
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
     };
 }
 
 pub(crate) use wire_enum;
+
+/// The text of a doc comment given as its lines (`///` lines become `#[doc = "..."]` attributes), as one paragraph.
+pub(crate) fn doc_text(lines: &[&str]) -> String {
+    lines
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -43,7 +43,7 @@ pub const FLAG_DEFAULTS: &[(&str, bool)] = &[
 ];
 
 /// `country` of a token: one code or a list of allowed codes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum CountryRestriction {
     /// One pre-selected country.
@@ -63,7 +63,7 @@ impl CountryRestriction {
 }
 
 /// The effective token: every request field with defaults filled in.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenSettings {
     /// Session token.

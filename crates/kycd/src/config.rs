@@ -47,6 +47,20 @@ pub struct Config {
     pub rate_limit_burst: f64,
     /// Erase verifications older than this many days (0 = keep).
     pub retention_days: u64,
+    /// S3-compatible blob storage (`KYCD_S3_BUCKET` set); `None` keeps blobs in `<data dir>/blobs`.
+    pub s3: Option<kycd_blob::S3Config>,
+}
+
+/// The `[s3]` table of the TOML file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct S3File {
+    bucket: Option<String>,
+    endpoint: Option<String>,
+    region: Option<String>,
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+    prefix: Option<String>,
 }
 
 /// The TOML file: every key optional.
@@ -72,6 +86,7 @@ struct FileConfig {
     rate_limit_rps: Option<f64>,
     rate_limit_burst: Option<f64>,
     retention_days: Option<u64>,
+    s3: Option<S3File>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -175,6 +190,20 @@ impl Config {
                 None => f.rate_limit_burst.unwrap_or(400.0),
             },
             retention_days: num("KYCD_RETENTION_DAYS", f.retention_days, 0)?,
+            s3: {
+                let fs = f.s3.unwrap_or_default();
+                env("KYCD_S3_BUCKET")
+                    .or(fs.bucket)
+                    .map(|bucket| kycd_blob::S3Config {
+                        bucket,
+                        endpoint: env("KYCD_S3_ENDPOINT").or(fs.endpoint),
+                        region: env("KYCD_S3_REGION").or(fs.region),
+                        access_key_id: env("KYCD_S3_ACCESS_KEY_ID").or(fs.access_key_id),
+                        secret_access_key: env("KYCD_S3_SECRET_ACCESS_KEY")
+                            .or(fs.secret_access_key),
+                        prefix: env("KYCD_S3_PREFIX").or(fs.prefix),
+                    })
+            },
             data_dir,
             bind,
             database_url,
@@ -219,7 +248,29 @@ impl Config {
         {
             bail!("KYCD_PUBLIC_URL must be an http(s) URL");
         }
+        if let Some(s3) = &self.s3 {
+            if let Some(e) = &s3.endpoint
+                && !(e.starts_with("http://") || e.starts_with("https://"))
+            {
+                bail!("KYCD_S3_ENDPOINT must be an http(s) URL, got '{e}'");
+            }
+            if s3.access_key_id.is_some() != s3.secret_access_key.is_some() {
+                bail!("set both KYCD_S3_ACCESS_KEY_ID and KYCD_S3_SECRET_ACCESS_KEY, or neither");
+            }
+        }
         Ok(())
+    }
+
+    /// Opens the blob storage: the S3 bucket when configured, else `<data dir>/blobs`; sealed with the envelope key
+    /// derived from the master key.
+    pub fn blob_store(&self, keyring: &kycd_store::Keyring) -> Result<kycd_blob::BlobStore> {
+        let b = match &self.s3 {
+            Some(s3) => kycd_blob::BlobStore::s3(s3)
+                .with_context(|| format!("cannot open S3 bucket '{}'", s3.bucket))?,
+            None => kycd_blob::BlobStore::local(self.data_dir.join("blobs"))
+                .context("cannot open blob storage")?,
+        };
+        Ok(b.with_envelope(&keyring.blob_kek()))
     }
 
     /// Loads the master key, generating it (mode 0600) on first start.

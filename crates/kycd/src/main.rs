@@ -70,7 +70,24 @@ enum Command {
     },
 }
 
+/// Large image buffers (decoded uploads, RGB frames) are allocated and freed all the time. glibc raises its mmap
+/// threshold after each large free, after which such buffers come from the heap arenas and their pages are kept
+/// (RSS measured 1.34 GiB instead of 1.09 GiB under 8 concurrent 20 MB uploads with 4 pipelines). A fixed 1 MiB
+/// threshold keeps them in their own mappings, returned to the OS on free.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    // SAFETY: mallopt only changes allocator parameters; it is called first thing in main, before other threads.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 4 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}
+
 fn main() {
+    tune_allocator();
     let cli = Cli::parse();
     if let Err(e) = run(cli) {
         eprintln!("kycd: error: {e:#}");

@@ -3,7 +3,6 @@
 use crate::config::Config;
 use anyhow::{Context, Result};
 use kycd_api::{ApiConfig, AppState};
-use kycd_blob::BlobStore;
 use kycd_pipeline::worker::FileUrls;
 use kycd_pipeline::{Checks, Worker, WorkerConfig};
 use kycd_store::{Keyring, Store};
@@ -34,14 +33,16 @@ pub async fn open_store(cfg: &Config) -> Result<Store> {
         std::fs::create_dir_all(&cfg.data_dir)
             .with_context(|| format!("cannot create data dir {}", cfg.data_dir.display()))?;
     }
-    Store::connect(&cfg.database_url, cfg.db_max_connections)
+    let keyring = Keyring::from_master(&cfg.master_key()?)?;
+    let store = Store::connect(&cfg.database_url, cfg.db_max_connections)
         .await
         .with_context(|| {
             format!(
                 "cannot open database {}",
                 kycd_store::redact(&cfg.database_url)
             )
-        })
+        })?;
+    Ok(store.with_encryption(keyring))
 }
 
 async fn shutdown_signal(tx: watch::Sender<bool>) {
@@ -71,7 +72,7 @@ async fn shutdown_signal(tx: watch::Sender<bool>) {
 pub async fn serve(cfg: Config, role: &str) -> Result<()> {
     let keyring = Keyring::from_master(&cfg.master_key()?)?;
     let store = open_store(&cfg).await?;
-    let blobs = BlobStore::local(cfg.data_dir.join("blobs")).context("cannot open blob storage")?;
+    let blobs = cfg.blob_store(&keyring)?;
     // Models are loaded once at start; a missing file stops the process with the command that installs it.
     let ocr = Arc::new(crate::vision::load_ocr(&cfg.models_dir)?);
     let faces = Arc::new(crate::vision::load_faces(

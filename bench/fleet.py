@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""Fleet test: PostgreSQL + an S3-compatible server + 2 `kycd serve --role api` + 3 `kycd serve --role worker`
+processes on loopback, N submissions, and a chaos loop that `kill -9`s a random worker or api process every few
+seconds and restarts it.
+
+Usage: bench/fleet.py [--n 1000] [--api 2] [--workers 3] [--kill-every 4] [--bin target/release/kycd]
+                      [--pg postgres://postgres@127.0.0.1:5432/postgres] [--s3-endpoint URL]
+
+A scratch database is created (and dropped at the end) on the PostgreSQL server; without --s3-endpoint a moto S3
+server (PyPI `moto[server]`, installed by scripts/setup.sh) is started on a free port. All processes share the
+database, the bucket and the master key (KYCD_MASTER_KEY). Clients retry on connection errors against the other api
+process (a /process whose answer was lost is retried with the same token: TOKEN_NOT_VALID then means the first try
+was accepted, which /api/v2/status confirms).
+
+At the end it checks, with the chaos stopped and the fleet drained:
+  * 0 lost: every accepted scanRef has a final result (/api/v2/status) and a delivered, correctly signed webhook;
+  * no verification processed to two different results: every IDENTIFICATION_AUTO_FINISHED body received for a
+    scanRef is byte-identical (a redelivery after a crash is allowed, a second different result is not), and it
+    matches the stored status;
+and prints the figures (submissions/s, verifications/s, kills, redeliveries). Exit code 1 on any violation.
+"""
+import argparse, base64, hashlib, hmac, http.client, http.server, json, os, random, shutil, signal, socket
+import subprocess, sys, tempfile, threading, time, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def psql(url, sql):
+    subprocess.run(["psql", url, "-qtAc", sql], check=True, stdout=subprocess.DEVNULL)
+
+
+class Proc:
+    """One kycd process of the fleet."""
+
+    def __init__(self, fleet, role, idx):
+        self.fleet, self.role, self.idx = fleet, role, idx
+        self.addr = None
+        self.proc = None
+        self.start()
+
+    def start(self):
+        env = dict(self.fleet.env, KYCD_BIND="127.0.0.1:0")
+        log = open(os.path.join(self.fleet.work, f"{self.role}{self.idx}.log"), "ab")
+        self.proc = subprocess.Popen([self.fleet.bin, "serve", "--role", self.role], env=env,
+                                     stdout=subprocess.PIPE if self.role == "api" else log, stderr=log, text=True)
+        if self.role == "api":
+            for line in self.proc.stdout:
+                if line.startswith("kycd listening on http://"):
+                    self.addr = line.strip().rsplit("/", 1)[1]
+                    break
+            threading.Thread(target=lambda p=self.proc: [None for _ in p.stdout], daemon=True).start()
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+class Fleet:
+    def __init__(self, args, work, db_url, s3_endpoint, hook_url):
+        self.bin, self.work = args.bin, work
+        self.env = dict(os.environ, KYCD_DATA_DIR=os.path.join(work, "data"), KYCD_DATABASE_URL=db_url,
+                        KYCD_S3_BUCKET="kycd-fleet", KYCD_S3_ENDPOINT=s3_endpoint, KYCD_S3_ACCESS_KEY_ID="fleet",
+                        KYCD_S3_SECRET_ACCESS_KEY="fleet",
+                        KYCD_MASTER_KEY=base64.b64encode(os.urandom(32)).decode(), KYCD_LOG="warn",
+                        KYCD_WORKERS="1", KYCD_JOB_LEASE_SECS=str(args.lease), KYCD_WEBHOOK_ALLOW_PRIVATE="true",
+                        KYCD_WEBHOOK_RETRY_SCHEDULE="1,2,3,5,8,13,20,30", KYCD_RATE_LIMIT_RPS="0",
+                        KYCD_JOB_MAX_ATTEMPTS="20")
+        self.partner = json.loads(subprocess.check_output(
+            [self.bin, "partner", "create", "--name", "fleet", "--direct-processing", "--webhook-url", hook_url],
+            env=self.env))
+        self.auth = "Basic " + base64.b64encode(
+            f"{self.partner['apiKey']}:{self.partner['apiSecret']}".encode()).decode()
+        self.apis = [Proc(self, "api", i) for i in range(args.api)]
+        self.workers = [Proc(self, "worker", i) for i in range(args.workers)]
+        self.lock = threading.Lock()
+        self.kills = {"api": 0, "worker": 0}
+
+    def call(self, path, body, timeout=120):
+        """POSTs to a random live api process; raises OSError when the connection fails."""
+        with self.lock:
+            addr = random.choice([p.addr for p in self.apis])
+        host, port = addr.split(":")
+        c = http.client.HTTPConnection(host, int(port), timeout=timeout)
+        try:
+            c.request("POST", path, body=body, headers={"Authorization": self.auth,
+                                                        "Content-Type": "application/json"})
+            r = c.getresponse()
+            return r.status, r.read()
+        except (http.client.HTTPException, ConnectionError) as e:
+            raise OSError(str(e))
+        finally:
+            c.close()
+
+    def call_retry(self, path, body, tries=50):
+        for _ in range(tries):
+            try:
+                return self.call(path, body)
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{path}: no api process answered")
+
+    def chaos(self, stop, every):
+        n = 0
+        while not stop.wait(every):
+            role = "worker" if n % 2 == 0 else "api"
+            n += 1
+            with self.lock:
+                victims = self.workers if role == "worker" else self.apis
+                p = random.choice(victims)
+            p.kill9()
+            self.kills[role] += 1
+            p.start()
+
+    def stop(self):
+        for p in self.apis + self.workers:
+            p.stop()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(REPO, "target")
+    ap.add_argument("--bin", default=os.environ.get("KYCD_BIN") or os.path.join(target, "release", "kycd"))
+    ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--api", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=3)
+    ap.add_argument("--kill-every", type=float, default=4.0)
+    ap.add_argument("--lease", type=int, default=20, help="job lease seconds (a killed worker's job waits this)")
+    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--pg", default=os.environ.get("KYCD_TEST_POSTGRES_URL")
+                    or "postgres://postgres@127.0.0.1:5432/postgres")
+    ap.add_argument("--s3-endpoint")
+    ap.add_argument("--timeout", type=float, default=7200)
+    args = ap.parse_args()
+
+    data = os.path.join(REPO, "..", "shared", "data", "documents")
+    manifest = json.load(open(os.path.join(data, "manifest.json")))
+    entries = manifest["files"] if isinstance(manifest, dict) and "files" in manifest else manifest
+    docs = []
+    for e in entries:
+        p = os.path.join(data, e["file"] if isinstance(e, dict) else e)
+        if p.lower().endswith((".jpg", ".jpeg", ".png")) and os.path.getsize(p) < 3_000_000:
+            docs.append(base64.b64encode(open(p, "rb").read()).decode())
+
+    received, hook_lock, signing = {}, threading.Lock(), {}
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            ok = hmac.compare_digest(self.headers.get("Idenfy-Signature", ""),
+                                     hmac.new(signing["key"], body, hashlib.sha256).hexdigest())
+            v = json.loads(body)
+            with hook_lock:
+                received.setdefault(v["scanRef"], []).append(
+                    (self.headers.get("Idenfy-Event-Type"), ok, time.time(), hashlib.sha256(body).hexdigest(),
+                     v["status"]["overall"]))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    hook_url = f"http://127.0.0.1:{hook.server_address[1]}/hook"
+
+    os.makedirs(target, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="kycd-fleet-", dir=target)
+    db = f"kycd_fleet_{os.getpid()}"
+    psql(args.pg, f"CREATE DATABASE {db}")
+    db_url = args.pg.rsplit("/", 1)[0] + "/" + db
+    s3 = None
+    if not args.s3_endpoint:
+        port = free_port()
+        s3 = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        args.s3_endpoint = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(urllib.request.Request(args.s3_endpoint + "/kycd-fleet", method="PUT"), timeout=2)
+            break
+        except Exception:
+            time.sleep(0.2)
+    fleet = None
+    try:
+        fleet = Fleet(args, work, db_url, args.s3_endpoint, hook_url)
+        signing["key"] = fleet.partner["signingKey"].encode()
+        stop = threading.Event()
+        chaos = threading.Thread(target=fleet.chaos, args=(stop, args.kill_every), daemon=True)
+        t0 = time.time()
+        chaos.start()
+        submitted, retried = {}, [0]
+
+        def submit(i):
+            while True:
+                st, tok = fleet.call_retry("/api/v2/token",
+                                           json.dumps({"clientId": f"fleet-{i}", "tokenType": "DOCUMENT"}))
+                if st == 201:
+                    break
+            t = json.loads(tok)
+            body = json.dumps({"authToken": t["authToken"], "country": "LT", "documentType": "PASSPORT",
+                               "images": {"FRONT": docs[i % len(docs)]}})
+            for _ in range(50):
+                try:
+                    st, resp = fleet.call("/api/v2/process", body)
+                except OSError:
+                    retried[0] += 1
+                    time.sleep(0.2)
+                    continue
+                if st == 200:
+                    return t["scanRef"], time.time()
+                if st == 400 and b"TOKEN_NOT_VALID" in resp:
+                    # An earlier try whose answer was lost was accepted: the status says so.
+                    st2, s = fleet.call_retry("/api/v2/status", json.dumps({"scanRef": t["scanRef"]}))
+                    if st2 == 200 and json.loads(s)["status"] != "ACTIVE":
+                        return t["scanRef"], time.time()
+                raise RuntimeError(f"/process: {st} {resp[:200]!r}")
+            raise RuntimeError("/process: no api process answered")
+
+        with ThreadPoolExecutor(args.concurrency) as ex:
+            for scan, at in ex.map(submit, range(args.n)):
+                submitted[scan] = at
+        accept_s = time.time() - t0
+        print(f"accepted {len(submitted)} submissions in {accept_s:.1f} s ({len(submitted) / accept_s:.1f}/s), "
+              f"kills so far {fleet.kills}", flush=True)
+
+        deadline = time.time() + args.timeout
+        last = -1
+        while time.time() < deadline:
+            with hook_lock:
+                n = sum(1 for s in submitted if s in received)
+            if n != last:
+                print(f"  webhooks for {n}/{len(submitted)} ({time.time() - t0:.0f} s, kills {fleet.kills})",
+                      flush=True)
+                last = n
+            if n == len(submitted):
+                break
+            time.sleep(3)
+        stop.set()
+        chaos.join()
+        total_s = time.time() - t0
+        time.sleep(5)  # late redeliveries would arrive now
+
+        lost = [s for s in submitted if s not in received]
+        two_results, redelivered, bad_sig, mismatched, outcomes = [], 0, 0, 0, {}
+        for s, evs in received.items():
+            fin = [e for e in evs if e[0] == "IDENTIFICATION_AUTO_FINISHED"]
+            bad_sig += sum(1 for e in evs if not e[1])
+            if len({e[3] for e in fin}) > 1:
+                two_results.append(s)
+            redelivered += max(0, len(fin) - 1)
+            if fin:
+                outcomes[fin[0][4]] = outcomes.get(fin[0][4], 0) + 1
+        for s in submitted:
+            st, resp = fleet.call_retry("/api/v2/status", json.dumps({"scanRef": s}))
+            stored = json.loads(resp)["status"] if st == 200 else None
+            fin = [e for e in received.get(s, []) if e[0] == "IDENTIFICATION_AUTO_FINISHED"]
+            if stored in (None, "ACTIVE", "REVIEWING") or (fin and fin[0][4] != stored):
+                mismatched += 1
+        lat = sorted(min(e[2] for e in received[s]) - submitted[s] for s in submitted if s in received)
+        print(json.dumps({
+            "submissions": args.n, "accepted": len(submitted), "lost": len(lost),
+            "processedToTwoDifferentResults": len(two_results), "redeliveredWebhooks": redelivered,
+            "badSignatures": bad_sig, "statusMismatches": mismatched, "kills": fleet.kills,
+            "clientRetriesAfterConnectionErrors": retried[0],
+            "acceptPerSec": round(len(submitted) / accept_s, 1),
+            "endToEndPerSec": round(len(submitted) / total_s, 2), "totalSeconds": round(total_s, 1),
+            "webhookLatencyP50s": round(lat[len(lat) // 2], 1) if lat else None,
+            "webhookLatencyP95s": round(lat[int(len(lat) * 0.95)], 1) if lat else None,
+            "outcomes": outcomes, "apiProcesses": args.api, "workerProcesses": args.workers,
+        }, indent=1))
+        if lost or two_results or bad_sig or mismatched:
+            sys.exit(1)
+    finally:
+        if fleet:
+            fleet.stop()
+        if s3:
+            s3.terminate()
+        hook.shutdown()
+        try:
+            psql(args.pg, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
