@@ -23,6 +23,8 @@ import argparse, base64, hashlib, hmac, http.client, http.server, json, os, rand
 import subprocess, sys, tempfile, threading, time, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+from benchlib import document_paths
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
 
@@ -149,14 +151,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=7200)
     args = ap.parse_args()
 
-    data = os.path.join(REPO, "..", "shared", "data", "documents")
-    manifest = json.load(open(os.path.join(data, "manifest.json")))
-    entries = manifest["files"] if isinstance(manifest, dict) and "files" in manifest else manifest
-    docs = []
-    for e in entries:
-        p = os.path.join(data, e["file"] if isinstance(e, dict) else e)
-        if p.lower().endswith((".jpg", ".jpeg", ".png")) and os.path.getsize(p) < 3_000_000:
-            docs.append(base64.b64encode(open(p, "rb").read()).decode())
+    docs = [base64.b64encode(open(p, "rb").read()).decode() for p in document_paths()]
 
     received, hook_lock, signing = {}, threading.Lock(), {}
 

@@ -13,23 +13,11 @@ Usage: bench/load.py [--bin target/release/kycd] [--seconds 20] [--connections 1
 The 20 MB ingest p50 is bench/process_ingest.py.
 Needs `wrk` (scripts/apt/bench.txt, installed by scripts/setup.sh).
 """
-import argparse, base64, http.client, json, os, random, shutil, struct, subprocess, sys, tempfile, threading, time
-import zlib
+import argparse, base64, http.client, json, os, shutil, subprocess, sys, tempfile, threading, time
 from concurrent.futures import ThreadPoolExecutor
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+from benchlib import REPO, document_paths, png
 
-
-def png(width, height, seed=7):
-    """An RGB PNG of random pixels, stored uncompressed (so the file is ~3*w*h bytes)."""
-    rnd = random.Random(seed)
-    raw = b"".join(b"\x00" + rnd.randbytes(width * 3) for _ in range(height))
-
-    def chunk(tag, data):
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw, 0)) + chunk(b"IEND", b"")
 
 
 class Kycd:
@@ -161,7 +149,7 @@ def accept_rate(args, work):
                "latency_p50_ms": round(r["p50_us"] / 1000, 1), "latency_p99_ms": round(r["p99_us"] / 1000, 1),
                "socket_errors": {x: r["errors_" + x] for x in ("connect", "read", "timeout")},
                "connections": args.connections, "seconds": args.seconds, "server_peak_rss_mib": k.hwm_kib() // 1024}
-        if ok >= n_tokens:
+        if ok >= n_tokens - args.connections:
             res["note"] = "tokens ran out: raise --max-rate"
         return res
     finally:
@@ -172,12 +160,8 @@ def peak_rss(args, work):
     k = Kycd(args.bin, work, {"KYCD_WORKERS": "4"}, [])
     idle = k.hwm_kib()
     try:
-        data = os.path.join(REPO, "..", "shared", "data")
-        docs = json.load(open(os.path.join(data, "documents", "manifest.json")))
-        entries = docs["files"] if isinstance(docs, dict) and "files" in docs else docs
-        fronts = [os.path.join(data, "documents", e["file"] if isinstance(e, dict) else e) for e in entries]
-        fronts = [f for f in fronts if f.lower().endswith((".jpg", ".jpeg")) and 300_000 < os.path.getsize(f) < 3_000_000]
-        face = os.path.join(data, "faces", "face_recognition", "obama.jpg")
+        fronts = document_paths((".jpg", ".jpeg"), min_bytes=300_000)
+        face = os.path.join(REPO, "..", "shared", "data", "faces", "face_recognition", "obama.jpg")
         face_b64 = base64.b64encode(open(face, "rb").read()).decode()
         for i, f in enumerate(fronts[:4]):
             t = k.token(f"p{i}", "IDENTIFICATION")

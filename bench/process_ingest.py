@@ -7,16 +7,9 @@ Starts its own kycd (release build) on a free port with a temporary data dir on 
 The binary defaults to $KYCD_BIN, else $CARGO_TARGET_DIR/release/kycd, else target/release/kycd. `--mb` sets the
 approximate body size (20 MB by default, just under the limit).
 """
-import argparse, base64, http.client, json, os, random, shutil, statistics, struct, subprocess, sys, tempfile, time, zlib
+import argparse, base64, http.client, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
-def png(width, height, seed=7):
-    """An RGB PNG of random pixels (incompressible, so the file is ~3*w*h bytes)."""
-    rnd = random.Random(seed)
-    raw = b"".join(b"\x00" + rnd.randbytes(width * 3) for _ in range(height))
-    def chunk(tag, data):
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw, 0)) + chunk(b"IEND", b"")
+from benchlib import png
 
 def main():
     ap = argparse.ArgumentParser()

@@ -10,9 +10,11 @@ through them), waits until every verification has its result and its webhook, an
   * every webhook signature verifies (HMAC-SHA256 of the exact body bytes).
 Prints submissions/s (accept rate), verifications/s end to end, and webhook latency percentiles.
 """
-import argparse, base64, hashlib, hmac, http.client, http.server, json, os, statistics, subprocess, sys, tempfile
+import argparse, base64, hashlib, hmac, http.client, http.server, json, os, subprocess, sys, tempfile
 import threading, time
 from concurrent.futures import ThreadPoolExecutor
+
+from benchlib import document_paths
 
 
 def main():
@@ -26,14 +28,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=7200)
     args = ap.parse_args()
 
-    data = os.path.join(repo, "..", "shared", "data", "documents")
-    manifest = json.load(open(os.path.join(data, "manifest.json")))
-    entries = manifest["files"] if isinstance(manifest, dict) and "files" in manifest else manifest
-    docs = []
-    for e in entries:
-        p = os.path.join(data, e["file"] if isinstance(e, dict) else e)
-        if p.lower().endswith((".jpg", ".jpeg", ".png")) and os.path.getsize(p) < 3_000_000:
-            docs.append(base64.b64encode(open(p, "rb").read()).decode())
+    docs = [base64.b64encode(open(p, "rb").read()).decode() for p in document_paths()]
     assert docs, "no documents found"
 
     received = {}

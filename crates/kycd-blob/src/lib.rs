@@ -80,6 +80,19 @@ pub struct BlobStore {
 /// Payloads at least this large are sealed/opened on the blocking pool rather than on an async worker.
 const BLOCKING_FROM: usize = 256 * 1024;
 
+/// Runs an envelope operation over `len` bytes: inline when small, on the blocking pool when large.
+async fn crypt_off_runtime(
+    len: usize,
+    f: impl FnOnce() -> Result<Bytes, BlobError> + Send + 'static,
+) -> Result<Bytes, BlobError> {
+    if len < BLOCKING_FROM {
+        return f();
+    }
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| BlobError::Io(std::io::Error::other(e)))?
+}
+
 impl BlobStore {
     /// Blobs in a local directory (created if missing).
     pub fn local(dir: impl AsRef<std::path::Path>) -> Result<Self, BlobError> {
@@ -156,19 +169,12 @@ impl BlobStore {
             return Ok(bytes);
         };
         let k = key.to_string();
-        let large = bytes.len() >= BLOCKING_FROM;
-        let run = move || {
+        crypt_off_runtime(bytes.len(), move || {
             env.seal(&k, &bytes)
                 .map(Bytes::from)
                 .map_err(|source| BlobError::Envelope { key: k, source })
-        };
-        if large {
-            tokio::task::spawn_blocking(run)
-                .await
-                .map_err(|e| BlobError::Io(std::io::Error::other(e)))?
-        } else {
-            run()
-        }
+        })
+        .await
     }
 
     async fn open(&self, key: &str, stored: Bytes) -> Result<Bytes, BlobError> {
@@ -180,19 +186,12 @@ impl BlobStore {
             return Ok(stored);
         }
         let k = key.to_string();
-        let large = stored.len() >= BLOCKING_FROM;
-        let run = move || {
+        crypt_off_runtime(stored.len(), move || {
             env.open(&k, &stored)
                 .map(Bytes::from)
                 .map_err(|source| BlobError::Envelope { key: k, source })
-        };
-        if large {
-            tokio::task::spawn_blocking(run)
-                .await
-                .map_err(|e| BlobError::Io(std::io::Error::other(e)))?
-        } else {
-            run()
-        }
+        })
+        .await
     }
 
     fn path(key: &str) -> Result<Path, BlobError> {
