@@ -264,16 +264,20 @@ async fn process_parsed(
         kycd_blob::verification_prefix(&scan_ref),
         uuid::Uuid::new_v4().simple()
     );
+    // The images are handed to the blob store as the only references to their buffers, so that they are
+    // sealed in place rather than copied.
+    drop((front_bytes, face));
     let mut refs = BTreeMap::new();
-    for img in &decoded {
+    for img in decoded {
         let key = format!("{request_prefix}/{}.{}", img.step, img.kind.ext());
-        state.blobs.put(&key, img.bytes.clone()).await?;
+        let size = img.bytes.len() as u64;
+        state.blobs.put(&key, img.bytes).await?;
         refs.insert(
-            img.step.clone(),
+            img.step,
             ImageRef {
                 key,
                 mime: img.kind.mime().into(),
-                size: img.bytes.len() as u64,
+                size,
             },
         );
     }

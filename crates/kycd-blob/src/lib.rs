@@ -177,6 +177,44 @@ impl BlobStore {
         .await
     }
 
+    /// What [`BlobStore::put`] stores for `bytes`. When the caller hands over the only reference to the
+    /// buffer, it is sealed in place and stored as a chain of slices of it (header, then each segment and
+    /// its tag): no second copy of a large image is made.
+    async fn seal_payload(&self, key: &str, bytes: Bytes) -> Result<PutPayload, BlobError> {
+        let Some(env) = self.envelope.clone() else {
+            return Ok(PutPayload::from(bytes));
+        };
+        let mut data = match bytes.try_into_mut() {
+            Ok(m) => m,
+            Err(shared) => return self.seal(key, shared).await.map(PutPayload::from),
+        };
+        let k = key.to_string();
+        let len = data.len();
+        let work = move || -> Result<PutPayload, BlobError> {
+            let (header, tags) = env
+                .seal_in_place(&k, &mut data)
+                .map_err(|source| BlobError::Envelope { key: k, source })?;
+            let data = data.freeze();
+            let mut parts = Vec::with_capacity(1 + 2 * tags.len());
+            parts.push(Bytes::from(header));
+            for (i, tag) in tags.iter().enumerate() {
+                let start = (i * envelope::SEGMENT).min(len);
+                let end = ((i + 1) * envelope::SEGMENT).min(len);
+                if end > start {
+                    parts.push(data.slice(start..end));
+                }
+                parts.push(Bytes::copy_from_slice(tag));
+            }
+            Ok(parts.into_iter().collect())
+        };
+        if len < BLOCKING_FROM {
+            return work();
+        }
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| BlobError::Io(std::io::Error::other(e)))?
+    }
+
     async fn open(&self, key: &str, stored: Bytes) -> Result<Bytes, BlobError> {
         let Some(env) = self.envelope.clone() else {
             return Ok(stored);
@@ -201,8 +239,8 @@ impl BlobStore {
     /// Stores `bytes` under `key`, replacing any previous object (atomic on the local filesystem).
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), BlobError> {
         let path = Self::path(key)?;
-        let bytes = self.seal(key, bytes).await?;
-        self.inner.put(&path, PutPayload::from(bytes)).await?;
+        let payload = self.seal_payload(key, bytes).await?;
+        self.inner.put(&path, payload).await?;
         Ok(())
     }
 
@@ -293,6 +331,28 @@ mod tests {
         assert!(matches!(b.get(&k).await, Err(BlobError::NotFound(_))));
         assert!(!b.exists(&k).await.unwrap());
         b.delete(&k).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_buffer_handed_over_is_sealed_in_place_and_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = BlobStore::local(dir.path())
+            .unwrap()
+            .with_envelope(&[9u8; 32]);
+        for len in [0usize, 100, 5 * 1024 * 1024 + 3] {
+            let plain: Vec<u8> = (0..len).map(|i| (i % 253) as u8).collect();
+            // The only reference: sealed in place.
+            b.put("x/FRONT.png", Bytes::from(plain.clone()))
+                .await
+                .unwrap();
+            let raw = std::fs::read(dir.path().join("x/FRONT.png")).unwrap();
+            assert!(envelope::is_sealed(&raw));
+            assert_eq!(
+                raw.len(),
+                80 + len + len.div_ceil(envelope::SEGMENT).max(1) * 16
+            );
+            assert_eq!(b.get("x/FRONT.png").await.unwrap(), Bytes::from(plain));
+        }
     }
 
     #[tokio::test]

@@ -93,7 +93,8 @@ pub struct DocumentFacts {
     pub viz_mismatches: Vec<String>,
     /// The word SPECIMEN (or a translation) is printed on the document.
     pub specimen_text: bool,
-    /// The document portrait, encoded (JPEG), when located.
+    /// The face-match target on the document, encoded (PNG or JPEG): the portrait when located, else the
+    /// whole page turned upright when it was read under a rotation (`None`: match against FRONT as sent).
     pub portrait: Option<Vec<u8>>,
     /// Evidence for the `kycd` object (scores, MRZ format, quality metrics; no personal data).
     pub evidence: serde_json::Value,
@@ -216,6 +217,15 @@ pub struct Checks {
     pub aml: Option<Arc<dyn AmlScreener>>,
     /// Utility bills.
     pub bill: Option<Arc<dyn BillChecker>>,
+    /// Permits for the CPU-bound check work of verification jobs (image decoding, OCR, face models),
+    /// shared by all jobs of the process: as many as there are cores by default, so that extra
+    /// concurrent jobs queue instead of each holding its decoded images and model buffers at once.
+    pub cpu_slots: Arc<tokio::sync::Semaphore>,
+}
+
+/// Default number of [`Checks::cpu_slots`]: the cores this process may use.
+pub fn default_cpu_slots() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
 }
 
 impl Default for Checks {
@@ -226,6 +236,7 @@ impl Default for Checks {
             face: None,
             aml: None,
             bill: None,
+            cpu_slots: Arc::new(tokio::sync::Semaphore::new(default_cpu_slots())),
         }
     }
 }

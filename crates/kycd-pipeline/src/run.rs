@@ -91,6 +91,22 @@ async fn blocking<T: Send + 'static>(
 }
 
 impl Run {
+    /// Runs CPU-bound check work on the blocking pool once one of the process's CPU slots is free.
+    async fn cpu<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, PipelineError> {
+        let _slot = self
+            .checks
+            .cpu_slots
+            .acquire()
+            .await
+            .map_err(|e| PipelineError::Check(format!("CPU slots closed: {e}")))?;
+        blocking(f).await
+    }
+}
+
+impl Run {
     /// Runs every check for a verification and derives the decision.
     pub async fn evaluate(
         &self,
@@ -119,14 +135,15 @@ impl Run {
             } else if let (Some(a), Some(f)) = (self.checks.document.clone(), front.clone()) {
                 let skip = v.skip_analysis;
                 let back = back.clone();
-                let r = blocking(move || {
-                    a.analyze(
-                        (&f.0[..], f.1.as_str()),
-                        back.as_ref().map(|(b, m)| (&b[..], m.as_str())),
-                        skip,
-                    )
-                })
-                .await?;
+                let r = self
+                    .cpu(move || {
+                        a.analyze(
+                            (&f.0[..], f.1.as_str()),
+                            back.as_ref().map(|(b, m)| (&b[..], m.as_str())),
+                            skip,
+                        )
+                    })
+                    .await?;
                 Some(r.map_err(PipelineError::Check)?)
             } else {
                 None
@@ -161,7 +178,7 @@ impl Run {
             match target {
                 Some(t) => {
                     let modifier = token.face_matching_threshold_modifier;
-                    let r = blocking(move || m.check(&s.0, &t, modifier)).await?;
+                    let r = self.cpu(move || m.check(&s.0, &t, modifier)).await?;
                     Some(r.map_err(PipelineError::Check)?)
                 }
                 None => None,
@@ -182,7 +199,7 @@ impl Run {
                             .map(|(b, m)| (s.to_string(), b.clone(), m.clone()))
                     })
                     .collect();
-                blocking(move || {
+                self.cpu(move || {
                     let mut software = None;
                     let mut hashes = Vec::new();
                     for (step, b, m) in &imgs {
@@ -360,7 +377,7 @@ impl Run {
             .and_then(|d| d.get(step))
             .cloned();
         let (step, ty, today) = (step.to_string(), ty.to_string(), today.to_string());
-        blocking(move || {
+        self.cpu(move || {
             checker.check(
                 &step,
                 &ty,
@@ -525,7 +542,7 @@ impl Run {
                 (Some(s), Some(d)) => {
                     let s = s.clone();
                     let x = d.data.clone();
-                    blocking(move || {
+                    self.cpu(move || {
                         s.screen(
                             x.first_name.as_deref(),
                             x.last_name.as_deref(),

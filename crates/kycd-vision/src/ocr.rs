@@ -35,6 +35,11 @@ const REC_MIN_WIDTH: u32 = 128;
 const REC_MAX_WIDTH: u32 = 2400;
 /// Lines per recognition batch.
 const REC_BATCH: usize = 8;
+/// Most padded columns (batch × width) in one recognition run. The recogniser's output holds a probability
+/// for each of ~18.7 k classes at every 8th column (about 9.4 kB per column), and ONNX Runtime's arena keeps
+/// the largest run's buffers for the life of the session: 4096 columns bound that at ~38 MB of output per
+/// session, where 8 lines of 2400 px made 180 MB.
+const REC_MAX_BATCH_COLUMNS: u32 = 4096;
 /// Largest share of a recognition batch that may be padding.
 const REC_MAX_PADDING: f32 = 0.12;
 
@@ -406,7 +411,7 @@ impl OcrEngine {
         let mut units = if by_width {
             width_batches(&order)
         } else {
-            order.chunks(REC_BATCH).collect()
+            column_capped_chunks(&order)
         };
         // Enough work units for every recognition session: split the largest batches.
         while by_width && units.len() < self.rec.len() {
@@ -613,12 +618,34 @@ fn width_batches(order: &[(usize, u32)]) -> Vec<&[(usize, u32)]> {
         let mut j = i + 1;
         let mut used = order[i].1.max(REC_MIN_WIDTH) as f32;
         while j < order.len() && j - i < REC_BATCH {
+            if order[j].1.max(REC_MIN_WIDTH) * (j - i + 1) as u32 > REC_MAX_BATCH_COLUMNS {
+                break;
+            }
             let w = order[j].1.max(REC_MIN_WIDTH) as f32;
             let padded = w * (j - i + 1) as f32;
             if padded - (used + w) > REC_MAX_PADDING * padded {
                 break;
             }
             used += w;
+            j += 1;
+        }
+        out.push(&order[i..j]);
+        i = j;
+    }
+    out
+}
+
+/// Splits `(index, width)` pairs sorted by width into runs of at most [`REC_BATCH`] lines whose padded
+/// size (lines × widest) stays within [`REC_MAX_BATCH_COLUMNS`] (a single line is always its own run).
+fn column_capped_chunks(order: &[(usize, u32)]) -> Vec<&[(usize, u32)]> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i + 1;
+        while j < order.len()
+            && j - i < REC_BATCH
+            && order[j].1.max(REC_MIN_WIDTH) * (j - i + 1) as u32 <= REC_MAX_BATCH_COLUMNS
+        {
             j += 1;
         }
         out.push(&order[i..j]);
@@ -781,6 +808,22 @@ mod tests {
             let a = b.quad.angle_deg();
             assert!((a - 10.0).abs() < 3.0, "angle {a}");
         }
+    }
+
+    #[test]
+    fn batches_stay_within_the_column_budget() {
+        let order: Vec<(usize, u32)> = (0..40).map(|i| (i, 100 + 60 * i as u32)).collect();
+        for units in [column_capped_chunks(&order), width_batches(&order)] {
+            assert_eq!(units.iter().map(|u| u.len()).sum::<usize>(), order.len());
+            for u in units {
+                let widest = u.iter().map(|x| x.1.max(REC_MIN_WIDTH)).max().unwrap();
+                assert!(u.len() <= REC_BATCH);
+                assert!(u.len() == 1 || widest * u.len() as u32 <= REC_MAX_BATCH_COLUMNS);
+            }
+        }
+        // A line wider than the budget is still recognised, alone.
+        let wide = [(0usize, REC_MAX_WIDTH), (1, REC_MAX_WIDTH)];
+        assert_eq!(column_capped_chunks(&wide).len(), 2);
     }
 
     #[test]

@@ -34,6 +34,17 @@ impl Rotation {
         }
     }
 
+    /// The rotation of `deg` degrees clockwise (any multiple of 90, taken modulo 360; others round
+    /// down to a multiple of 90).
+    pub fn from_degrees(deg: u16) -> Rotation {
+        match (deg % 360) / 90 {
+            0 => Rotation::R0,
+            1 => Rotation::R90,
+            2 => Rotation::R180,
+            _ => Rotation::R270,
+        }
+    }
+
     /// Applies the rotation.
     pub fn apply(self, img: &RgbImage) -> RgbImage {
         match self {
@@ -367,9 +378,9 @@ pub(crate) fn read_mrz_pass(
     opts: &MrzOptions,
 ) -> Result<(MrzResult, Pass)> {
     let first = pass(engine, img)?;
-    let mut best = evaluate_pass(&first, Rotation::R0, opts);
-    if best.valid() || opts.no_rotation_search {
-        return Ok((best, first));
+    let r0 = evaluate_pass(&first, Rotation::R0, opts);
+    if r0.valid() || opts.no_rotation_search {
+        return upright_mrz(engine, img, opts, r0, first);
     }
     let order = if vertical_share(&first.boxes) > 0.5 {
         [Rotation::R90, Rotation::R270, Rotation::R180]
@@ -377,24 +388,106 @@ pub(crate) fn read_mrz_pass(
         [Rotation::R180, Rotation::R90, Rotation::R270]
     };
     let mut any_mrz_text = mrz_like_rows(&first.rows);
+    // Without an MRZ to orient the page, the rotation under which most text reads confidently and
+    // horizontally is the upright one (ID-card fronts, driving licences).
+    let mut most_text = (upright_text_score(&first), Rotation::R0);
+    let mut best = r0;
     let mut best_pass = first;
+    let mut text_passes: Vec<(Rotation, Pass)> = Vec::new();
     for rot in order {
         let rotated = rot.apply(img);
         let p = pass(engine, &rotated)?;
         any_mrz_text |= mrz_like_rows(&p.rows);
         let r = evaluate_pass(&p, rot, opts);
         if r.valid() {
-            return Ok((r, p));
+            return upright_mrz(engine, img, opts, r, p);
         }
+        let score = upright_text_score(&p);
         if rank_result(&r) > rank_result(&best) {
+            let old_rotation = best.rotation;
             best = r;
+            let old = std::mem::replace(&mut best_pass, p);
+            text_passes.push((old_rotation, old));
+        } else {
+            text_passes.push((rot, p));
+        }
+        if score > most_text.0 {
+            most_text = (score, rot);
+        }
+    }
+    if best.status == MrzStatus::NotFound {
+        if any_mrz_text {
+            best.status = MrzStatus::ReadingError;
+        } else if most_text.1 != best.rotation
+            && let Some(i) = text_passes.iter().position(|(r, _)| *r == most_text.1)
+        {
+            let (rot, p) = text_passes.swap_remove(i);
+            best.rotation = rot;
             best_pass = p;
         }
     }
-    if best.status == MrzStatus::NotFound && any_mrz_text {
-        best.status = MrzStatus::ReadingError;
-    }
     Ok((best, best_pass))
+}
+
+/// How much text a pass read upright: characters recognised with confidence ≥ 0.9 on lines whose
+/// reading direction is within 30° of horizontal. Upside-down or sideways text reads with low
+/// confidence (or on vertical boxes), so the upright rotation of a page scores highest.
+fn upright_text_score(p: &Pass) -> usize {
+    p.lines
+        .iter()
+        .filter(|l| l.bbox.quad.angle_deg().abs() <= 30.0)
+        .map(|l| l.char_conf.iter().filter(|&&c| c >= 0.9).count())
+        .sum()
+}
+
+/// The clockwise rotation that turns text read along `angle_deg` (0 = left to right, positive =
+/// clockwise on screen) into left-to-right text.
+fn correction_for(angle_deg: f32) -> Rotation {
+    let a = angle_deg.rem_euclid(360.0);
+    if !(45.0..315.0).contains(&a) {
+        Rotation::R0
+    } else if a < 135.0 {
+        Rotation::R270
+    } else if a < 225.0 {
+        Rotation::R180
+    } else {
+        Rotation::R90
+    }
+}
+
+/// A valid MRZ read from sideways or upside-down boxes (the recogniser reads a box along its own
+/// direction, so an MRZ can validate under the wrong page rotation): the page is turned so that the MRZ
+/// runs left to right and read again there, so that the visual zone is read upright too.
+fn upright_mrz(
+    engine: &OcrEngine,
+    img: &RgbImage,
+    opts: &MrzOptions,
+    found: MrzResult,
+    found_pass: Pass,
+) -> Result<(MrzResult, Pass)> {
+    let Some(angle) = found.candidate.as_ref().and_then(|c| {
+        let n = c.quads.len().max(1) as f32;
+        let (sx, sy) = c.quads.iter().fold((0f32, 0f32), |(x, y), q| {
+            let d = q.direction();
+            (x + d.0, y + d.1)
+        });
+        (!c.quads.is_empty()).then(|| (sy / n).atan2(sx / n).to_degrees())
+    }) else {
+        return Ok((found, found_pass));
+    };
+    let fix = correction_for(angle);
+    if fix == Rotation::R0 {
+        return Ok((found, found_pass));
+    }
+    let total = Rotation::from_degrees(found.rotation.degrees() + fix.degrees());
+    let turned = total.apply(img);
+    let p = pass(engine, &turned)?;
+    let r = evaluate_pass(&p, total, opts);
+    if r.valid() {
+        Ok((r, p))
+    } else {
+        Ok((found, found_pass))
+    }
 }
 
 fn rank_result(r: &MrzResult) -> (u8, u32, i64) {
@@ -465,4 +558,23 @@ fn overlaps(a: &MrzCandidate, b: &MrzCandidate) -> bool {
         let c = qa.center();
         b.quads.iter().any(|qb: &Quad| qb.contains(c.0, c.1))
     })
+}
+
+#[cfg(test)]
+mod orientation_tests {
+    use super::*;
+
+    #[test]
+    fn correction_turns_text_left_to_right() {
+        assert_eq!(correction_for(3.0), Rotation::R0);
+        assert_eq!(correction_for(-20.0), Rotation::R0);
+        // Text running down the screen: the page was turned 90° clockwise; 270° more puts it right.
+        assert_eq!(correction_for(88.0), Rotation::R270);
+        assert_eq!(correction_for(-92.0), Rotation::R90);
+        assert_eq!(correction_for(179.0), Rotation::R180);
+        assert_eq!(correction_for(-178.0), Rotation::R180);
+        for r in [Rotation::R0, Rotation::R90, Rotation::R180, Rotation::R270] {
+            assert_eq!(Rotation::from_degrees(r.degrees()), r);
+        }
+    }
 }

@@ -103,3 +103,64 @@ fn rotated_page_reuses_the_mrz_pass() {
     );
     assert!(r.portrait.is_some());
 }
+
+/// A card front without an MRZ, uploaded sideways or upside down, is read upright: the rotation under
+/// which the most text reads confidently and horizontally wins, and the visual-zone fields are the same
+/// as on the upright upload.
+#[test]
+fn rotated_front_without_mrz_reads_upright() {
+    use kycd_vision::Rotation;
+    let engine = engine();
+    let img = decode_file(
+        &manifest::documents_dir().join("mindee/idcard_fr__new_sample.jpg"),
+        &Default::default(),
+    )
+    .expect("decode");
+    let upright = read_document(engine, &img, &ReadOptions::default()).expect("read");
+    assert_eq!(upright.mrz.status, MrzStatus::NotFound);
+    assert_eq!(upright.viz.surname.as_deref(), Some("MARTIN"));
+    assert_eq!(upright.viz.document_number.as_deref(), Some("D2H6862M2"));
+    for turn in [Rotation::R90, Rotation::R180, Rotation::R270] {
+        let r = read_document(engine, &turn.apply(&img), &ReadOptions::default()).expect("read");
+        // The rotation that undoes the turn.
+        let undo = Rotation::from_degrees(360 - turn.degrees());
+        assert_eq!(r.mrz.rotation, undo, "turned {}", turn.degrees());
+        assert_eq!(r.viz, upright.viz, "turned {}", turn.degrees());
+        assert_eq!(
+            r.doc_type,
+            Some(DocType::IdCard),
+            "turned {}",
+            turn.degrees()
+        );
+    }
+}
+
+/// An MRZ read along sideways boxes validates under the wrong page rotation; the page is then turned
+/// so that the MRZ runs left to right, and the visual zone is read upright.
+#[test]
+fn mrz_read_sideways_turns_the_page() {
+    use kycd_vision::Rotation;
+    let engine = engine();
+    let img = decode_file(
+        &manifest::documents_dir().join("mindee/eu_driver_license__default_sample.jpg"),
+        &Default::default(),
+    )
+    .expect("decode");
+    let upright = read_document(engine, &img, &ReadOptions::default()).expect("read");
+    assert_eq!(upright.mrz.status, MrzStatus::Valid);
+    assert!(upright.viz.eu_driving_licence);
+    let r =
+        read_document(engine, &Rotation::R270.apply(&img), &ReadOptions::default()).expect("read");
+    assert_eq!(r.mrz.status, MrzStatus::Valid);
+    assert_eq!(r.mrz.rotation, Rotation::R90);
+    assert_eq!(r.viz, upright.viz);
+}
+
+#[test]
+fn rotation_from_degrees_wraps() {
+    use kycd_vision::Rotation;
+    assert_eq!(Rotation::from_degrees(0), Rotation::R0);
+    assert_eq!(Rotation::from_degrees(450), Rotation::R90);
+    assert_eq!(Rotation::from_degrees(540), Rotation::R180);
+    assert_eq!(Rotation::from_degrees(270), Rotation::R270);
+}

@@ -27,6 +27,8 @@ pub struct Config {
     pub models_dir: PathBuf,
     /// In-process worker concurrency.
     pub workers: usize,
+    /// CPU-bound check work (decoding, OCR, face models) running at once across this process's jobs.
+    pub cpu_slots: usize,
     /// Job lease length (seconds).
     pub job_lease_secs: u64,
     /// Processing attempts before a job is dead.
@@ -76,6 +78,7 @@ struct FileConfig {
     master_key_file: Option<PathBuf>,
     models_dir: Option<PathBuf>,
     workers: Option<usize>,
+    cpu_slots: Option<usize>,
     job_lease_secs: Option<u64>,
     job_max_attempts: Option<i64>,
     max_body_mb: Option<usize>,
@@ -160,6 +163,11 @@ impl Config {
                 .unwrap_or_else(|| "./models".into()),
             public_url: env("KYCD_PUBLIC_URL").or(f.public_url),
             workers: num("KYCD_WORKERS", f.workers.map(|v| v as u64), 2)? as usize,
+            cpu_slots: num(
+                "KYCD_CPU_SLOTS",
+                f.cpu_slots.map(|v| v as u64),
+                kycd_pipeline::checks::default_cpu_slots() as u64,
+            )? as usize,
             job_lease_secs: num("KYCD_JOB_LEASE_SECS", f.job_lease_secs, 300)?,
             job_max_attempts: num(
                 "KYCD_JOB_MAX_ATTEMPTS",
@@ -224,6 +232,9 @@ impl Config {
         if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres"))
         {
             bail!("KYCD_DATABASE_URL must start with sqlite:// or postgres://");
+        }
+        if self.cpu_slots == 0 {
+            bail!("KYCD_CPU_SLOTS must be at least 1");
         }
         if self.job_lease_secs == 0 {
             bail!("KYCD_JOB_LEASE_SECS must be at least 1");

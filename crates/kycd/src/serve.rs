@@ -121,6 +121,7 @@ pub async fn serve(cfg: Config, role: &str) -> Result<()> {
         ))),
         aml: Some(Arc::new(crate::engines::AmlEngine::new(aml.clone()))),
         bill: crate::engines::bill_checker(ocr.clone()),
+        cpu_slots: Arc::new(tokio::sync::Semaphore::new(cfg.cpu_slots)),
     };
     let (tx, rx) = watch::channel(false);
     tokio::spawn(shutdown_signal(tx));

@@ -87,6 +87,7 @@ async fn offline(cfg: &Config) -> Result<Offline> {
         face: Some(Arc::new(crate::engines::FaceEngineMatcher::new(faces))),
         aml: Some(Arc::new(crate::engines::AmlEngine::new(aml))),
         bill: crate::engines::bill_checker(ocr),
+        cpu_slots: Arc::new(tokio::sync::Semaphore::new(cfg.cpu_slots)),
     };
     // A private in-memory database: nothing of an offline run is kept.
     let store = Store::connect("sqlite::memory:", 1).await?;
