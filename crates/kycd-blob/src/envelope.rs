@@ -219,6 +219,15 @@ impl Envelope {
 
     /// Decrypts an object sealed for `object`.
     pub fn open(&self, object: &str, sealed: &[u8]) -> Result<Vec<u8>, EnvelopeError> {
+        let mut buf = sealed.to_vec();
+        let n = self.open_in_place(object, &mut buf)?;
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    /// Decrypts an object sealed for `object` in its own buffer: on success the plaintext is
+    /// `sealed[..n]` for the returned `n` (on failure the buffer holds garbage).
+    pub fn open_in_place(&self, object: &str, sealed: &mut [u8]) -> Result<usize, EnvelopeError> {
         if sealed.len() < HEADER + TAG || !is_sealed(sealed) {
             return Err(EnvelopeError::Authentication);
         }
@@ -239,15 +248,15 @@ impl Envelope {
         let dek_arr: [u8; 32] = (&*dek_plain).try_into().expect("32-byte DEK");
         let dek = key_of(&dek_arr);
         let prefix: [u8; 8] = sealed[72..80].try_into().expect("8 bytes");
-        let payload = &sealed[HEADER..];
-        let segments = payload.len().div_ceil(seg + TAG);
-        let last_len = payload.len() - (segments - 1) * (seg + TAG);
+        let payload_len = sealed.len() - HEADER;
+        let segments = payload_len.div_ceil(seg + TAG);
+        let last_len = payload_len - (segments - 1) * (seg + TAG);
         if last_len < TAG {
             return Err(EnvelopeError::Authentication);
         }
-        let mut buf = payload.to_vec();
-        let items: Vec<(usize, &mut [u8])> = buf.chunks_mut(seg + TAG).enumerate().collect();
-        for_each(items, payload.len() >= PARALLEL_FROM, |(i, s)| {
+        let items: Vec<(usize, &mut [u8])> =
+            sealed[HEADER..].chunks_mut(seg + TAG).enumerate().collect();
+        for_each(items, payload_len >= PARALLEL_FROM, |(i, s)| {
             dek.open_in_place(
                 segment_nonce(&prefix, i),
                 Aad::from(segment_aad(object, i, i + 1 == segments)),
@@ -256,20 +265,19 @@ impl Envelope {
             .map(|_| ())
             .map_err(|_| EnvelopeError::Authentication)
         })?;
-        // Drop the tags: move each segment's plaintext down over the previous tags.
+        // Drop the header and the tags: move each segment's plaintext down to the front.
         let mut w = 0;
         for i in 0..segments {
-            let start = i * (seg + TAG);
+            let start = HEADER + i * (seg + TAG);
             let len = if i + 1 == segments {
                 last_len - TAG
             } else {
                 seg
             };
-            buf.copy_within(start..start + len, w);
+            sealed.copy_within(start..start + len, w);
             w += len;
         }
-        buf.truncate(w);
-        Ok(buf)
+        Ok(w)
     }
 }
 

@@ -225,9 +225,20 @@ impl BlobStore {
         }
         let k = key.to_string();
         crypt_off_runtime(stored.len(), move || {
-            env.open(&k, &stored)
-                .map(Bytes::from)
-                .map_err(|source| BlobError::Envelope { key: k, source })
+            // The stored bytes are usually ours alone (just read): opened in place, no second buffer.
+            match stored.try_into_mut() {
+                Ok(mut buf) => env
+                    .open_in_place(&k, &mut buf)
+                    .map(|n| {
+                        buf.truncate(n);
+                        buf.freeze()
+                    })
+                    .map_err(|source| BlobError::Envelope { key: k, source }),
+                Err(shared) => env
+                    .open(&k, &shared)
+                    .map(Bytes::from)
+                    .map_err(|source| BlobError::Envelope { key: k, source }),
+            }
         })
         .await
     }

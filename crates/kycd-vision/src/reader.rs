@@ -382,10 +382,23 @@ pub(crate) fn read_mrz_pass(
     if r0.valid() || opts.no_rotation_search {
         return upright_mrz(engine, img, opts, r0, first);
     }
-    let order = if vertical_share(&first.boxes) > 0.5 {
+    let share = vertical_share(&first.boxes);
+    let order = if share > 0.5 {
         [Rotation::R90, Rotation::R270, Rotation::R180]
     } else {
         [Rotation::R180, Rotation::R90, Rotation::R270]
+    };
+    // Text boxes are found in any orientation: when (nearly) all of them run horizontally the page is
+    // upright or upside down, and when (nearly) all run vertically it lies on its side. As long as no
+    // MRZ-like text has been read, the two rotations that would turn the lines across cannot find an MRZ
+    // and are skipped (card fronts, licences). Once MRZ-like text that does not validate has been read,
+    // every rotation is tried: a re-read under another rotation samples the lines afresh and sometimes
+    // validates.
+    let clear = first.boxes.len() >= 4;
+    let across = |r: Rotation| {
+        clear
+            && ((share < 0.2 && matches!(r, Rotation::R90 | Rotation::R270))
+                || (share > 0.8 && r == Rotation::R180))
     };
     let mut any_mrz_text = mrz_like_rows(&first.rows);
     // Without an MRZ to orient the page, the rotation under which most text reads confidently and
@@ -395,6 +408,9 @@ pub(crate) fn read_mrz_pass(
     let mut best_pass = first;
     let mut text_passes: Vec<(Rotation, Pass)> = Vec::new();
     for rot in order {
+        if !any_mrz_text && across(rot) {
+            continue;
+        }
         let rotated = rot.apply(img);
         let p = pass(engine, &rotated)?;
         any_mrz_text |= mrz_like_rows(&p.rows);
@@ -425,8 +441,15 @@ pub(crate) fn read_mrz_pass(
             best.rotation = rot;
             best_pass = p;
         }
+        return Ok((best, best_pass));
     }
-    Ok((best, best_pass))
+    // An MRZ that does not validate, possibly read along sideways boxes: turn the page so that it runs
+    // left to right too, and keep that reading unless it ranks lower.
+    // (By status only: a reading along upright lines beats one along sideways boxes that passes a check
+    // digit more.)
+    turn_to_mrz(engine, img, opts, best, best_pass, |turned, found| {
+        rank_result(turned).0 >= rank_result(found).0
+    })
 }
 
 /// How much text a pass read upright: characters recognised with confidence ≥ 0.9 on lines whose
@@ -465,6 +488,21 @@ fn upright_mrz(
     found: MrzResult,
     found_pass: Pass,
 ) -> Result<(MrzResult, Pass)> {
+    turn_to_mrz(engine, img, opts, found, found_pass, |turned, _| {
+        turned.valid()
+    })
+}
+
+/// When the MRZ candidate of `found` does not run left to right, reads the page again turned so that
+/// it does, and returns that reading when `keep(turned, found)`.
+fn turn_to_mrz(
+    engine: &OcrEngine,
+    img: &RgbImage,
+    opts: &MrzOptions,
+    found: MrzResult,
+    found_pass: Pass,
+    keep: impl Fn(&MrzResult, &MrzResult) -> bool,
+) -> Result<(MrzResult, Pass)> {
     let Some(angle) = found.candidate.as_ref().and_then(|c| {
         let n = c.quads.len().max(1) as f32;
         let (sx, sy) = c.quads.iter().fold((0f32, 0f32), |(x, y), q| {
@@ -483,7 +521,7 @@ fn upright_mrz(
     let turned = total.apply(img);
     let p = pass(engine, &turned)?;
     let r = evaluate_pass(&p, total, opts);
-    if r.valid() {
+    if keep(&r, &found) {
         Ok((r, p))
     } else {
         Ok((found, found_pass))

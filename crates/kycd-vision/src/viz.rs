@@ -1,6 +1,8 @@
 //! Visual-zone (printed) field extraction from OCR lines: labelled fields of passports and ID cards
 //! (name, date of birth, expiry, document number, sex) and the numbered fields of EU driving licences
-//! (1 surname, 2 given names, 3 date and place of birth, 4a issue date, 4b expiry, 5 licence number).
+//! (1 surname, 2 given names, 3 date and place of birth, 4a issue date, 4b expiry, 5 licence number), and
+//! the US/Canadian (AAMVA) licence design, which numbers its fields the same way but puts the licence
+//! number in 4d and prints dates month first.
 
 use serde::Serialize;
 
@@ -25,6 +27,8 @@ pub struct VizFields {
     pub sex: Option<String>,
     /// True when the fields come from EU driving-licence numbered fields.
     pub eu_driving_licence: bool,
+    /// True when the fields come from the numbered fields of a US/Canadian (AAMVA) driving licence.
+    pub us_driving_licence: bool,
 }
 
 fn upper_letters(s: &str) -> String {
@@ -189,6 +193,9 @@ fn label_of(text: &str) -> Option<Label> {
 /// Extracts visual-zone fields. `pivot` is the two-digit-year pivot for birth dates (e.g. the current
 /// two-digit year); expiry dates always resolve to 20xx.
 pub fn extract_fields(lines: &[TextLine], pivot: u32) -> VizFields {
+    if let Some(dl) = aamva_driving_licence(lines, pivot) {
+        return dl;
+    }
     if let Some(dl) = eu_driving_licence(lines, pivot) {
         return dl;
     }
@@ -288,6 +295,171 @@ fn eu_driving_licence(lines: &[TextLine], pivot: u32) -> Option<VizFields> {
     (hits >= 3 && f.surname.is_some()).then_some(f)
 }
 
+/// A US date, month first (`02/01/1957` is 1 February), in the numeric forms; other forms as
+/// [`parse_date`].
+pub fn parse_date_us(text: &str, pivot: u32) -> Option<String> {
+    let toks: Vec<&str> = text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .collect();
+    for w in toks.windows(3) {
+        let (Ok(m), Ok(d)) = (w[0].parse::<u32>(), w[1].parse::<u32>()) else {
+            continue;
+        };
+        if w[0].len() > 2 || w[1].len() > 2 || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+            continue;
+        }
+        let y = match (w[2].len(), w[2].parse::<u32>()) {
+            (4, Ok(y)) if (1900..2100).contains(&y) => y,
+            (2, Ok(y)) => {
+                if y > pivot {
+                    1900 + y
+                } else {
+                    2000 + y
+                }
+            }
+            _ => continue,
+        };
+        return Some(format!("{y:04}-{m:02}-{d:02}"));
+    }
+    parse_date(text, pivot)
+}
+
+/// Field numbers of the AAMVA card design, and the label words printed after them.
+const AAMVA_FIELDS: &[&str] = &[
+    "1", "2", "3", "4a", "4b", "4c", "4d", "5", "8", "9", "9a", "12", "15", "16", "17", "18", "19",
+];
+const AAMVA_LABELS: &[&str] = &[
+    "DOB", "EXP", "ISS", "SEX", "DLN", "LIC", "NO", "DD", "HGT", "WGT", "EYES", "HAIR", "CLASS",
+    "END", "REST",
+];
+
+/// Splits an OCR line of an AAMVA card into `(field number, value)` pieces: a field number starts a
+/// piece at the start of the line, or anywhere when it carries a letter (`4b`) or is followed by a
+/// label word (`19 HAIR`); the label word itself is dropped from the value.
+fn aamva_pieces(text: &str) -> Vec<(String, String)> {
+    let toks: Vec<&str> = text.split_whitespace().collect();
+    let is_label =
+        |t: &str| AAMVA_LABELS.contains(&t.trim_end_matches([':', '.']).to_uppercase().as_str());
+    let mut out: Vec<(String, Vec<&str>)> = Vec::new();
+    for (k, t) in toks.iter().enumerate() {
+        let n = t.trim_end_matches('.').to_lowercase();
+        let starts = AAMVA_FIELDS.contains(&n.as_str())
+            && (k == 0
+                || n.ends_with(|c: char| c.is_ascii_alphabetic())
+                || toks.get(k + 1).is_some_and(|x| is_label(x)));
+        if starts {
+            out.push((n, Vec::new()));
+        } else if let Some((_, v)) = out.last_mut() {
+            if v.is_empty() && is_label(t) {
+                continue;
+            }
+            v.push(t);
+        }
+    }
+    out.into_iter().map(|(n, v)| (n, v.join(" "))).collect()
+}
+
+/// The line just right of `l` on the same row (a field number printed in its own box).
+fn value_right<'a>(lines: &'a [TextLine], l: &TextLine) -> Option<&'a TextLine> {
+    let (_, y0, x1, y1) = l.bbox.quad.bounds();
+    let (cy, h) = ((y0 + y1) / 2.0, (y1 - y0).max(1.0));
+    lines
+        .iter()
+        .filter_map(|m| {
+            let (mx0, my0, _, my1) = m.bbox.quad.bounds();
+            let dx = mx0 - x1;
+            ((((my0 + my1) / 2.0) - cy).abs() < 0.6 * h && dx > -0.3 * h && dx < 4.0 * h)
+                .then_some((dx, m))
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, m)| m)
+}
+
+/// US/Canadian driving licence (AAMVA design): `1` surname, `2` given names, `3 DOB`, `4a ISS`,
+/// `4b EXP`, `4d DLN` (the licence number; `5 DD` is the document discriminator), `15 SEX`; dates month
+/// first. Recognised by a `4d`/`DLN` field together with `USA` or the US spelling `LICENSE`.
+fn aamva_driving_licence(lines: &[TextLine], pivot: u32) -> Option<VizFields> {
+    let words = |l: &TextLine| -> Vec<String> {
+        l.text
+            .split(|c: char| !c.is_alphanumeric())
+            .map(str::to_uppercase)
+            .collect()
+    };
+    let has_number_field = lines
+        .iter()
+        .any(|l| words(l).iter().any(|w| w == "DLN" || w == "4D"));
+    let american = lines
+        .iter()
+        .any(|l| words(l).iter().any(|w| w == "USA" || w == "LICENSE"));
+    if !(has_number_field && american) {
+        return None;
+    }
+    let mut f = VizFields {
+        us_driving_licence: true,
+        ..Default::default()
+    };
+    let mut hits = 0;
+    let mut sorted: Vec<&TextLine> = lines.iter().collect();
+    sorted.sort_by(|a, b| a.bbox.quad.bounds().1.total_cmp(&b.bbox.quad.bounds().1));
+    for l in sorted {
+        for (num, value) in aamva_pieces(l.text.trim()) {
+            let value = if value.is_empty() {
+                match value_right(lines, l) {
+                    Some(m) if aamva_pieces(&m.text).is_empty() => m.text.trim().to_string(),
+                    _ => continue,
+                }
+            } else {
+                value
+            };
+            let set = match num.as_str() {
+                "1" if f.surname.is_none() => {
+                    f.surname = Some(upper_letters(&value));
+                    true
+                }
+                "2" if f.given_names.is_none() => {
+                    f.given_names = Some(upper_letters(&value));
+                    true
+                }
+                "3" if f.date_of_birth.is_none() => {
+                    f.date_of_birth = parse_date_us(&value, pivot);
+                    f.date_of_birth.is_some()
+                }
+                "4a" if f.date_of_issue.is_none() => {
+                    f.date_of_issue = parse_date_us(&value, 99);
+                    f.date_of_issue.is_some()
+                }
+                "4b" if f.date_of_expiry.is_none() => {
+                    f.date_of_expiry = parse_date_us(&value, 99);
+                    f.date_of_expiry.is_some()
+                }
+                "4d" if f.document_number.is_none() => {
+                    let n: String = value
+                        .chars()
+                        .filter(|c| c.is_ascii_alphanumeric())
+                        .collect::<String>()
+                        .to_uppercase();
+                    let ok = n.len() >= 4;
+                    if ok {
+                        f.document_number = Some(n);
+                    }
+                    ok
+                }
+                "15" if f.sex.is_none() => {
+                    f.sex = upper_letters(&value)
+                        .split(' ')
+                        .find(|w| matches!(*w, "M" | "F" | "X"))
+                        .map(str::to_string);
+                    f.sex.is_some()
+                }
+                _ => false,
+            };
+            hits += usize::from(set);
+        }
+    }
+    (hits >= 3 && f.surname.is_some()).then_some(f)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,7 +485,94 @@ mod tests {
         assert_eq!(parse_date("45.13.2020", 26), None);
     }
 
+    fn line(text: &str, x: f32, y: f32, w: f32) -> TextLine {
+        use crate::geometry::Quad;
+        use crate::ocr::TextBox;
+        TextLine {
+            text: text.into(),
+            confidence: 0.99,
+            char_conf: vec![0.99; text.chars().count()],
+            bbox: TextBox {
+                quad: Quad::axis_aligned(x, y, x + w, y + 30.0),
+                score: 1.0,
+            },
+        }
+    }
+
+    #[test]
+    fn us_licence_fields_month_first_and_4d_number() {
+        let lines = vec![
+            line("Arizona", 60.0, 20.0, 380.0),
+            line("USA", 900.0, 35.0, 81.0),
+            line("DRIVER LICENSE", 500.0, 35.0, 339.0),
+            line("4d DLN D12345678", 645.0, 165.0, 296.0),
+            line("3 DOB 02/01/1957", 645.0, 205.0, 299.0),
+            line("1 SAMPLE", 360.0, 250.0, 181.0),
+            line("2", 360.0, 290.0, 27.0),
+            line("JELANI", 385.0, 288.0, 136.0),
+            line("123 MAIN STREET", 390.0, 325.0, 232.0),
+            line("4b EXP 02/01/2018 4a ISS 01/10/2013", 356.0, 400.0, 590.0),
+            line("15 SEX M", 360.0, 447.0, 132.0),
+            line("16 HGT 5'-08\" 19 HAIR BRO", 360.0, 475.0, 354.0),
+            line("5 DD 1234567890123456", 380.0, 585.0, 294.0),
+        ];
+        let f = extract_fields(&lines, 26);
+        assert!(f.us_driving_licence && !f.eu_driving_licence);
+        assert_eq!(f.surname.as_deref(), Some("SAMPLE"));
+        assert_eq!(f.given_names.as_deref(), Some("JELANI"));
+        assert_eq!(f.date_of_birth.as_deref(), Some("1957-02-01"));
+        assert_eq!(f.date_of_expiry.as_deref(), Some("2018-02-01"));
+        assert_eq!(f.date_of_issue.as_deref(), Some("2013-01-10"));
+        assert_eq!(f.document_number.as_deref(), Some("D12345678"));
+        assert_eq!(f.sex.as_deref(), Some("M"));
+    }
+
+    #[test]
+    fn eu_licence_is_not_taken_for_a_us_one() {
+        let lines = vec![
+            line("DRIVING LICENCE", 300.0, 20.0, 300.0),
+            line("1. MARTIN", 300.0, 100.0, 200.0),
+            line("2. PAUL", 300.0, 140.0, 200.0),
+            line("3. 14.07.1981 UTOPIA", 300.0, 180.0, 260.0),
+            line("4a. 01.01.2013 4c. UTOPIA", 300.0, 220.0, 300.0),
+            line("4b. 31.12.2018", 300.0, 260.0, 200.0),
+            line("5. 13AA00002", 300.0, 300.0, 200.0),
+        ];
+        let f = extract_fields(&lines, 26);
+        assert!(f.eu_driving_licence && !f.us_driving_licence);
+        assert_eq!(f.date_of_birth.as_deref(), Some("1981-07-14"));
+        assert_eq!(f.document_number.as_deref(), Some("13AA00002"));
+    }
+
+    #[test]
+    fn us_dates() {
+        assert_eq!(
+            parse_date_us("02/01/1957", 26).as_deref(),
+            Some("1957-02-01")
+        );
+        assert_eq!(
+            parse_date_us("EXP 12/31/25", 99).as_deref(),
+            Some("2025-12-31")
+        );
+        // Not a month-first date: falls back to the day-first forms.
+        assert_eq!(
+            parse_date_us("31.12.2018", 99).as_deref(),
+            Some("2018-12-31")
+        );
+        assert_eq!(
+            parse_date_us("14 JUL 1981", 26).as_deref(),
+            Some("1981-07-14")
+        );
+    }
+
     proptest::proptest! {
+        #[test]
+        fn parse_date_us_never_panics(s in "\\PC{0,40}") {
+            if let Some(d) = parse_date_us(&s, 26) {
+                proptest::prop_assert_eq!(d.len(), 10);
+            }
+        }
+
         #[test]
         fn parse_date_never_panics(s in "\\PC{0,40}") {
             if let Some(d) = parse_date(&s, 26) {

@@ -164,3 +164,42 @@ fn rotation_from_degrees_wraps() {
     assert_eq!(Rotation::from_degrees(540), Rotation::R180);
     assert_eq!(Rotation::from_degrees(270), Rotation::R270);
 }
+
+/// A US (AAMVA) licence: numbered fields like the EU design, but the number is 4d and dates are month
+/// first.
+#[test]
+fn us_driving_licence_fields() {
+    let engine = engine();
+    let img = decode_file(
+        &manifest::documents_dir().join("mindee/driver_license__default_sample.jpg"),
+        &Default::default(),
+    )
+    .expect("decode");
+    let r = read_document(engine, &img, &ReadOptions::default()).expect("read");
+    assert_eq!(r.doc_type, Some(DocType::DriverLicense));
+    assert!(r.viz.us_driving_licence);
+    assert_eq!(r.viz.surname.as_deref(), Some("SAMPLE"));
+    assert_eq!(r.viz.document_number.as_deref(), Some("D12345678"));
+    assert_eq!(r.viz.date_of_birth.as_deref(), Some("1957-02-01"));
+    assert_eq!(r.viz.date_of_expiry.as_deref(), Some("2018-02-01"));
+}
+
+/// An MRZ that does not validate (this sample's check digits fail as printed) and was read along
+/// sideways boxes: the page is still turned so that the MRZ runs left to right, and the visual zone is
+/// read upright.
+#[test]
+fn invalid_mrz_read_sideways_turns_the_page() {
+    use kycd_vision::Rotation;
+    let engine = engine();
+    let img = decode_file(
+        &manifest::documents_dir().join("mindee/international_id__default_sample.jpg"),
+        &Default::default(),
+    )
+    .expect("decode");
+    let r =
+        read_document(engine, &Rotation::R270.apply(&img), &ReadOptions::default()).expect("read");
+    assert!(r.mrz.found());
+    assert_eq!(r.mrz.rotation, Rotation::R90);
+    assert_eq!(r.viz.surname.as_deref(), Some("MUESTRA"));
+    assert_eq!(r.viz.date_of_birth.as_deref(), Some("1980-01-01"));
+}

@@ -156,7 +156,7 @@ impl DocumentAnalyzer for VisionAnalyzer {
             },
             "quality": quality,
             "detectedType": reading.doc_type.map(|t| t.as_str()),
-            "vizFields": reading.viz.eu_driving_licence,
+            "vizFields": reading.viz.eu_driving_licence || reading.viz.us_driving_licence,
             "portraitFound": reading.portrait.is_some(),
             "vizMismatches": reading.mismatches.iter().map(|m| m.field).collect::<Vec<_>>(),
         });
