@@ -488,9 +488,19 @@ fn upright_mrz(
     found: MrzResult,
     found_pass: Pass,
 ) -> Result<(MrzResult, Pass)> {
-    turn_to_mrz(engine, img, opts, found, found_pass, |turned, _| {
-        turned.valid()
-    })
+    let rotation = found.rotation;
+    let (mut r, p) = turn_to_mrz(engine, img, opts, found.clone(), found_pass, |turned, _| {
+        turned.valid() || turned.candidate.is_some()
+    })?;
+    if r.rotation != rotation && !r.valid() {
+        // The MRZ validated only as read along the sideways boxes (a re-read samples the lines
+        // afresh); the upright page located it too. Keep the validated reading, and the upright page
+        // (its geometry and text boxes) for the visual zone and the portrait.
+        r.status = found.status;
+        r.repaired = found.repaired;
+        r.others = found.others;
+    }
+    Ok((r, p))
 }
 
 /// When the MRZ candidate of `found` does not run left to right, reads the page again turned so that

@@ -203,3 +203,20 @@ fn invalid_mrz_read_sideways_turns_the_page() {
     assert_eq!(r.viz.surname.as_deref(), Some("MUESTRA"));
     assert_eq!(r.viz.date_of_birth.as_deref(), Some("1980-01-01"));
 }
+
+/// This MRZ validates only when re-read from the page turned 90° (the lines are sampled afresh); the
+/// validated reading is kept, while the visual zone and the portrait come from the upright page.
+#[test]
+fn mrz_valid_only_sideways_keeps_the_page_upright() {
+    let engine = engine();
+    let img = decode_file(
+        &manifest::documents_dir().join("passporteye/62_pass-pol.png"),
+        &Default::default(),
+    )
+    .expect("decode");
+    let r = read_document(engine, &img, &ReadOptions::default()).expect("read");
+    assert_eq!(r.mrz.status, MrzStatus::Valid);
+    assert_eq!(r.mrz.rotation.degrees(), 0);
+    assert_eq!(r.viz.surname.as_deref(), Some("KOWALSKA"));
+    assert!(r.portrait.is_some());
+}
