@@ -82,6 +82,26 @@ fn dek_aad(object: &str) -> Vec<u8> {
     a
 }
 
+/// Encrypts segment `i` of `segments` in place and writes its tag to `tag_out`.
+fn seal_segment(
+    dek: &LessSafeKey,
+    prefix: &[u8; 8],
+    object: &str,
+    (i, segments): (usize, usize),
+    data: &mut [u8],
+    tag_out: &mut [u8],
+) -> Result<(), EnvelopeError> {
+    let tag = dek
+        .seal_in_place_separate_tag(
+            segment_nonce(prefix, i),
+            Aad::from(segment_aad(object, i, i + 1 == segments)),
+            data,
+        )
+        .map_err(|_| EnvelopeError::Authentication)?;
+    tag_out.copy_from_slice(tag.as_ref());
+    Ok(())
+}
+
 /// One segment to seal in place: its index, its bytes and where its tag goes.
 type Segment<'a> = (usize, (&'a mut [u8], &'a mut [u8; TAG]));
 
@@ -170,15 +190,7 @@ impl Envelope {
             .collect();
         for_each(items, plain.len() >= PARALLEL_FROM, |(i, seg)| {
             let (data, tag_out) = seg.split_at_mut(seg.len() - TAG);
-            let tag = dek
-                .seal_in_place_separate_tag(
-                    segment_nonce(&prefix, i),
-                    Aad::from(segment_aad(object, i, i + 1 == segments)),
-                    data,
-                )
-                .map_err(|_| EnvelopeError::Authentication)?;
-            tag_out.copy_from_slice(tag.as_ref());
-            Ok(())
+            seal_segment(&dek, &prefix, object, (i, segments), data, tag_out)
         })?;
         Ok(out)
     }
@@ -204,15 +216,7 @@ impl Envelope {
                 .collect()
         };
         for_each(items, parallel, |(i, (seg, tag_out))| {
-            let tag = dek
-                .seal_in_place_separate_tag(
-                    segment_nonce(&prefix, i),
-                    Aad::from(segment_aad(object, i, i + 1 == segments)),
-                    seg,
-                )
-                .map_err(|_| EnvelopeError::Authentication)?;
-            tag_out.copy_from_slice(tag.as_ref());
-            Ok(())
+            seal_segment(&dek, &prefix, object, (i, segments), seg, tag_out)
         })?;
         Ok((header, tags))
     }

@@ -19,14 +19,15 @@ fn engine() -> &'static OcrEngine {
     })
 }
 
+/// A shared document image, decoded (EXIF orientation applied).
+fn shared_document(rel: &str) -> image::RgbImage {
+    decode_file(&manifest::documents_dir().join(rel), &Default::default()).expect("decode")
+}
+
 #[test]
 fn passport_page_mrz_viz_type_portrait() {
     let engine = engine();
-    let img = decode_file(
-        &manifest::documents_dir().join("passporteye/100_pass-uto.jpg"),
-        &Default::default(),
-    )
-    .expect("decode");
+    let img = shared_document("passporteye/100_pass-uto.jpg");
     let r = read_document(engine, &img, &ReadOptions::default()).expect("read");
     assert_eq!(r.mrz.status, MrzStatus::Valid);
     assert_eq!(r.doc_type, Some(DocType::Passport));
@@ -58,17 +59,9 @@ fn passport_page_mrz_viz_type_portrait() {
 #[test]
 fn document_presence() {
     let engine = engine();
-    let doc = decode_file(
-        &manifest::documents_dir().join("passporteye/100_pass-cze.jpg"),
-        &Default::default(),
-    )
-    .expect("decode");
+    let doc = shared_document("passporteye/100_pass-cze.jpg");
     assert!(detect_document_present(engine, &doc).expect("det"));
-    let face = decode_file(
-        &manifest::documents_dir().join("../faces/deepface/img1.jpg"),
-        &Default::default(),
-    )
-    .expect("decode");
+    let face = shared_document("../faces/deepface/img1.jpg");
     assert!(!detect_document_present(engine, &face).expect("det"));
     let blank = image::RgbImage::from_pixel(640, 480, image::Rgb([200, 200, 200]));
     assert!(!detect_document_present(engine, &blank).expect("det"));
@@ -79,11 +72,7 @@ fn document_presence() {
 #[test]
 fn rotated_page_reuses_the_mrz_pass() {
     let engine = engine();
-    let img = decode_file(
-        &manifest::documents_dir().join("ultimatemrz/Passport-Australia_1280x720_rotate+90.jpg"),
-        &Default::default(),
-    )
-    .expect("decode");
+    let img = shared_document("ultimatemrz/Passport-Australia_1280x720_rotate+90.jpg");
     let r = read_document(engine, &img, &ReadOptions::default()).expect("read");
     assert_eq!(r.mrz.status, MrzStatus::Valid);
     assert_ne!(r.mrz.rotation.degrees(), 0);
@@ -111,11 +100,7 @@ fn rotated_page_reuses_the_mrz_pass() {
 fn rotated_front_without_mrz_reads_upright() {
     use kycd_vision::Rotation;
     let engine = engine();
-    let img = decode_file(
-        &manifest::documents_dir().join("mindee/idcard_fr__new_sample.jpg"),
-        &Default::default(),
-    )
-    .expect("decode");
+    let img = shared_document("mindee/idcard_fr__new_sample.jpg");
     let upright = read_document(engine, &img, &ReadOptions::default()).expect("read");
     assert_eq!(upright.mrz.status, MrzStatus::NotFound);
     assert_eq!(upright.viz.surname.as_deref(), Some("MARTIN"));
@@ -141,11 +126,7 @@ fn rotated_front_without_mrz_reads_upright() {
 fn mrz_read_sideways_turns_the_page() {
     use kycd_vision::Rotation;
     let engine = engine();
-    let img = decode_file(
-        &manifest::documents_dir().join("mindee/eu_driver_license__default_sample.jpg"),
-        &Default::default(),
-    )
-    .expect("decode");
+    let img = shared_document("mindee/eu_driver_license__default_sample.jpg");
     let upright = read_document(engine, &img, &ReadOptions::default()).expect("read");
     assert_eq!(upright.mrz.status, MrzStatus::Valid);
     assert!(upright.viz.eu_driving_licence);
@@ -170,11 +151,7 @@ fn rotation_from_degrees_wraps() {
 #[test]
 fn us_driving_licence_fields() {
     let engine = engine();
-    let img = decode_file(
-        &manifest::documents_dir().join("mindee/driver_license__default_sample.jpg"),
-        &Default::default(),
-    )
-    .expect("decode");
+    let img = shared_document("mindee/driver_license__default_sample.jpg");
     let r = read_document(engine, &img, &ReadOptions::default()).expect("read");
     assert_eq!(r.doc_type, Some(DocType::DriverLicense));
     assert!(r.viz.us_driving_licence);
@@ -191,11 +168,7 @@ fn us_driving_licence_fields() {
 fn invalid_mrz_read_sideways_turns_the_page() {
     use kycd_vision::Rotation;
     let engine = engine();
-    let img = decode_file(
-        &manifest::documents_dir().join("mindee/international_id__default_sample.jpg"),
-        &Default::default(),
-    )
-    .expect("decode");
+    let img = shared_document("mindee/international_id__default_sample.jpg");
     let r =
         read_document(engine, &Rotation::R270.apply(&img), &ReadOptions::default()).expect("read");
     assert!(r.mrz.found());
@@ -209,11 +182,7 @@ fn invalid_mrz_read_sideways_turns_the_page() {
 #[test]
 fn mrz_valid_only_sideways_keeps_the_page_upright() {
     let engine = engine();
-    let img = decode_file(
-        &manifest::documents_dir().join("passporteye/62_pass-pol.png"),
-        &Default::default(),
-    )
-    .expect("decode");
+    let img = shared_document("passporteye/62_pass-pol.png");
     let r = read_document(engine, &img, &ReadOptions::default()).expect("read");
     assert_eq!(r.mrz.status, MrzStatus::Valid);
     assert_eq!(r.mrz.rotation.degrees(), 0);
