@@ -81,10 +81,10 @@ pub struct BlobStore {
 const BLOCKING_FROM: usize = 256 * 1024;
 
 /// Runs an envelope operation over `len` bytes: inline when small, on the blocking pool when large.
-async fn crypt_off_runtime(
+async fn crypt_off_runtime<T: Send + 'static>(
     len: usize,
-    f: impl FnOnce() -> Result<Bytes, BlobError> + Send + 'static,
-) -> Result<Bytes, BlobError> {
+    f: impl FnOnce() -> Result<T, BlobError> + Send + 'static,
+) -> Result<T, BlobError> {
     if len < BLOCKING_FROM {
         return f();
     }
@@ -190,7 +190,7 @@ impl BlobStore {
         };
         let k = key.to_string();
         let len = data.len();
-        let work = move || -> Result<PutPayload, BlobError> {
+        crypt_off_runtime(len, move || {
             let (header, tags) = env
                 .seal_in_place(&k, &mut data)
                 .map_err(|source| BlobError::Envelope { key: k, source })?;
@@ -206,13 +206,8 @@ impl BlobStore {
                 parts.push(Bytes::copy_from_slice(tag));
             }
             Ok(parts.into_iter().collect())
-        };
-        if len < BLOCKING_FROM {
-            return work();
-        }
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| BlobError::Io(std::io::Error::other(e)))?
+        })
+        .await
     }
 
     async fn open(&self, key: &str, stored: Bytes) -> Result<Bytes, BlobError> {

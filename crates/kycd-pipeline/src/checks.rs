@@ -93,8 +93,7 @@ pub struct DocumentFacts {
     pub viz_mismatches: Vec<String>,
     /// The word SPECIMEN (or a translation) is printed on the document.
     pub specimen_text: bool,
-    /// The face-match target on the document, encoded (PNG or JPEG): the portrait when located, else the
-    /// whole page turned upright when it was read under a rotation (`None`: match against FRONT as sent).
+    /// The document portrait, encoded (PNG), when located (`None`: the face is looked for on FRONT).
     pub portrait: Option<Vec<u8>>,
     /// Evidence for the `kycd` object (scores, MRZ format, quality metrics; no personal data).
     pub evidence: serde_json::Value,

@@ -104,9 +104,7 @@ impl Run {
             .map_err(|e| PipelineError::Check(format!("CPU slots closed: {e}")))?;
         blocking(f).await
     }
-}
 
-impl Run {
     /// Runs every check for a verification and derives the decision.
     pub async fn evaluate(
         &self,

@@ -618,7 +618,7 @@ fn width_batches(order: &[(usize, u32)]) -> Vec<&[(usize, u32)]> {
         let mut j = i + 1;
         let mut used = order[i].1.max(REC_MIN_WIDTH) as f32;
         while j < order.len() && j - i < REC_BATCH {
-            if order[j].1.max(REC_MIN_WIDTH) * (j - i + 1) as u32 > REC_MAX_BATCH_COLUMNS {
+            if !within_columns(&order[i..=j]) {
                 break;
             }
             let w = order[j].1.max(REC_MIN_WIDTH) as f32;
@@ -635,6 +635,13 @@ fn width_batches(order: &[(usize, u32)]) -> Vec<&[(usize, u32)]> {
     out
 }
 
+/// Whether a run of `(index, width)` pairs sorted by width stays within [`REC_MAX_BATCH_COLUMNS`]
+/// once every crop is padded to the widest (the last).
+fn within_columns(run: &[(usize, u32)]) -> bool {
+    run.last()
+        .is_none_or(|&(_, w)| w.max(REC_MIN_WIDTH) * run.len() as u32 <= REC_MAX_BATCH_COLUMNS)
+}
+
 /// Splits `(index, width)` pairs sorted by width into runs of at most [`REC_BATCH`] lines whose padded
 /// size (lines × widest) stays within [`REC_MAX_BATCH_COLUMNS`] (a single line is always its own run).
 fn column_capped_chunks(order: &[(usize, u32)]) -> Vec<&[(usize, u32)]> {
@@ -642,10 +649,7 @@ fn column_capped_chunks(order: &[(usize, u32)]) -> Vec<&[(usize, u32)]> {
     let mut i = 0;
     while i < order.len() {
         let mut j = i + 1;
-        while j < order.len()
-            && j - i < REC_BATCH
-            && order[j].1.max(REC_MIN_WIDTH) * (j - i + 1) as u32 <= REC_MAX_BATCH_COLUMNS
-        {
+        while j < order.len() && j - i < REC_BATCH && within_columns(&order[i..=j]) {
             j += 1;
         }
         out.push(&order[i..j]);

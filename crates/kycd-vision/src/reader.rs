@@ -401,12 +401,8 @@ pub(crate) fn read_mrz_pass(
                 || (share > 0.8 && r == Rotation::R180))
     };
     let mut any_mrz_text = mrz_like_rows(&first.rows);
-    // Without an MRZ to orient the page, the rotation under which most text reads confidently and
-    // horizontally is the upright one (ID-card fronts, driving licences).
-    let mut most_text = (upright_text_score(&first), Rotation::R0);
-    let mut best = r0;
-    let mut best_pass = first;
-    let mut text_passes: Vec<(Rotation, Pass)> = Vec::new();
+    // Every reading so far, in the order tried.
+    let mut tried = vec![(r0, first)];
     for rot in order {
         if !any_mrz_text && across(rot) {
             continue;
@@ -418,38 +414,47 @@ pub(crate) fn read_mrz_pass(
         if r.valid() {
             return upright_mrz(engine, img, opts, r, p);
         }
-        let score = upright_text_score(&p);
-        if rank_result(&r) > rank_result(&best) {
-            let old_rotation = best.rotation;
-            best = r;
-            let old = std::mem::replace(&mut best_pass, p);
-            text_passes.push((old_rotation, old));
-        } else {
-            text_passes.push((rot, p));
-        }
-        if score > most_text.0 {
-            most_text = (score, rot);
+        tried.push((r, p));
+    }
+    // The best-ranked reading (the earliest among equals).
+    let best_at = first_max_by_key(&tried, |(r, _)| rank_result(r));
+    if tried[best_at].0.status != MrzStatus::NotFound {
+        // An MRZ that does not validate, possibly read along sideways boxes: turn the page so that it
+        // runs left to right too, and keep that reading unless its status is worse (a reading along
+        // upright lines beats one along sideways boxes that passes a check digit more).
+        let (best, best_pass) = tried.swap_remove(best_at);
+        return Ok(match turned_reading(engine, img, opts, &best)? {
+            Some((r, p)) if rank_result(&r).0 >= rank_result(&best).0 => (r, p),
+            _ => (best, best_pass),
+        });
+    }
+    let (mut results, mut passes): (Vec<MrzResult>, Vec<Pass>) = tried.into_iter().unzip();
+    // Without an MRZ to orient the page, the rotation under which most text reads confidently and
+    // horizontally is the upright one (ID-card fronts, driving licences).
+    let upright_at = if any_mrz_text {
+        best_at
+    } else {
+        first_max_by_key(&passes, upright_text_score)
+    };
+    let rotation = results[upright_at].rotation;
+    let mut best = results.swap_remove(best_at);
+    best.rotation = rotation;
+    if any_mrz_text {
+        best.status = MrzStatus::ReadingError;
+    }
+    Ok((best, passes.swap_remove(upright_at)))
+}
+
+/// Index of the first item with the largest key (0 for an empty slice).
+fn first_max_by_key<T, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> usize {
+    let mut best: Option<(usize, K)> = None;
+    for (i, item) in items.iter().enumerate() {
+        let k = key(item);
+        if best.as_ref().is_none_or(|(_, b)| k > *b) {
+            best = Some((i, k));
         }
     }
-    if best.status == MrzStatus::NotFound {
-        if any_mrz_text {
-            best.status = MrzStatus::ReadingError;
-        } else if most_text.1 != best.rotation
-            && let Some(i) = text_passes.iter().position(|(r, _)| *r == most_text.1)
-        {
-            let (rot, p) = text_passes.swap_remove(i);
-            best.rotation = rot;
-            best_pass = p;
-        }
-        return Ok((best, best_pass));
-    }
-    // An MRZ that does not validate, possibly read along sideways boxes: turn the page so that it runs
-    // left to right too, and keep that reading unless it ranks lower.
-    // (By status only: a reading along upright lines beats one along sideways boxes that passes a check
-    // digit more.)
-    turn_to_mrz(engine, img, opts, best, best_pass, |turned, found| {
-        rank_result(turned).0 >= rank_result(found).0
-    })
+    best.map_or(0, |(i, _)| i)
 }
 
 /// How much text a pass read upright: characters recognised with confidence ≥ 0.9 on lines whose
@@ -488,54 +493,43 @@ fn upright_mrz(
     found: MrzResult,
     found_pass: Pass,
 ) -> Result<(MrzResult, Pass)> {
-    let rotation = found.rotation;
-    let (mut r, p) = turn_to_mrz(engine, img, opts, found.clone(), found_pass, |turned, _| {
-        turned.valid() || turned.candidate.is_some()
-    })?;
-    if r.rotation != rotation && !r.valid() {
-        // The MRZ validated only as read along the sideways boxes (a re-read samples the lines
-        // afresh); the upright page located it too. Keep the validated reading, and the upright page
-        // (its geometry and text boxes) for the visual zone and the portrait.
-        r.status = found.status;
-        r.repaired = found.repaired;
-        r.others = found.others;
-    }
-    Ok((r, p))
+    Ok(match turned_reading(engine, img, opts, &found)? {
+        Some((r, p)) if r.valid() => (r, p),
+        Some((mut r, p)) if r.candidate.is_some() => {
+            // The MRZ validated only as read along the sideways boxes (a re-read samples the lines
+            // afresh); the upright page located it too. Keep the validated reading, and the upright
+            // page (its geometry and text boxes) for the visual zone and the portrait.
+            r.status = found.status;
+            r.repaired = found.repaired;
+            r.others = found.others;
+            (r, p)
+        }
+        _ => (found, found_pass),
+    })
 }
 
-/// When the MRZ candidate of `found` does not run left to right, reads the page again turned so that
-/// it does, and returns that reading when `keep(turned, found)`.
-fn turn_to_mrz(
+/// When the MRZ candidate of `found` does not run left to right: the reading of the page turned so
+/// that it does (`None` when it already does, or nothing was located).
+fn turned_reading(
     engine: &OcrEngine,
     img: &RgbImage,
     opts: &MrzOptions,
-    found: MrzResult,
-    found_pass: Pass,
-    keep: impl Fn(&MrzResult, &MrzResult) -> bool,
-) -> Result<(MrzResult, Pass)> {
-    let Some(angle) = found.candidate.as_ref().and_then(|c| {
-        let n = c.quads.len().max(1) as f32;
-        let (sx, sy) = c.quads.iter().fold((0f32, 0f32), |(x, y), q| {
-            let d = q.direction();
-            (x + d.0, y + d.1)
-        });
-        (!c.quads.is_empty()).then(|| (sy / n).atan2(sx / n).to_degrees())
-    }) else {
-        return Ok((found, found_pass));
+    found: &MrzResult,
+) -> Result<Option<(MrzResult, Pass)>> {
+    let Some(c) = found.candidate.as_ref().filter(|c| !c.quads.is_empty()) else {
+        return Ok(None);
     };
-    let fix = correction_for(angle);
+    let (sx, sy) = c.quads.iter().fold((0f32, 0f32), |(x, y), q| {
+        let d = q.direction();
+        (x + d.0, y + d.1)
+    });
+    let fix = correction_for(sy.atan2(sx).to_degrees());
     if fix == Rotation::R0 {
-        return Ok((found, found_pass));
+        return Ok(None);
     }
     let total = Rotation::from_degrees(found.rotation.degrees() + fix.degrees());
-    let turned = total.apply(img);
-    let p = pass(engine, &turned)?;
-    let r = evaluate_pass(&p, total, opts);
-    if keep(&r, &found) {
-        Ok((r, p))
-    } else {
-        Ok((found, found_pass))
-    }
+    let p = pass(engine, &total.apply(img))?;
+    Ok(Some((evaluate_pass(&p, total, opts), p)))
 }
 
 fn rank_result(r: &MrzResult) -> (u8, u32, i64) {

@@ -24,6 +24,16 @@ fn shared_document(rel: &str) -> image::RgbImage {
     decode_file(&manifest::documents_dir().join(rel), &Default::default()).expect("decode")
 }
 
+/// `read_document` with the default options on a shared document turned by `turn`.
+fn read_turned(rel: &str, turn: kycd_vision::Rotation) -> kycd_vision::DocumentReading {
+    read_document(
+        engine(),
+        &turn.apply(&shared_document(rel)),
+        &ReadOptions::default(),
+    )
+    .expect("read")
+}
+
 #[test]
 fn passport_page_mrz_viz_type_portrait() {
     let engine = engine();
@@ -99,14 +109,13 @@ fn rotated_page_reuses_the_mrz_pass() {
 #[test]
 fn rotated_front_without_mrz_reads_upright() {
     use kycd_vision::Rotation;
-    let engine = engine();
-    let img = shared_document("mindee/idcard_fr__new_sample.jpg");
-    let upright = read_document(engine, &img, &ReadOptions::default()).expect("read");
+    let card = "mindee/idcard_fr__new_sample.jpg";
+    let upright = read_turned(card, Rotation::R0);
     assert_eq!(upright.mrz.status, MrzStatus::NotFound);
     assert_eq!(upright.viz.surname.as_deref(), Some("MARTIN"));
     assert_eq!(upright.viz.document_number.as_deref(), Some("D2H6862M2"));
     for turn in [Rotation::R90, Rotation::R180, Rotation::R270] {
-        let r = read_document(engine, &turn.apply(&img), &ReadOptions::default()).expect("read");
+        let r = read_turned(card, turn);
         // The rotation that undoes the turn.
         let undo = Rotation::from_degrees(360 - turn.degrees());
         assert_eq!(r.mrz.rotation, undo, "turned {}", turn.degrees());
@@ -125,13 +134,11 @@ fn rotated_front_without_mrz_reads_upright() {
 #[test]
 fn mrz_read_sideways_turns_the_page() {
     use kycd_vision::Rotation;
-    let engine = engine();
-    let img = shared_document("mindee/eu_driver_license__default_sample.jpg");
-    let upright = read_document(engine, &img, &ReadOptions::default()).expect("read");
+    let licence = "mindee/eu_driver_license__default_sample.jpg";
+    let upright = read_turned(licence, Rotation::R0);
     assert_eq!(upright.mrz.status, MrzStatus::Valid);
     assert!(upright.viz.eu_driving_licence);
-    let r =
-        read_document(engine, &Rotation::R270.apply(&img), &ReadOptions::default()).expect("read");
+    let r = read_turned(licence, Rotation::R270);
     assert_eq!(r.mrz.status, MrzStatus::Valid);
     assert_eq!(r.mrz.rotation, Rotation::R90);
     assert_eq!(r.viz, upright.viz);
@@ -150,9 +157,10 @@ fn rotation_from_degrees_wraps() {
 /// first.
 #[test]
 fn us_driving_licence_fields() {
-    let engine = engine();
-    let img = shared_document("mindee/driver_license__default_sample.jpg");
-    let r = read_document(engine, &img, &ReadOptions::default()).expect("read");
+    let r = read_turned(
+        "mindee/driver_license__default_sample.jpg",
+        kycd_vision::Rotation::R0,
+    );
     assert_eq!(r.doc_type, Some(DocType::DriverLicense));
     assert!(r.viz.us_driving_licence);
     assert_eq!(r.viz.surname.as_deref(), Some("SAMPLE"));
@@ -167,10 +175,10 @@ fn us_driving_licence_fields() {
 #[test]
 fn invalid_mrz_read_sideways_turns_the_page() {
     use kycd_vision::Rotation;
-    let engine = engine();
-    let img = shared_document("mindee/international_id__default_sample.jpg");
-    let r =
-        read_document(engine, &Rotation::R270.apply(&img), &ReadOptions::default()).expect("read");
+    let r = read_turned(
+        "mindee/international_id__default_sample.jpg",
+        Rotation::R270,
+    );
     assert!(r.mrz.found());
     assert_eq!(r.mrz.rotation, Rotation::R90);
     assert_eq!(r.viz.surname.as_deref(), Some("MUESTRA"));
@@ -181,9 +189,7 @@ fn invalid_mrz_read_sideways_turns_the_page() {
 /// validated reading is kept, while the visual zone and the portrait come from the upright page.
 #[test]
 fn mrz_valid_only_sideways_keeps_the_page_upright() {
-    let engine = engine();
-    let img = shared_document("passporteye/62_pass-pol.png");
-    let r = read_document(engine, &img, &ReadOptions::default()).expect("read");
+    let r = read_turned("passporteye/62_pass-pol.png", kycd_vision::Rotation::R0);
     assert_eq!(r.mrz.status, MrzStatus::Valid);
     assert_eq!(r.mrz.rotation.degrees(), 0);
     assert_eq!(r.viz.surname.as_deref(), Some("KOWALSKA"));

@@ -220,25 +220,11 @@ impl DocumentAnalyzer for VisionAnalyzer {
             t.split(|c: char| !c.is_alphanumeric())
                 .any(|w| SPECIMEN_WORDS.contains(&w))
         });
-        let portrait = match (&reading.portrait, reading.mrz.rotation) {
-            (Some(p), _) => {
-                let mut out = std::io::Cursor::new(Vec::new());
-                p.write_to(&mut out, image::ImageFormat::Png)
-                    .ok()
-                    .map(|_| out.into_inner())
-            }
-            // No portrait located (it is found from the MRZ geometry; card fronts have none) on a page
-            // that was read turned: the face match looks for the face on the upright page, not the
-            // sideways upload.
-            (None, r) if r != kycd_vision::Rotation::R0 => {
-                let mut out = Vec::new();
-                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
-                    .encode_image(&r.apply(&img))
-                    .ok()
-                    .map(|_| out)
-            }
-            (None, _) => None,
-        };
+        let portrait = reading.portrait.as_ref().and_then(|p| {
+            let mut out = std::io::Cursor::new(Vec::new());
+            p.write_to(&mut out, image::ImageFormat::Png).ok()?;
+            Some(out.into_inner())
+        });
         Ok(DocumentFacts {
             failure: None,
             failure_detail: String::new(),
