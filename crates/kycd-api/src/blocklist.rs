@@ -1,7 +1,7 @@
 //! `POST|DELETE /kyc/identifications/{scanRef}/blocklists/{SELFIE|DOCUMENT|DOCUMENT_INFO}/` (idenfy-api.md §7.10).
 
 use crate::{ApiFailure, AppState};
-use kycd_pipeline::review::{
+use kycd_pipeline::fraud::blocklists::{
     BLOCKLIST_SOURCES, BlocklistError, add_to_blocklist, remove_from_blocklist,
 };
 use kycd_store::PartnerRow;

@@ -31,7 +31,7 @@ pub mod fuzzing {
 
 use kycd_blob::BlobStore;
 use kycd_pipeline::Checks;
-use kycd_pipeline::worker::FileUrls;
+use kycd_pipeline::result::FileUrls;
 use kycd_store::{Keyring, Store};
 use std::sync::Arc;
 use tokio::sync::Notify;

@@ -248,6 +248,43 @@ fn add_flags(o: &mut Object, required: bool) {
 }
 
 /// The document's source.
+/// `401`: the error response every authenticated route shares.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 401,
+    description = "`UNAUTHORIZED`: missing, malformed or wrong credentials, or an inactive partner."
+)]
+#[allow(dead_code)]
+pub(crate) struct Unauthorized(ErrorEnvelope<'static>);
+
+/// `429`: over the partner's rate limit.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 429,
+    description = "`TOO_MANY_REQUESTS`: over the partner's rate limit.",
+    headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))
+)]
+#[allow(dead_code)]
+pub(crate) struct RateLimited(ErrorEnvelope<'static>);
+
+/// `500`: an unexpected failure.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 500,
+    description = "`INTERNAL_ERROR`: an unexpected failure; the message carries a reference to the server log."
+)]
+#[allow(dead_code)]
+pub(crate) struct Internal(ErrorEnvelope<'static>);
+
+/// `413` of the routes with a small (1 MiB) body.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 413,
+    description = "`PAYLOAD_TOO_LARGE`: the body is over the limit (1 MiB)."
+)]
+#[allow(dead_code)]
+pub(crate) struct SmallBodyTooLarge(ErrorEnvelope<'static>);
+
 #[derive(OpenApi)]
 #[openapi(
     info(

@@ -141,7 +141,7 @@ async fn test_state(dir: &std::path::Path) -> kycd_api::AppState {
         blobs: kycd_blob::BlobStore::local(dir.join("blobs")).unwrap(),
         keyring: keyring.clone(),
         checks: kycd_pipeline::Checks::default(),
-        files: kycd_pipeline::worker::FileUrls {
+        files: kycd_pipeline::result::FileUrls {
             base: config.public_url.clone(),
             keyring,
             ttl_secs: 3600,

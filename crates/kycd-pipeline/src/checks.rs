@@ -150,6 +150,29 @@ pub struct BillFacts {
     pub evidence: serde_json::Value,
 }
 
+/// Why a check engine could not produce findings (a finding such as "no MRZ" is not an error: it is in the facts).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckError {
+    /// The engine failed on this input (model runtime error, resource exhausted).
+    #[error("{engine} engine failed: {message}")]
+    Engine {
+        /// Which engine (`document`, `face`, …).
+        engine: &'static str,
+        /// What it said (no personal data).
+        message: String,
+    },
+}
+
+impl CheckError {
+    /// An engine failure.
+    pub fn engine(engine: &'static str, message: impl std::fmt::Display) -> Self {
+        Self::Engine {
+            engine,
+            message: message.to_string(),
+        }
+    }
+}
+
 /// Reads a document (CPU-bound; the worker runs it off the async runtime).
 pub trait DocumentAnalyzer: Send + Sync {
     /// Analyses FRONT (and BACK when given). `skip_quality` is iDenfy's `skipAnalysis`.
@@ -158,7 +181,7 @@ pub trait DocumentAnalyzer: Send + Sync {
         front: (&[u8], &str),
         back: Option<(&[u8], &str)>,
         skip_quality: bool,
-    ) -> Result<DocumentFacts, String>;
+    ) -> Result<DocumentFacts, CheckError>;
     /// Editing software named in an image's metadata (EXIF Software / XMP CreatorTool), if any.
     fn editing_software(&self, bytes: &[u8]) -> Option<String>;
     /// A 64-bit perceptual hash of an image (for reuse detection), when it decodes.
@@ -168,7 +191,8 @@ pub trait DocumentAnalyzer: Send + Sync {
 /// Matches a selfie against the document (CPU-bound).
 pub trait FaceMatcher: Send + Sync {
     /// Selfie ↔ document portrait (or the whole FRONT when `document` is the document image).
-    fn check(&self, selfie: &[u8], document: &[u8], modifier: f64) -> Result<FaceFacts, String>;
+    fn check(&self, selfie: &[u8], document: &[u8], modifier: f64)
+    -> Result<FaceFacts, CheckError>;
     /// Euclidean distance at or below which two stored faces count as the same person (duplicates, blocklists).
     fn duplicate_threshold(&self) -> f32;
 }

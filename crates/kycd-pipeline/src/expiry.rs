@@ -1,7 +1,7 @@
 //! Token expiry: an unused token whose `expiryTime` passed produces one `IDENTIFICATION_EXPIRED` webhook with
 //! `overall: EXPIRED` (idenfy-api.md §5.2–5.3). Claiming is atomic in the store, so any number of sweepers can run.
 
-use crate::worker::base_result;
+use crate::result::base_result;
 use kycd_store::{OutboxEntry, Store, now_ms};
 use kycd_types::webhook::StatusBlock;
 use kycd_types::{DocumentStatus, EventType, FaceStatus, OverallStatus};

@@ -1,27 +1,35 @@
-//! kycd-pipeline: the verification job.
+//! kycd-pipeline: the verification job, one module per box of the data flow (docs/ARCHITECTURE.md).
 //!
-//! A worker claims a job from the store (with a lease), loads the verification, its token and its images, runs the
-//! checks (document, face, fraud, AML, additional steps), derives the decision and stores the result together with
-//! its webhook outbox row in one transaction.
+//! A [`worker`] claims a job from the store (with a lease) and hands the verification to [`run`], which calls the
+//! stages in order — [`document`], [`face`], [`fraud`] (consistency, tampering, duplicates, blocklists),
+//! [`aml`], [`additional`] — each a function from its inputs to its findings. [`decision`] derives the statuses
+//! once from all findings (and holds the manual-review rule and manual decisions); [`result`] turns the decision
+//! into the webhook body and its outbox row, stored in one transaction with the result.
 //!
-//! The checks plug in through traits ([`checks`]) so each can land on its own; a check that is not installed
-//! reports the iDenfy "not analysed / not checked" status instead of a fabricated result.
+//! The engines plug in through the traits of [`checks`] (implemented by kycd-engines); a check that is not
+//! installed reports the iDenfy "not analysed / not checked" status instead of a fabricated result.
 
+pub mod additional;
+pub mod aml;
 pub mod checks;
 pub mod decision;
+pub mod document;
 pub mod expiry;
+pub mod face;
 pub mod faces;
+pub mod fraud;
+pub mod result;
 pub mod retention;
-pub mod review;
 pub mod run;
 pub mod telemetry;
 pub mod worker;
 
 pub use checks::{
-    AmlFacts, AmlScreener, BillChecker, BillFacts, Checks, DocData, DocumentAnalyzer,
+    AmlFacts, AmlScreener, BillChecker, BillFacts, CheckError, Checks, DocData, DocumentAnalyzer,
     DocumentFacts, DocumentInspector, FaceFacts, FaceMatcher, PhotoValidation,
 };
-pub use decision::{CheckResults, Decision, DecisionInput, FraudFacts, decide, evaluate};
+pub use decision::{CheckResults, Decision, DecisionInput, decide, evaluate};
+pub use fraud::FraudFacts;
 pub use run::{Evaluated, Run};
 pub use worker::{Worker, WorkerConfig};
 
@@ -34,7 +42,10 @@ pub enum PipelineError {
     /// Blob failure.
     #[error(transparent)]
     Blob(#[from] kycd_blob::BlobError),
-    /// A check failed unexpectedly.
+    /// A check engine failed on this input.
+    #[error(transparent)]
+    Engine(#[from] CheckError),
+    /// The job's machinery failed (a task panicked, a stored result does not parse).
     #[error("check failed: {0}")]
     Check(String),
     /// Data the job needs is missing.

@@ -3,48 +3,18 @@
 use crate::PipelineError;
 use crate::checks::Checks;
 use crate::decision::{CheckResults, decide};
-use bytes::Bytes;
+use crate::result::{FileUrls, job_outcome};
+use crate::run::{Evaluated, Images};
 use kycd_blob::BlobStore;
-use kycd_store::{ClaimedJob, JobOutcome, Keyring, OutboxEntry, Store, VerificationRow, now_ms};
+use kycd_store::{ClaimedJob, JobOutcome, Store, VerificationRow};
 use kycd_types::token::TokenSettings;
-use kycd_types::webhook::{DataBlock, IdentificationResult};
-use kycd_types::{DocumentStatus, DocumentType, EventType, FaceStatus, OverallStatus, Platform};
+use kycd_types::webhook::DataBlock;
+use kycd_types::{DocumentStatus, EventType, FaceStatus};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use tracing::{Instrument, info, info_span, warn};
-
-/// Builds the short-lived signed URLs kycd serves files under.
-#[derive(Clone, Debug)]
-pub struct FileUrls {
-    /// Public base URL, e.g. `http://127.0.0.1:8080`.
-    pub base: String,
-    /// Keys.
-    pub keyring: Keyring,
-    /// Lifetime of a URL in seconds.
-    pub ttl_secs: i64,
-}
-
-impl FileUrls {
-    /// A signed URL for one step's file, valid for `ttl_secs`.
-    pub fn url(&self, scan_ref: &str, step: &str) -> String {
-        let expires = now_ms() / 1000 + self.ttl_secs;
-        let sig = self.keyring.file_url_signature(scan_ref, step, expires);
-        format!(
-            "{}/api/v2/files/{scan_ref}/{step}?expires={expires}&signature={sig}",
-            self.base.trim_end_matches('/')
-        )
-    }
-
-    /// The `fileUrls` map of a verification: every stored step.
-    pub fn map(&self, v: &VerificationRow) -> BTreeMap<String, Option<String>> {
-        v.images
-            .keys()
-            .map(|step| (step.clone(), Some(self.url(&v.scan_ref, step))))
-            .collect()
-    }
-}
 
 /// Worker settings.
 #[derive(Clone, Debug)]
@@ -241,7 +211,7 @@ impl Worker {
 
     async fn process(&self, job: &ClaimedJob) -> Result<JobOutcome, PipelineError> {
         let (v, token, partner) = self.load(job).await?;
-        let mut images: BTreeMap<String, (Bytes, String)> = BTreeMap::new();
+        let mut images = Images::new();
         for (step, img) in &v.images {
             // A missing blob is an error worth retrying, never a silent pass.
             let bytes = self.blobs.get(&img.key).await?;
@@ -254,7 +224,7 @@ impl Worker {
             faces: self.faces.clone(),
         };
         let evaluated = run.evaluate(&v, &token, images).await?;
-        let mut outcome = self.outcome(&v, &token, &partner, evaluated);
+        let mut outcome = job_outcome(&self.files, &v, &token, &partner, evaluated);
         if job.kind == "reprocess"
             && let Some(o) = outcome.outbox.as_mut()
         {
@@ -275,11 +245,12 @@ impl Worker {
             additional_steps: None,
         };
         let (overall, status) = decide(&results);
-        Ok(self.outcome(
+        Ok(job_outcome(
+            &self.files,
             &v,
             &token,
             &partner,
-            crate::run::Evaluated {
+            Evaluated {
                 overall,
                 status,
                 data: DataBlock::default(),
@@ -288,116 +259,5 @@ impl Worker {
                 evidence: serde_json::json!({ "error": "processing failed repeatedly" }),
             },
         ))
-    }
-
-    fn outcome(
-        &self,
-        v: &VerificationRow,
-        token: &TokenSettings,
-        partner: &kycd_store::PartnerRow,
-        ev: crate::run::Evaluated,
-    ) -> JobOutcome {
-        let crate::run::Evaluated {
-            overall,
-            mut status,
-            mut data,
-            aml,
-            additional_steps,
-            evidence,
-        } = ev;
-        let review = partner.manual_review
-            || (overall == OverallStatus::Approved && token.flag("reviewSuccessful"))
-            || (overall != OverallStatus::Approved && token.flag("reviewFailed"));
-        if review {
-            status.overall = OverallStatus::Reviewing;
-        }
-        data.selected_country = v.country.clone();
-        if data.doc_type.is_none() {
-            data.doc_type = v
-                .document_type
-                .as_deref()
-                .and_then(|d| d.parse::<DocumentType>().ok());
-        }
-        let step_names: Vec<String> = additional_steps.keys().cloned().collect();
-        let mut file_urls = BTreeMap::new();
-        let mut step_urls = BTreeMap::new();
-        for step in v.images.keys() {
-            let url = Some(self.files.url(&v.scan_ref, step));
-            if step_names.contains(step) {
-                step_urls.insert(step.clone(), url.clone());
-            }
-            file_urls.insert(step.clone(), url);
-        }
-        let mut result = base_result(&v.scan_ref, &v.client_id, status);
-        result.is_final = !review;
-        result.data = data;
-        result.file_urls = file_urls;
-        result.additional_step_pdf_urls = step_urls;
-        result.aml = aml;
-        result.external_ref = token.external_ref.clone();
-        result.start_time = v.created_at / 1000;
-        result.additional_steps = (!additional_steps.is_empty()).then_some(additional_steps);
-        result.kycd = Some(evidence);
-        let body = serde_json::to_vec(&result).unwrap_or_default();
-        let value = serde_json::to_value(&result).unwrap_or(serde_json::Value::Null);
-        let stored_status = if review {
-            OverallStatus::Reviewing
-        } else {
-            overall
-        };
-        JobOutcome {
-            status: stored_status.as_str().to_string(),
-            result: value,
-            outbox: Some(OutboxEntry {
-                webhook_id: format!("msg_{}", uuid::Uuid::new_v4().simple()),
-                scan_ref: v.scan_ref.clone(),
-                partner_id: v.partner_id,
-                event_type: EventType::IdentificationAutoFinished.as_str().to_string(),
-                url: token
-                    .callback_url
-                    .clone()
-                    .or_else(|| partner.webhook_url.clone()),
-                body,
-            }),
-        }
-    }
-}
-
-/// A webhook body with every key present: `final: true`, the given status, empty data, no files.
-pub fn base_result(
-    scan_ref: &str,
-    client_id: &str,
-    status: kycd_types::webhook::StatusBlock,
-) -> IdentificationResult {
-    IdentificationResult {
-        is_final: true,
-        platform: Platform::Other,
-        status,
-        data: DataBlock::default(),
-        file_urls: BTreeMap::new(),
-        additional_step_pdf_urls: BTreeMap::new(),
-        aml: None,
-        aml_check: None,
-        lid: None,
-        criminal_check: None,
-        scan_ref: scan_ref.to_string(),
-        external_ref: None,
-        client_id: client_id.to_string(),
-        company_id: None,
-        beneficiary_id: None,
-        start_time: now_ms() / 1000,
-        finish_time: now_ms() / 1000,
-        client_ip: None,
-        client_ip_country: None,
-        client_location: None,
-        gdc_match: None,
-        manual_address: None,
-        manual_address_match: false,
-        additional_steps: None,
-        registry_center_check: None,
-        address_verification: None,
-        questionnaire_answers: None,
-        risk_assessment: None,
-        kycd: None,
     }
 }

@@ -284,6 +284,17 @@ impl Config {
         Ok(b.with_envelope(&keyring.blob_kek()))
     }
 
+    /// The options of the check engines.
+    pub fn engine_options(&self, face_pool: usize) -> kycd_engines::EngineOptions {
+        kycd_engines::EngineOptions {
+            models_dir: self.models_dir.clone(),
+            data_dir: self.data_dir.clone(),
+            face_pool,
+            max_image_pixels: self.max_image_pixels,
+            cpu_slots: self.cpu_slots,
+        }
+    }
+
     /// Loads the master key, generating it (mode 0600) on first start.
     pub fn master_key(&self) -> Result<Vec<u8>> {
         use base64::Engine;
@@ -353,4 +364,9 @@ mod tests {
         assert!(parse_num::<u64>("X", "12").is_ok());
         assert!(parse_num::<u64>("X", "twelve").is_err());
     }
+}
+
+/// Loads the check engines (models and lists) once, with `face_pool` face engines.
+pub fn load_engines(cfg: &Config, face_pool: usize) -> Result<kycd_engines::Engines> {
+    Ok(kycd_engines::Engines::load(cfg.engine_options(face_pool))?)
 }

@@ -2,7 +2,6 @@
 
 mod aml;
 mod config;
-mod engines;
 mod ops;
 mod partner;
 mod serve;

@@ -3,7 +3,7 @@
 use crate::config::Config;
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
-use kycd_pipeline::review::{ManualDecision, decide_manually};
+use kycd_pipeline::decision::review::{ManualDecision, decide_manually};
 use kycd_types::{DocumentStatus, FaceStatus};
 
 /// `kycd review …`.

@@ -3,8 +3,8 @@
 use crate::config::Config;
 use anyhow::{Context, Result};
 use kycd_api::{ApiConfig, AppState};
-use kycd_pipeline::worker::FileUrls;
-use kycd_pipeline::{Checks, Worker, WorkerConfig};
+use kycd_pipeline::result::FileUrls;
+use kycd_pipeline::{Worker, WorkerConfig};
 use kycd_store::{Keyring, Store};
 use std::io::Write;
 use std::sync::Arc;
@@ -74,16 +74,8 @@ pub async fn serve(cfg: Config, role: &str) -> Result<()> {
     let store = open_store(&cfg).await?;
     let blobs = cfg.blob_store(&keyring)?;
     // Models are loaded once at start; a missing file stops the process with the command that installs it.
-    let ocr = Arc::new(crate::vision::load_ocr(&cfg.models_dir)?);
-    let faces = Arc::new(crate::vision::load_faces(
-        &cfg.models_dir,
-        cfg.workers.max(1),
-    )?);
-    // Sanctions/PEP lists: loaded at start, swapped atomically when `kycd lists import|update` writes new ones.
-    let aml = Arc::new(
-        kycd_aml::ScreeningService::load(&cfg.data_dir)
-            .map_err(|e| anyhow::anyhow!("cannot load the sanctions lists: {e}"))?,
-    );
+    let engines = crate::config::load_engines(&cfg, cfg.workers.max(1))?;
+    let aml = engines.aml.clone();
     if aml.is_empty() {
         tracing::warn!(
             "AML: {} (verifications get AML_FAILED until lists are imported)",
@@ -106,23 +98,7 @@ pub async fn serve(cfg: Config, role: &str) -> Result<()> {
             }
         })
         .context("cannot start the AML list watcher")?;
-    let checks = Checks {
-        inspector: Arc::new(crate::vision::VisionInspector::new(
-            ocr.clone(),
-            faces.clone(),
-            cfg.max_image_pixels,
-        )),
-        document: Some(Arc::new(crate::engines::VisionAnalyzer::new(
-            ocr.clone(),
-            cfg.max_image_pixels,
-        ))),
-        face: Some(Arc::new(crate::engines::FaceEngineMatcher::new(
-            faces.clone(),
-        ))),
-        aml: Some(Arc::new(crate::engines::AmlEngine::new(aml.clone()))),
-        bill: crate::engines::bill_checker(ocr.clone()),
-        cpu_slots: Arc::new(tokio::sync::Semaphore::new(cfg.cpu_slots)),
-    };
+    let checks = engines.checks();
     let (tx, rx) = watch::channel(false);
     tokio::spawn(shutdown_signal(tx));
 

@@ -5,9 +5,8 @@ use crate::config::Config;
 use anyhow::{Context, Result, bail};
 use bytes::Bytes;
 use clap::Args;
-use kycd_pipeline::Checks;
+use kycd_pipeline::result::base_result;
 use kycd_pipeline::run::{Images, Run};
-use kycd_pipeline::worker::base_result;
 use kycd_store::{Keyring, NewPartner, Store, VerificationRow};
 use kycd_types::PartnerId;
 use kycd_types::token::{FLAG_DEFAULTS, TokenSettings};
@@ -15,7 +14,6 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 /// `kycd verify` flags.
@@ -68,27 +66,7 @@ struct Offline {
 }
 
 async fn offline(cfg: &Config) -> Result<Offline> {
-    let ocr = Arc::new(crate::vision::load_ocr(&cfg.models_dir)?);
-    let faces = Arc::new(crate::vision::load_faces(&cfg.models_dir, 1)?);
-    let aml = Arc::new(
-        kycd_aml::ScreeningService::load(&cfg.data_dir)
-            .map_err(|e| anyhow::anyhow!("cannot load the sanctions lists: {e}"))?,
-    );
-    let checks = Checks {
-        inspector: Arc::new(crate::vision::VisionInspector::new(
-            ocr.clone(),
-            faces.clone(),
-            cfg.max_image_pixels,
-        )),
-        document: Some(Arc::new(crate::engines::VisionAnalyzer::new(
-            ocr.clone(),
-            cfg.max_image_pixels,
-        ))),
-        face: Some(Arc::new(crate::engines::FaceEngineMatcher::new(faces))),
-        aml: Some(Arc::new(crate::engines::AmlEngine::new(aml))),
-        bill: crate::engines::bill_checker(ocr),
-        cpu_slots: Arc::new(tokio::sync::Semaphore::new(cfg.cpu_slots)),
-    };
+    let checks = crate::config::load_engines(cfg, 1)?.checks();
     // A private in-memory database: nothing of an offline run is kept.
     let store = Store::connect("sqlite::memory:", 1).await?;
     let keyring = Keyring::from_master(&kycd_store::keys::random_bytes::<32>()?)?;

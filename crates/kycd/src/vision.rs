@@ -1,15 +1,10 @@
-//! Wiring of the document-vision and face engines: `kycd mrz read`, `kycd face compare`, and the synchronous
-//! inspector `/api/v2/process` uses for document-type detection and photo validation.
+//! `kycd mrz read` and `kycd face compare`: the document-vision and face engines on single files.
 
 use anyhow::{Context, Result};
-use bytes::Bytes;
 use clap::Subcommand;
-use kycd_face::{FacePool, ImageKind, ModelPaths};
-use kycd_pipeline::{DocumentInspector, PhotoValidation};
-use kycd_types::DocumentType;
-use kycd_vision::{DecodeLimits, MrzOptions, OcrEngine};
+use kycd_engines::{load_faces, load_ocr};
+use kycd_vision::{DecodeLimits, MrzOptions};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// `kycd mrz …`.
 #[derive(Debug, Subcommand)]
@@ -40,19 +35,6 @@ pub enum FaceCommand {
         #[arg(long, default_value_t = 1.0)]
         modifier: f64,
     },
-}
-
-/// Loads the OCR engine from the models dir (clear error naming `scripts/setup.sh` when missing).
-pub fn load_ocr(models_dir: &Path) -> Result<OcrEngine> {
-    OcrEngine::load(&kycd_vision::EngineConfig::new(models_dir.to_path_buf()))
-        .map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-/// Loads a pool of face engines.
-pub fn load_faces(models_dir: &Path, size: usize) -> Result<FacePool> {
-    let paths = ModelPaths::in_dir(models_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
-    FacePool::new(&paths, kycd_face::EngineConfig::default(), size)
-        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Runs `kycd mrz read`.
@@ -110,73 +92,4 @@ pub fn face(models_dir: &Path, cmd: FaceCommand) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// The synchronous inspector of `/api/v2/process` backed by the real engines.
-pub struct VisionInspector {
-    ocr: Arc<OcrEngine>,
-    faces: Arc<FacePool>,
-    limits: DecodeLimits,
-}
-
-impl VisionInspector {
-    /// Builds the inspector.
-    pub fn new(ocr: Arc<OcrEngine>, faces: Arc<FacePool>, max_pixels: u64) -> Self {
-        Self {
-            ocr,
-            faces,
-            limits: DecodeLimits {
-                max_pixels,
-                ..DecodeLimits::default()
-            },
-        }
-    }
-
-    fn decode(&self, bytes: &Bytes, mime: &str) -> Option<image::RgbImage> {
-        if mime == "application/pdf" {
-            return None;
-        }
-        kycd_vision::decode_image(bytes, &self.limits).ok()
-    }
-}
-
-impl DocumentInspector for VisionInspector {
-    fn detect_document_type(&self, front: &Bytes, mime: &str) -> Option<DocumentType> {
-        let img = self.decode(front, mime)?;
-        // No document in the picture, no type: the aspect-ratio fallback of the detector must not type a selfie.
-        if !kycd_vision::detect_document_present(&self.ocr, &img).ok()? {
-            return None;
-        }
-        let d = kycd_vision::detect_document_type(&self.ocr, &img).ok()??;
-        let t: DocumentType = d.as_str().parse().ok()?;
-        DocumentType::DIRECT_PROCESSING.contains(&t).then_some(t)
-    }
-
-    fn validate_photos(
-        &self,
-        front: (&Bytes, &str),
-        face: Option<(&Bytes, &str)>,
-    ) -> PhotoValidation {
-        // A PDF or an undecodable image cannot be validated here: leave the verdict to the worker.
-        let document_found = self
-            .decode(front.0, front.1)
-            .and_then(|img| kycd_vision::detect_document_present(&self.ocr, &img).ok());
-        let face_found = face.and_then(|(b, m)| {
-            if m == "application/pdf" {
-                return None;
-            }
-            self.faces
-                .with(|e| e.analyze_bytes(b, ImageKind::Selfie))
-                .ok()
-                .map(|a| a.primary.is_some())
-        });
-        PhotoValidation {
-            document_found,
-            face_found,
-        }
-    }
-
-    fn name(&self) -> &'static str {
-        "kycd-vision/kycd-face"
-    }
 }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::checks::{AmlFacts, BillFacts, DocData, DocumentFacts, FaceFacts};
+use kycd_types::DocSex;
 use kycd_types::token::{CountryRestriction, TokenSettings};
 
 fn token() -> TokenSettings {
@@ -67,6 +68,7 @@ struct Case {
     doc: Option<DocumentFacts>,
     face: Option<FaceFacts>,
     fraud: Option<FraudFacts>,
+    aml: Option<AmlFacts>,
     bills: Vec<BillFacts>,
     declared: Option<DocumentType>,
     country: Option<&'static str>,
@@ -80,6 +82,7 @@ impl Case {
             doc: Some(doc()),
             face: Some(face()),
             fraud: Some(FraudFacts::default()),
+            aml: None,
             bills: vec![],
             declared: Some(DocumentType::Passport),
             country: Some("LT"),
@@ -94,6 +97,7 @@ impl Case {
             document: self.doc.as_ref(),
             face: self.face.as_ref(),
             fraud: self.fraud.as_ref(),
+            aml: self.aml.as_ref(),
             bills: &self.bills,
             today: "2026-11-26",
             editing_software: self.software,
@@ -343,36 +347,39 @@ fn mrz_and_visual_zone_disagreement() {
 
 #[test]
 fn fraud_tags_from_checks() {
-    type Mutate = fn(&mut FraudFacts);
+    type Mutate = fn(&mut Case);
     let table: &[(Mutate, FraudTag)] = &[
         (
-            |f| f.duplicate_faces = vec!["x".into()],
+            |c| c.fraud.as_mut().unwrap().duplicate_faces = vec!["x".into()],
             FraudTag::DuplicateFace,
         ),
         (
-            |f| f.duplicate_doc_faces = vec!["x".into()],
+            |c| c.fraud.as_mut().unwrap().duplicate_doc_faces = vec!["x".into()],
             FraudTag::DuplicateDocFace,
         ),
         (
-            |f| f.duplicate_personal_data = vec!["x".into()],
+            |c| c.fraud.as_mut().unwrap().duplicate_personal_data = vec!["x".into()],
             FraudTag::DuplicatePersonalData,
         ),
         (
-            |f| f.face_blacklisted = vec!["x".into()],
+            |c| c.fraud.as_mut().unwrap().face_blacklisted = vec!["x".into()],
             FraudTag::FaceBlacklisted,
         ),
         (
-            |f| f.doc_face_blacklisted = vec!["x".into()],
+            |c| c.fraud.as_mut().unwrap().doc_face_blacklisted = vec!["x".into()],
             FraudTag::DocFaceBlacklisted,
         ),
         (
-            |f| f.data_blacklisted = vec!["x".into()],
+            |c| c.fraud.as_mut().unwrap().data_blacklisted = vec!["x".into()],
             FraudTag::DataBlacklisted,
         ),
-        (|f| f.reused_images = vec!["x".into()], FraudTag::FakePhoto),
         (
-            |f| {
-                f.aml = Some(AmlFacts {
+            |c| c.fraud.as_mut().unwrap().reused_images = vec!["x".into()],
+            FraudTag::FakePhoto,
+        ),
+        (
+            |c| {
+                c.aml = Some(AmlFacts {
                     hit: true,
                     failed: false,
                     detail: "UN 90".into(),
@@ -382,8 +389,8 @@ fn fraud_tags_from_checks() {
             FraudTag::AmlSuspection,
         ),
         (
-            |f| {
-                f.aml = Some(AmlFacts {
+            |c| {
+                c.aml = Some(AmlFacts {
                     hit: false,
                     failed: true,
                     detail: "no lists".into(),
@@ -395,7 +402,7 @@ fn fraud_tags_from_checks() {
     ];
     for (mutate, want) in table {
         let mut c = Case::new();
-        mutate(c.fraud.as_mut().unwrap());
+        mutate(&mut c);
         let d = c.run();
         assert_eq!(d.results.fraud_tags, vec![want.clone()], "{want:?}");
         assert_eq!(d.overall, OverallStatus::Suspected, "{want:?}");

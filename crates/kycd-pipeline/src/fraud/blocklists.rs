@@ -1,83 +1,49 @@
-//! Manual review (`kycd review decide`) and blocklist entries made from a finished verification.
+//! Blocklists: the partner's blocked faces (selfies and document portraits) and personal data, matched against
+//! every would-be-approved verification (`FACE_BLACKLISTED`, `DOC_FACE_BLACKLISTED`, `DATA_BLACKLISTED`); and the
+//! entries themselves, made from a finished verification (`/api/v2/blocklist`, the console).
 
+use super::FraudFacts;
+use super::duplicates::personal_key;
 use crate::PipelineError;
-use crate::decision::core_passes;
-use crate::faces::KIND_DOC_FACE;
-use crate::faces::KIND_SELFIE;
-use crate::run::personal_key;
-use kycd_store::{BlocklistRow, Keyring, NewBlocklistEntry, OutboxEntry, Store, VerificationRow};
-use kycd_types::webhook::IdentificationResult;
-use kycd_types::{
-    DocumentStatus, EventType, FaceStatus, FraudTag, OverallStatus, PartnerId, TokenType,
-};
+use crate::checks::FaceFacts;
+use crate::decision::review::stored_result;
+use crate::faces::{KIND_DOC_FACE, KIND_SELFIE, distance, open};
+use crate::run::Run;
+use kycd_store::{BlocklistRow, Keyring, NewBlocklistEntry, Store, VerificationRow};
+use kycd_types::{FraudTag, PartnerId};
 
-/// A manual decision: the reviewer's face and document statuses.
-#[derive(Debug, Clone)]
-pub struct ManualDecision {
-    /// `manualFace`.
-    pub face: FaceStatus,
-    /// `manualDocument`.
-    pub document: DocumentStatus,
-}
-
-fn stored_result(v: &VerificationRow) -> Result<IdentificationResult, PipelineError> {
-    let r = v.result.clone().ok_or_else(|| {
-        PipelineError::Missing(format!("verification {} has no result yet", v.scan_ref))
-    })?;
-    serde_json::from_value(r).map_err(|e| PipelineError::Check(format!("stored result: {e}")))
-}
-
-/// Records a manual decision: sets `manualFace`/`manualDocument`, recomputes `overall` from the manual values and
-/// the tags (idenfy-api.md §6.1), marks the result final and enqueues `IDENTIFICATION_MANUAL_FINISHED`.
-pub async fn decide_manually(
-    store: &Store,
-    scan_ref: &str,
-    d: &ManualDecision,
-) -> Result<OverallStatus, PipelineError> {
-    let v = store
-        .verification(scan_ref)
-        .await?
-        .filter(|v| v.deleted_at.is_none())
-        .ok_or_else(|| PipelineError::Missing(format!("verification {scan_ref}")))?;
-    let mut result = stored_result(&v)?;
-    let token = store.token_for_partner(&v.auth_token, v.partner_id).await?;
-    let token_type = token
-        .map(|t| t.settings.token_type)
-        .unwrap_or(TokenType::Identification);
-    let overall = if !core_passes(token_type, &d.face, &d.document) {
-        OverallStatus::Denied
-    } else if result.status.fraud_tags.is_empty() && result.status.mismatch_tags.is_empty() {
-        OverallStatus::Approved
-    } else {
-        OverallStatus::Suspected
+/// Blocklisted faces (selfie and document-portrait entries alike) within `threshold` of this verification's faces.
+pub async fn faces(
+    run: &Run,
+    v: &VerificationRow,
+    face: &FaceFacts,
+    threshold: f32,
+    f: &mut FraudFacts,
+) -> Result<(), PipelineError> {
+    let mut entries = run.store.blocklist(v.partner_id, "SELFIE").await?;
+    entries.extend(run.store.blocklist(v.partner_id, "DOCUMENT").await?);
+    let near = |probe: &Option<Vec<f32>>, blocked: &[f32]| {
+        probe
+            .as_deref()
+            .and_then(|s| distance(s, blocked))
+            .is_some_and(|d| d <= threshold)
     };
-    result.status.manual_face = Some(d.face.clone());
-    result.status.manual_document = Some(d.document.clone());
-    result.status.overall = overall;
-    result.is_final = true;
-    result.finish_time = kycd_store::now_ms() / 1000;
-    let partner = store
-        .partner_by_id(v.partner_id)
-        .await?
-        .ok_or_else(|| PipelineError::Missing("partner".into()))?;
-    let url = store
-        .token_for_partner(&v.auth_token, v.partner_id)
-        .await?
-        .and_then(|t| t.settings.callback_url)
-        .or(partner.webhook_url);
-    let value = serde_json::to_value(&result).map_err(|e| PipelineError::Check(e.to_string()))?;
-    store.set_result(scan_ref, overall.as_str(), &value).await?;
-    store
-        .enqueue_webhook(&OutboxEntry {
-            webhook_id: format!("msg_{}", uuid::Uuid::new_v4().simple()),
-            scan_ref: scan_ref.to_string(),
-            partner_id: v.partner_id,
-            event_type: EventType::IdentificationManualFinished.as_str().to_string(),
-            url,
-            body: serde_json::to_vec(&result).map_err(|e| PipelineError::Check(e.to_string()))?,
-        })
-        .await?;
-    Ok(overall)
+    for entry in entries.iter().filter(|e| e.scan_ref != v.scan_ref) {
+        let Some(b) = entry
+            .embedding_enc
+            .as_deref()
+            .and_then(|e| open(&run.keyring, e))
+        else {
+            continue;
+        };
+        if near(&face.selfie_embedding, &b) {
+            f.face_blacklisted.push(entry.scan_ref.clone());
+        }
+        if near(&face.doc_embedding, &b) {
+            f.doc_face_blacklisted.push(entry.scan_ref.clone());
+        }
+    }
+    Ok(())
 }
 
 /// Blocklist sources (`SELFIE`, `DOCUMENT`, `DOCUMENT_INFO`).

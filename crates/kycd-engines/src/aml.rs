@@ -1,0 +1,77 @@
+//! Sanctions/PEP screening of the document holder with kycd-aml's in-memory index.
+
+use kycd_pipeline::{AmlFacts, AmlScreener};
+use std::sync::Arc;
+
+/// AML screening from the in-memory index.
+pub struct AmlEngine {
+    service: Arc<kycd_aml::ScreeningService>,
+}
+
+impl AmlEngine {
+    /// Builds the screener.
+    pub fn new(service: Arc<kycd_aml::ScreeningService>) -> Self {
+        Self { service }
+    }
+}
+
+impl AmlScreener for AmlEngine {
+    fn screen(
+        &self,
+        first_name: Option<&str>,
+        last_name: Option<&str>,
+        dob: Option<&str>,
+        nationality: Option<&str>,
+        sex: Option<&str>,
+    ) -> AmlFacts {
+        let uid = uuid::Uuid::new_v4().simple().to_string().to_uppercase();
+        let today = kycd_mrz::Date::today().to_iso();
+        let name = format!("{} {}", first_name.unwrap_or(""), last_name.unwrap_or(""))
+            .trim()
+            .to_string();
+        let q = kycd_aml::Query {
+            name,
+            birth_date: dob.map(str::to_string),
+            nationality: nationality.map(str::to_string),
+            gender: sex.map(|s| {
+                if s == "MALE" {
+                    "male".to_string()
+                } else {
+                    "female".to_string()
+                }
+            }),
+            kind: None,
+        };
+        let array = self.service.aml_entry(&q, &today, &uid, &[]);
+        let hit = array.iter().any(|a| a.status.service_suspected);
+        let failed = !hit && array.iter().any(|a| !a.status.check_successful);
+        let detail = if failed {
+            array
+                .iter()
+                .filter_map(|a| a.error_message.clone())
+                .next()
+                .unwrap_or_else(|| "AML check failed".into())
+        } else {
+            let hits: Vec<String> = array
+                .iter()
+                .flat_map(|a| a.data.iter())
+                .filter(|d| !d.whitelisted)
+                .map(|d| format!("{} {}", d.list_name.as_deref().unwrap_or("list"), d.score))
+                .collect();
+            if hits.is_empty() {
+                "no hits".into()
+            } else {
+                format!("{} hit(s): {}", hits.len(), hits.join(", "))
+            }
+        };
+        AmlFacts {
+            hit,
+            failed,
+            detail,
+            array: array
+                .iter()
+                .filter_map(|r| serde_json::to_value(r).ok())
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Signs of a made-up or edited document image, read next to the document itself: editing software named in the
+//! metadata, specimen words printed on the page, and the perceptual hash that finds one image reused by several
+//! customers. The fraud stage of the pipeline turns these into tags.
+
+/// Words printed on specimen documents.
+pub const SPECIMEN_WORDS: &[&str] = &[
+    "SPECIMEN",
+    "SPÉCIMEN",
+    "MUSTER",
+    "MUESTRA",
+    "CAMPIONE",
+    "WZÓR",
+    "WZOR",
+    "PARAUGS",
+    "PAVYZDYS",
+    "NÄIDIS",
+    "MINTA",
+    "VZOR",
+    "UZORAK",
+    "ESEMPIO",
+    "EXEMPLAR",
+    "MALLI",
+    "PRØVE",
+    "PROV",
+    "MODELO",
+];
+
+/// Whether any OCR line holds a specimen word (SPECIMEN, MUSTER, …) as a whole word.
+pub fn has_specimen_word<'a>(lines: impl IntoIterator<Item = &'a str>) -> bool {
+    lines.into_iter().any(|l| {
+        l.to_uppercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| SPECIMEN_WORDS.contains(&w))
+    })
+}
+
+/// Names of image editors looked for in EXIF `Software` / XMP `CreatorTool` (cameras and phones write their own
+/// firmware names there; editors write theirs).
+const EDITORS: &[&str] = &[
+    "photoshop",
+    "gimp",
+    "lightroom",
+    "affinity photo",
+    "pixelmator",
+    "paint.net",
+    "corel",
+    "paintshop",
+    "snapseed",
+    "facetune",
+    "picsart",
+    "photopea",
+    "krita",
+    "canva",
+    "fotor",
+    "photoscape",
+    "luminar",
+];
+
+/// The editing software named in an image's metadata (EXIF Software tag or XMP CreatorTool), if any.
+pub fn editing_software(bytes: &[u8]) -> Option<String> {
+    // Metadata sits in the first segments of a JPEG/PNG; look at a bounded prefix only.
+    let head = &bytes[..bytes.len().min(256 * 1024)];
+    let text = String::from_utf8_lossy(head).to_lowercase();
+    EDITORS
+        .iter()
+        .find(|e| text.contains(*e))
+        .map(|e| e.to_string())
+}
+
+/// 64-bit difference hash of a 9×8 grey thumbnail (robust to re-encoding and resizing).
+pub fn dhash(img: &image::RgbImage) -> u64 {
+    let grey = image::imageops::grayscale(img);
+    let small = image::imageops::resize(&grey, 9, 8, image::imageops::FilterType::Triangle);
+    let mut h = 0u64;
+    for y in 0..8 {
+        for x in 0..8 {
+            let a = small.get_pixel(x, y)[0];
+            let b = small.get_pixel(x + 1, y)[0];
+            h = (h << 1) | u64::from(a > b);
+        }
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn editing_software_is_found_in_metadata() {
+        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1];
+        jpeg.extend_from_slice(b"Exif\0\0....Adobe Photoshop 25.0 (Windows)....");
+        assert_eq!(editing_software(&jpeg).as_deref(), Some("photoshop"));
+        let camera = b"\xFF\xD8\xFF\xE1Exif\0\0 Software: iPhone 15 Pro 17.1";
+        assert_eq!(editing_software(camera), None);
+    }
+
+    #[test]
+    fn dhash_survives_resizing_and_differs_between_images() {
+        let img = image::RgbImage::from_fn(200, 120, |x, y| {
+            image::Rgb([(x % 256) as u8, (y * 2 % 256) as u8, 40])
+        });
+        let small = image::imageops::resize(&img, 100, 60, image::imageops::FilterType::Triangle);
+        let hd = (dhash(&img) ^ dhash(&small)).count_ones();
+        assert!(hd <= 4, "hamming {hd}");
+        let other = image::RgbImage::from_fn(200, 120, |x, y| {
+            image::Rgb([(y % 256) as u8, (x * 3 % 256) as u8, 200])
+        });
+        assert!((dhash(&img) ^ dhash(&other)).count_ones() > 10);
+    }
+}
