@@ -91,21 +91,19 @@ pub async fn upload(state: &AppState, partner: &PartnerRow, body: &[u8]) -> Resu
     );
     let size = bytes.len() as u64;
     state.blobs.put(&key, bytes::Bytes::from(bytes)).await?;
-    if let Some(a) = additional {
+    let settings = additional.map(|a| {
         let mut all = match token.settings.additional_data.take() {
             Some(Value::Object(m)) => m,
             _ => serde_json::Map::new(),
         };
         all.insert(step.clone(), a);
         token.settings.additional_data = Some(Value::Object(all));
-        state
-            .store
-            .update_token_settings(partner.id, &token.settings, false)
-            .await?;
-    }
+        &token.settings
+    });
+    // The file, the new additionalData and the job are stored in one transaction.
     let reopened = state
         .store
-        .reopen_with_file(
+        .reopen_with_file_and_settings(
             &scan_ref,
             partner.id,
             &step,
@@ -115,6 +113,7 @@ pub async fn upload(state: &AppState, partner: &PartnerRow, body: &[u8]) -> Resu
                 size,
             },
             state.config.job_max_attempts,
+            settings,
         )
         .await?;
     if !reopened {

@@ -458,7 +458,7 @@ async fn record_latency(req: axum::extract::Request, next: axum::middleware::Nex
     let method = req.method().to_string();
     let t0 = std::time::Instant::now();
     let r = next.run(req).await;
-    use kycd_pipeline::telemetry::{label, observe};
+    use kycd_telemetry::{label, observe};
     observe(
         "kycd_http_request_duration_seconds",
         "HTTP request latency by route, method and status.",
@@ -505,7 +505,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
             ));
         }
     }
-    let text = kycd_pipeline::telemetry::render(&gauges);
+    let text = kycd_telemetry::render(&gauges);
     let mut r = (StatusCode::OK, text).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,

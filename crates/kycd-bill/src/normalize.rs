@@ -1,4 +1,5 @@
-//! Address and name normalisation: diacritics folded, case and punctuation dropped, common
+//! Address and name normalisation (names fold through `kycd_types::text`, addresses through
+//! `deunicode` for every script): diacritics folded, case and punctuation dropped, common
 //! street-type and unit abbreviations expanded (English, French, German, Spanish, Italian, Polish,
 //! Lithuanian), postcodes compacted, and the result split into number tokens (compared strictly)
 //! and word tokens (compared as a set, so word order does not matter).
@@ -238,15 +239,27 @@ pub fn address_tokens(s: &str) -> AddressTokens {
     AddressTokens { numbers, words }
 }
 
-/// Normalises a person's name to sorted word tokens (titles dropped).
+/// Normalises a person's name to sorted lower-case word tokens, titles dropped. Latin letters are
+/// folded by the table every kycd check shares ([`kycd_types::text::fold_char`], so the bill and
+/// the document agree on what `Ž` is); letters of other scripts (a Cyrillic or Greek bill) are
+/// transliterated first, so that they still give tokens to compare with the document's Latin
+/// (MRZ) spelling.
 pub fn name_tokens(s: &str) -> Vec<String> {
-    let folded = fold(s);
-    let mut out: Vec<String> = folded
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
+    let mut latin = String::with_capacity(s.len());
+    for c in s.chars() {
+        match deunicode::deunicode_char(c) {
+            Some(t) if c.is_alphabetic() && kycd_types::text::fold_char(c).is_none() => {
+                latin.push_str(t)
+            }
+            _ => latin.push(c),
+        }
+    }
+    let mut out: Vec<String> = kycd_types::text::name_tokens(&latin)
+        .into_iter()
+        .map(|t| t.to_ascii_lowercase())
         .filter(|w| {
             !matches!(
-                *w,
+                w.as_str(),
                 "mr" | "mrs"
                     | "ms"
                     | "miss"
@@ -264,7 +277,6 @@ pub fn name_tokens(s: &str) -> Vec<String> {
                     | "ponia"
             )
         })
-        .map(str::to_string)
         .collect();
     out.sort();
     out
@@ -332,6 +344,11 @@ mod tests {
     fn names_drop_titles_and_sort() {
         assert_eq!(name_tokens("Mr. John DOE"), vec!["doe", "john"]);
         assert_eq!(name_tokens("Doe, Jöhn"), vec!["doe", "john"]);
+        assert_eq!(
+            name_tokens("Žaneta O’Brien-Straße"),
+            ["brien", "o", "strasse", "zaneta"]
+        );
+        assert_eq!(name_tokens("Иван Петров"), ["ivan", "petrov"]);
     }
 
     #[test]

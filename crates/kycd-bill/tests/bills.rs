@@ -48,6 +48,14 @@ const BILLS: &[Truth] = &[
     },
 ];
 
+/// Expected fields with an address only.
+fn only_address(address: &str) -> ExpectedFields {
+    ExpectedFields {
+        address: Some(address.into()),
+        ..Default::default()
+    }
+}
+
 #[test]
 fn manifest_and_table_agree() {
     let m = String::from_utf8(data("bills/manifest.json")).expect("utf8");
@@ -78,13 +86,7 @@ fn shared_bills_true_address_matches_and_others_do_not() {
             ex.issuer.as_ref().map(|n| &n.value),
             ex.elapsed_ms
         );
-        let own = compare(
-            &ex,
-            &ExpectedFields {
-                address: Some(b.address.into()),
-                ..Default::default()
-            },
-        );
+        let own = compare(&ex, &only_address(b.address));
         assert_eq!(
             own.address.status,
             FieldStatus::Match,
@@ -94,13 +96,7 @@ fn shared_bills_true_address_matches_and_others_do_not() {
         );
         assert_eq!(own.status, StepStatus::Valid, "{}", b.file);
         let other = &BILLS[(i + 1) % BILLS.len()];
-        let wrong = compare(
-            &ex,
-            &ExpectedFields {
-                address: Some(other.address.into()),
-                ..Default::default()
-            },
-        );
+        let wrong = compare(&ex, &only_address(other.address));
         assert_eq!(
             wrong.address.status,
             FieldStatus::NotMatch,
@@ -313,13 +309,7 @@ fn pdf_with_a_small_image_is_rasterised() {
     match extract(&pdf, "application/pdf", engine()) {
         Ok(ex) => {
             assert_eq!(ex.source, BillSource::PdfRendered);
-            let c = compare(
-                &ex,
-                &ExpectedFields {
-                    address: Some("Gedimino pr. 15-3, LT-01103 Vilnius".into()),
-                    ..Default::default()
-                },
-            );
+            let c = compare(&ex, &only_address("Gedimino pr. 15-3, LT-01103 Vilnius"));
             assert_eq!(c.address.status, FieldStatus::Match, "{:?}", ex.address);
         }
         Err(kycd_bill::BillError::Pdf(kycd_pdf::PdfError::RendererMissing(_))) => {

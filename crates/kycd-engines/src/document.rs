@@ -8,26 +8,16 @@ use kycd_vision::{DecodeLimits, MrzStatus, OcrEngine, ReadOptions};
 use serde_json::json;
 use std::sync::Arc;
 
-/// Decodes a document image (PDFs: the first page's embedded image).
+/// Decodes a document image (PDFs: page 1 through kycd-pdf, the one PDF decoder).
 pub fn decode_document(
     bytes: &[u8],
     mime: &str,
     limits: &DecodeLimits,
 ) -> Result<image::RgbImage, String> {
     if mime == "application/pdf" {
-        // The first page's embedded image (scans and photos saved as PDF), else the page rasterised.
-        let limits_pixels = limits.max_pixels;
-        return match kycd_pdf::first_page_image(bytes).map_err(|e| format!("PDF: {e}"))? {
-            Some((img, _)) => kycd_vision::decode_image(&img, limits).map_err(|e| e.to_string()),
-            None => {
-                let img =
-                    kycd_pdf::render_first_page(bytes, 200).map_err(|e| format!("PDF: {e}"))?;
-                if u64::from(img.width()) * u64::from(img.height()) > limits_pixels {
-                    return Err("the rendered PDF page is over the pixel limit".into());
-                }
-                Ok(img)
-            }
-        };
+        return kycd_pdf::first_page_raster(bytes, 200, limits.max_pixels)
+            .map(|r| r.image)
+            .map_err(|e| format!("PDF: {e}"));
     }
     kycd_vision::decode_image(bytes, limits).map_err(|e| e.to_string())
 }
@@ -76,6 +66,53 @@ fn status_of(code: &str) -> DocumentStatus {
     code.parse().unwrap_or(DocumentStatus::DocError)
 }
 
+/// The fields of an MRZ reading (the visual zone's date of issue, which the MRZ does not hold).
+fn mrz_data(r: &kycd_mrz::Repaired, viz: &kycd_vision::VizFields) -> DocData {
+    let d = r.mrz.document_data();
+    DocData {
+        dob: four_digit_year(d.doc_dob, viz.date_of_birth.as_deref()),
+        expiry: four_digit_year(d.doc_expiry, viz.date_of_expiry.as_deref()),
+        first_name: d.doc_first_name,
+        last_name: d.doc_last_name,
+        number: d.doc_number,
+        personal_code: d.doc_personal_code,
+        date_of_issue: viz.date_of_issue.clone(),
+        sex: Some(d.doc_sex).filter(|s| *s != DocSex::Undefined),
+        nationality: d.doc_nationality,
+        issuing_country: d.doc_issuing_country,
+        doc_type: Some(d.doc_type),
+    }
+}
+
+/// An MRZ date (`YYYY-MM-DD` with the century inferred from a two-digit year) corrected by the visual zone's
+/// four-digit date when both name the same day of the year and the same two-digit year: a passport printed
+/// "05 DEC 2068" expires in 2068, not in 1968.
+fn four_digit_year(mrz: Option<String>, viz: Option<&str>) -> Option<String> {
+    match (mrz, viz) {
+        (Some(m), Some(v)) if m.len() == 10 && v.len() == 10 && m[2..] == v[2..] => {
+            Some(v.to_string())
+        }
+        (m, _) => m,
+    }
+}
+
+/// The fields of the visual zone (documents without an MRZ, such as EU driving licences).
+fn viz_data(viz: &kycd_vision::VizFields, doc_type: Option<kycd_types::DocumentType>) -> DocData {
+    DocData {
+        first_name: viz.given_names.clone(),
+        last_name: viz.surname.clone(),
+        number: viz.document_number.clone(),
+        personal_code: None,
+        dob: viz.date_of_birth.clone(),
+        expiry: viz.date_of_expiry.clone(),
+        date_of_issue: viz.date_of_issue.clone(),
+        sex: viz.sex.as_deref().and_then(sex),
+        nationality: None,
+        issuing_country: None,
+        doc_type,
+    }
+}
+
 impl DocumentAnalyzer for VisionAnalyzer {
     fn analyze(
         &self,
@@ -117,6 +154,20 @@ impl DocumentAnalyzer for VisionAnalyzer {
                 mrz_side = "BACK";
             }
         }
+        let viz = &reading.viz;
+        let has_viz = viz.surname.is_some() && viz.document_number.is_some();
+        // What was read, whatever the verdict: the MRZ (also a best-effort reading whose check digits fail),
+        // else the visual zone. A rejected document still reports its fields.
+        let (mut data, source) = if let Some(r) = &mrz.repaired {
+            (mrz_data(r, viz), "MRZ")
+        } else if has_viz {
+            (viz_data(viz, reading.doc_type), "VISUAL_ZONE")
+        } else {
+            (DocData::default(), "NONE")
+        };
+        if data.doc_type.is_none() {
+            data.doc_type = reading.doc_type;
+        }
         let evidence = json!({
             "mrz": {
                 "side": mrz_side,
@@ -124,6 +175,14 @@ impl DocumentAnalyzer for VisionAnalyzer {
                 "format": mrz.format_name(),
                 "repaired": mrz.was_repaired(),
                 "rotation": mrz.rotation.degrees(),
+                "confidence": mrz.candidate.as_ref().map(|c| c.confidence),
+            },
+            "fields": {
+                "source": source,
+                "checkDigitsValid": source == "MRZ" && mrz.valid(),
+                "failedChecks": mrz.repaired.as_ref().filter(|_| !mrz.valid()).map(|r| {
+                    r.mrz.checks.failing().iter().map(|c| format!("{c:?}")).collect::<Vec<_>>()
+                }),
             },
             "quality": quality,
             "detectedType": reading.doc_type.map(|t| t.as_str()),
@@ -131,71 +190,48 @@ impl DocumentAnalyzer for VisionAnalyzer {
             "portraitFound": reading.portrait.is_some(),
             "vizMismatches": reading.mismatches.iter().map(|m| m.field).collect::<Vec<_>>(),
         });
-        if let Some(q) = &reading.quality
+        let failure: Option<(DocumentStatus, String)> = if let Some(q) = &reading.quality
             && let Some(issue) = q.issues.first()
         {
-            return Ok(failure(
+            Some((
                 status_of(issue.idenfy_code()),
                 format!("quality gate: {}", issue.idenfy_code()),
-                evidence,
-            ));
-        }
-        let viz = &reading.viz;
-        let has_viz = viz.surname.is_some() && viz.document_number.is_some();
-        let mut data = if mrz.valid()
-            && let Some(r) = &mrz.repaired
-        {
-            let d = r.mrz.document_data();
-            DocData {
-                first_name: d.doc_first_name,
-                last_name: d.doc_last_name,
-                number: d.doc_number,
-                personal_code: d.doc_personal_code,
-                dob: d.doc_dob,
-                expiry: d.doc_expiry,
-                date_of_issue: viz.date_of_issue.clone(),
-                sex: d
-                    .doc_sex
-                    .as_str()
-                    .parse()
-                    .ok()
-                    .filter(|s| *s != DocSex::Undefined),
-                nationality: d.doc_nationality,
-                issuing_country: d.doc_issuing_country,
-                doc_type: Some(d.doc_type),
-            }
-        } else if mrz.status == MrzStatus::NotFound && has_viz {
-            // Documents without an MRZ (EU driving licences): the visual zone alone.
-            DocData {
-                first_name: viz.given_names.clone(),
-                last_name: viz.surname.clone(),
-                number: viz.document_number.clone(),
-                personal_code: None,
-                dob: viz.date_of_birth.clone(),
-                expiry: viz.date_of_expiry.clone(),
-                date_of_issue: viz.date_of_issue.clone(),
-                sex: viz.sex.as_deref().and_then(sex),
-                nationality: None,
-                issuing_country: None,
-                doc_type: reading.doc_type,
-            }
+            ))
+        } else if mrz.valid() || (mrz.status == MrzStatus::NotFound && has_viz) {
+            None
         } else {
             let code = mrz.status.idenfy_code().unwrap_or("MRZ_NOT_FOUND");
-            return Ok(failure(status_of(code), format!("MRZ: {code}"), evidence));
+            Some((status_of(code), format!("MRZ: {code}")))
         };
-        if data.doc_type.is_none() {
-            data.doc_type = reading.doc_type;
-        }
         let specimen_text = has_specimen_word(reading.lines.iter().map(|l| l.text.as_str()));
         let portrait = reading.portrait.as_ref().and_then(|p| {
             let mut out = std::io::Cursor::new(Vec::new());
             p.write_to(&mut out, image::ImageFormat::Png).ok()?;
             Some(out.into_inner())
         });
+        let expiry_checked = match source {
+            "MRZ" => mrz.repaired.as_ref().is_some_and(|r| {
+                !r.mrz
+                    .checks
+                    .failing()
+                    .contains(&kycd_mrz::CheckedField::ExpiryDate)
+                    && r.mrz
+                        .checks
+                        .get(kycd_mrz::CheckedField::ExpiryDate)
+                        .is_some()
+            }),
+            "VISUAL_ZONE" => true,
+            _ => false,
+        };
+        let (failure, failure_detail) = match failure {
+            Some((s, d)) => (Some(s), d),
+            None => (None, String::new()),
+        };
         Ok(DocumentFacts {
-            failure: None,
-            failure_detail: String::new(),
+            failure,
+            failure_detail,
             data,
+            expiry_checked,
             viz_mismatches: reading
                 .mismatches
                 .iter()
@@ -217,5 +253,34 @@ impl DocumentAnalyzer for VisionAnalyzer {
         }
         let img = kycd_vision::decode_image(bytes, &self.limits).ok()?;
         Some(dhash(&img))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::four_digit_year;
+
+    #[test]
+    fn the_visual_zone_year_resolves_the_mrz_century() {
+        let r = |m: &str, v: Option<&str>| four_digit_year(Some(m.to_string()), v);
+        assert_eq!(
+            r("1968-12-05", Some("2068-12-05")).as_deref(),
+            Some("2068-12-05")
+        );
+        assert_eq!(
+            r("2031-05-05", Some("2031-05-05")).as_deref(),
+            Some("2031-05-05")
+        );
+        // A different day or year in the visual zone is a disagreement for the consistency check, not a century.
+        assert_eq!(
+            r("1968-12-05", Some("2068-12-06")).as_deref(),
+            Some("1968-12-05")
+        );
+        assert_eq!(
+            r("1968-12-05", Some("2069-12-05")).as_deref(),
+            Some("1968-12-05")
+        );
+        assert_eq!(r("1968-12-05", None).as_deref(), Some("1968-12-05"));
+        assert_eq!(four_digit_year(None, Some("2068-12-05")), None);
     }
 }

@@ -2,7 +2,6 @@
 
 use kycd_face::FacePool;
 use kycd_pipeline::{CheckError, FaceFacts, FaceMatcher};
-use kycd_types::FaceStatus;
 use serde_json::json;
 use std::sync::Arc;
 
@@ -29,12 +28,7 @@ impl FaceMatcher for FaceEngineMatcher {
             .pool
             .with(|e| e.check_bytes(selfie, document, modifier))
             .map_err(|e| CheckError::engine("face", e))?;
-        let status: FaceStatus = c
-            .verdict
-            .face_status
-            .as_str()
-            .parse()
-            .unwrap_or(FaceStatus::FaceError);
+        let status = c.verdict.face_status.clone();
         let same_photo = c.verdict.same_photo.as_ref().is_some_and(|s| s.same_photo);
         Ok(FaceFacts {
             status,

@@ -25,12 +25,28 @@ pub const SPECIMEN_WORDS: &[&str] = &[
     "MODELO",
 ];
 
-/// Whether any OCR line holds a specimen word (SPECIMEN, MUSTER, …) as a whole word.
+/// Phrases printed across demo and sample documents (every word of one phrase on the same OCR line), such as
+/// "THIS IS FAKE DOCUMENT FOR DEMO PURPOSES ONLY" on published demo passports.
+pub const DEMO_PHRASES: &[&[&str]] = &[
+    &["FAKE", "DOCUMENT"],
+    &["DEMO", "PURPOSES"],
+    &["DEMONSTRATION", "PURPOSES"],
+    &["SAMPLE", "DOCUMENT"],
+    &["NOT", "A", "VALID", "DOCUMENT"],
+];
+
+/// Whether any OCR line holds a specimen word (SPECIMEN, MUSTER, …) as a whole word, or a demo-document phrase.
 pub fn has_specimen_word<'a>(lines: impl IntoIterator<Item = &'a str>) -> bool {
     lines.into_iter().any(|l| {
-        l.to_uppercase()
+        let upper = l.to_uppercase();
+        let words: Vec<&str> = upper
             .split(|c: char| !c.is_alphanumeric())
-            .any(|w| SPECIMEN_WORDS.contains(&w))
+            .filter(|w| !w.is_empty())
+            .collect();
+        words.iter().any(|w| SPECIMEN_WORDS.contains(w))
+            || DEMO_PHRASES
+                .iter()
+                .any(|p| p.iter().all(|pw| words.contains(pw)))
     })
 }
 
@@ -85,6 +101,20 @@ pub fn dhash(img: &image::RgbImage) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn specimen_words_and_demo_phrases_are_found() {
+        assert!(has_specimen_word(["PASSPORT", "Spécimen"]));
+        assert!(has_specimen_word([
+            "THIS IS FAKE DOCUMENT FOR DEMO PURPOSES ONLY"
+        ]));
+        assert!(has_specimen_word(["for demo purposes"]));
+        assert!(!has_specimen_word([
+            "REPUBLIC OF FAKELAND",
+            "DOCUMENT NO 123"
+        ]));
+        assert!(!has_specimen_word(["MUSTERMANNSTRASSE 5"]));
+    }
+
     #[test]
     fn editing_software_is_found_in_metadata() {
         let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1];

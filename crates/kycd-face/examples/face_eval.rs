@@ -12,9 +12,10 @@ use std::time::Instant;
 
 use image::{GrayImage, Luma, Rgb, RgbImage, imageops};
 use kycd_face::{
-    EngineConfig, FaceAnalysis, FaceEngine, FaceStatus, ImageKind, ModelPaths, compare_images,
+    EngineConfig, FaceAnalysis, FaceEngine, ImageKind, ModelPaths, compare_images,
     decode_image_scaled, same_photo_evidence, status_for_distance, thresholds,
 };
+use kycd_types::FaceStatus;
 use serde_json::{Value, json};
 
 const FACES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/faces");
@@ -133,48 +134,42 @@ fn synth_portrait(img: &RgbImage, a: &FaceAnalysis, seed: u32) -> Option<RgbImag
     Some(page)
 }
 
+/// The value after `flag` on the command line, parsed (a malformed value stops the tool).
+fn flag_value<T: std::str::FromStr>(args: &[String], flag: &str) -> Option<T> {
+    let v = args
+        .iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1))?;
+    Some(
+        v.parse()
+            .unwrap_or_else(|_| panic!("{flag}: bad value '{v}'")),
+    )
+}
+
+/// The comma-separated numbers after `flag`.
+fn flag_list(args: &[String], flag: &str) -> Option<Vec<u32>> {
+    let v: String = flag_value(args, flag)?;
+    Some(v.split(',').map(|x| x.parse().expect(flag)).collect())
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
+    let arg = |name: &str| flag_value::<String>(&args, name);
+    let c = EngineConfig::default();
+    let cfg = EngineConfig {
+        selfie_detect_sides: flag_list(&args, "--det-side").unwrap_or(c.selfie_detect_sides),
+        document_detect_sides: flag_list(&args, "--doc-det-side")
+            .unwrap_or(c.document_detect_sides),
+        jitters: flag_value(&args, "--jitters").unwrap_or(c.jitters),
+        document_jitters: flag_value(&args, "--doc-jitters").unwrap_or(c.document_jitters),
+        embed_face_side: flag_value(&args, "--embed-side").unwrap_or(c.embed_face_side),
+        selfie_decode_min_side: flag_value(&args, "--decode-min")
+            .unwrap_or(c.selfie_decode_min_side),
+        max_detect_side: flag_value(&args, "--max-detect-side").unwrap_or(c.max_detect_side),
+        max_upscale: flag_value(&args, "--max-upscale").unwrap_or(c.max_upscale),
+        prominent_ratio: flag_value(&args, "--prominent").unwrap_or(c.prominent_ratio),
+        ..c
     };
-    let mut cfg = EngineConfig::default();
-    if let Some(v) = arg("--det-side") {
-        cfg.selfie_detect_sides = v
-            .split(',')
-            .map(|x| x.parse().expect("--det-side"))
-            .collect();
-    }
-    if let Some(v) = arg("--doc-det-side") {
-        cfg.document_detect_sides = v
-            .split(',')
-            .map(|x| x.parse().expect("--doc-det-side"))
-            .collect();
-    }
-    if let Some(v) = arg("--jitters") {
-        cfg.jitters = v.parse().expect("--jitters");
-    }
-    if let Some(v) = arg("--doc-jitters") {
-        cfg.document_jitters = v.parse().expect("--doc-jitters");
-    }
-    if let Some(v) = arg("--embed-side") {
-        cfg.embed_face_side = v.parse().expect("--embed-side");
-    }
-    if let Some(v) = arg("--decode-min") {
-        cfg.selfie_decode_min_side = v.parse().expect("--decode-min");
-    }
-    if let Some(v) = arg("--max-detect-side") {
-        cfg.max_detect_side = v.parse().expect("--max-detect-side");
-    }
-    if let Some(v) = arg("--max-upscale") {
-        cfg.max_upscale = v.parse().expect("--max-upscale");
-    }
-    if let Some(v) = arg("--prominent") {
-        cfg.prominent_ratio = v.parse().expect("--prominent");
-    }
     let quick = args.iter().any(|a| a == "--quick");
     let core_only = args.iter().any(|a| a == "--core-only");
     let with_docs = !core_only || args.iter().any(|a| a == "--with-docs");

@@ -1,48 +1,11 @@
-//! Face statuses (iDenfy `FaceStatusEnum` subset) and the match decision.
+//! The match decision: the iDenfy face status ([`FaceStatus`], defined once in `kycd-types`) of a selfie ↔
+//! document-portrait comparison.
 
+use kycd_types::{DocumentStatus, FaceStatus};
 use serde::Serialize;
 
 use crate::engine::{AnalysisIssue, FaceAnalysis, FaceSample};
 use crate::thresholds::{MATCH_THRESHOLD, MISMATCH_THRESHOLD, MODIFIER_RANGE, SAME_PHOTO_NCC};
-
-/// Face status values produced by this crate (wire names of iDenfy's `FaceStatusEnum`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum FaceStatus {
-    FaceMatch,
-    FaceMismatch,
-    FaceUncertain,
-    NoFaceFound,
-    TooManyFaces,
-    FaceTooBlurry,
-    FaceGlared,
-    /// Not compared (e.g. `DOCUMENT` tokens). Never produced by [`decide`]; for the caller.
-    FaceNotChecked,
-}
-
-impl FaceStatus {
-    /// The wire name, e.g. `"FACE_MATCH"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::FaceMatch => "FACE_MATCH",
-            Self::FaceMismatch => "FACE_MISMATCH",
-            Self::FaceUncertain => "FACE_UNCERTAIN",
-            Self::NoFaceFound => "NO_FACE_FOUND",
-            Self::TooManyFaces => "TOO_MANY_FACES",
-            Self::FaceTooBlurry => "FACE_TOO_BLURRY",
-            Self::FaceGlared => "FACE_GLARED",
-            Self::FaceNotChecked => "FACE_NOT_CHECKED",
-        }
-    }
-}
-
-/// Document status raised by the face step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum DocumentFaceStatus {
-    /// No portrait found on the document (iDenfy document status `DOC_FACE_NOT_FOUND`).
-    DocFaceNotFound,
-}
 
 /// Thresholds after applying `faceMatchingThresholdModifier`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -110,10 +73,12 @@ pub fn same_photo_evidence(a: &FaceSample, b: &FaceSample) -> SamePhotoEvidence 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FaceVerdict {
-    /// Value for `autoFace`.
+    /// Value for `autoFace`: `FACE_MATCH`, `FACE_MISMATCH`, `FACE_UNCERTAIN`, `NO_FACE_FOUND`,
+    /// `TOO_MANY_FACES`, `FACE_TOO_BLURRY` or `FACE_GLARED`.
     pub face_status: FaceStatus,
-    /// `Some(DocFaceNotFound)` when the document has no usable portrait.
-    pub document_status: Option<DocumentFaceStatus>,
+    /// `Some(DocumentStatus::DocFaceNotFound)` when the document has no usable portrait; the face step raises no
+    /// other document status.
+    pub document_status: Option<DocumentStatus>,
     /// Embedding distance when both faces were found.
     pub distance: Option<f32>,
     /// Same-photo evidence when both faces were found (for the decision engine).
@@ -128,7 +93,7 @@ pub struct FaceVerdict {
 /// [`status_for_distance`]).
 pub fn decide(selfie: &FaceAnalysis, document: &FaceAnalysis, modifier: f64) -> FaceVerdict {
     let doc_missing = document.primary.is_none();
-    let document_status = doc_missing.then_some(DocumentFaceStatus::DocFaceNotFound);
+    let document_status = doc_missing.then_some(DocumentStatus::DocFaceNotFound);
     let issue_status = selfie.issue.map(|i| match i {
         AnalysisIssue::NoFaceFound => FaceStatus::NoFaceFound,
         AnalysisIssue::TooManyFaces => FaceStatus::TooManyFaces,
@@ -233,7 +198,7 @@ mod tests {
         );
         assert_eq!(FaceStatus::FaceUncertain.as_str(), "FACE_UNCERTAIN");
         assert_eq!(
-            serde_json::to_string(&DocumentFaceStatus::DocFaceNotFound).unwrap(),
+            serde_json::to_string(&DocumentStatus::DocFaceNotFound).unwrap(),
             "\"DOC_FACE_NOT_FOUND\""
         );
         let r = CompareReport {

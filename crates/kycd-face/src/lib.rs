@@ -16,7 +16,9 @@
 //!   (`FACE_MATCH`, `FACE_MISMATCH`, `FACE_UNCERTAIN`, `NO_FACE_FOUND`, `TOO_MANY_FACES`,
 //!   `FACE_TOO_BLURRY`, `FACE_GLARED`), `document_status` = `DOC_FACE_NOT_FOUND` when the
 //!   document has no portrait, the distance and [`SamePhotoEvidence`] (selfie = the document
-//!   portrait itself). `DOCUMENT` tokens: do not call it, report [`FaceStatus::FaceNotChecked`].
+//!   portrait itself). `DOCUMENT` tokens: do not call it, report
+//!   [`kycd_types::FaceStatus::FaceNotChecked`]. The statuses are `kycd-types`' [`kycd_types::FaceStatus`] and
+//!   [`kycd_types::DocumentStatus`].
 //!   Lower level: [`FaceEngine::analyze_bytes`] with [`ImageKind::Selfie`] / [`ImageKind::Document`],
 //!   then [`FaceEngine::verify`] or [`decide`].
 //! * CLI `kycd face compare A B [--json]`: [`compare_images`] → [`CompareReport`] (serialises to
@@ -40,8 +42,8 @@ pub mod thresholds;
 
 pub use chip::{CHIP_SIDE, FaceChip};
 pub use decision::{
-    CompareReport, DocumentFaceStatus, EffectiveThresholds, FaceStatus, FaceVerdict,
-    SamePhotoEvidence, decide, effective_thresholds, same_photo_evidence, status_for_distance,
+    CompareReport, EffectiveThresholds, FaceVerdict, SamePhotoEvidence, decide,
+    effective_thresholds, same_photo_evidence, status_for_distance,
 };
 pub use embedding::{EMBEDDING_DIM, Embedding};
 pub use engine::{

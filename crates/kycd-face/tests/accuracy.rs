@@ -3,9 +3,10 @@
 //! Full evaluation: `bench/face/eval.sh`.
 
 use kycd_face::{
-    AnalysisIssue, EngineConfig, FaceEngine, FaceStatus, ImageKind, ModelPaths, compare_images,
-    decide, same_photo_evidence, thresholds,
+    AnalysisIssue, EngineConfig, FaceEngine, ImageKind, ModelPaths, compare_images, decide,
+    same_photo_evidence, thresholds,
 };
+use kycd_types::{DocumentStatus, FaceStatus};
 
 const FACES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/faces");
 
@@ -182,10 +183,7 @@ fn compare_report_and_same_photo_evidence() {
     let blank = image::RgbImage::from_pixel(320, 240, image::Rgb([128, 128, 128]));
     let n = e.analyze(&blank, ImageKind::Document);
     let v = decide(&a, &n, 1.0);
-    assert_eq!(
-        v.document_status,
-        Some(kycd_face::DocumentFaceStatus::DocFaceNotFound)
-    );
+    assert_eq!(v.document_status, Some(DocumentStatus::DocFaceNotFound));
     assert_eq!(decide(&n, &b, 1.0).face_status, FaceStatus::NoFaceFound);
 }
 

@@ -1,5 +1,5 @@
 //! ISO 3166-1 country table (alpha-2, alpha-3, numeric, English short name, official name).
-//! Generated from the Debian `iso-codes` 4.15 data (facts only).
+//! The data, `countries.tsv`, was generated from the Debian `iso-codes` 4.15 data (facts only).
 
 /// One ISO 3166-1 entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,259 +16,87 @@ pub struct Country {
     pub official_name: Option<&'static str>,
 }
 
+/// The table as data: one line per country, `alpha2 TAB alpha3 TAB numeric TAB name TAB official name` (the
+/// official name empty when it does not differ), sorted by alpha-2 code.
+const TABLE: &str = include_str!("countries.tsv");
+
+/// Number of entries of [`TABLE`] (its lines).
+const COUNT: usize = {
+    let b = TABLE.as_bytes();
+    let (mut i, mut n) = (0, 0);
+    while i < b.len() {
+        n += (b[i] == b'\n') as usize;
+        i += 1;
+    }
+    n
+};
+
 /// All ISO 3166-1 entries, sorted by alpha-2 code.
-#[rustfmt::skip]
-pub static COUNTRIES: &[Country] = &[
-    Country { alpha2: "AD", alpha3: "AND", numeric: 20, name: "Andorra", official_name: Some("Principality of Andorra") },
-    Country { alpha2: "AE", alpha3: "ARE", numeric: 784, name: "United Arab Emirates", official_name: None },
-    Country { alpha2: "AF", alpha3: "AFG", numeric: 4, name: "Afghanistan", official_name: Some("Islamic Republic of Afghanistan") },
-    Country { alpha2: "AG", alpha3: "ATG", numeric: 28, name: "Antigua and Barbuda", official_name: None },
-    Country { alpha2: "AI", alpha3: "AIA", numeric: 660, name: "Anguilla", official_name: None },
-    Country { alpha2: "AL", alpha3: "ALB", numeric: 8, name: "Albania", official_name: Some("Republic of Albania") },
-    Country { alpha2: "AM", alpha3: "ARM", numeric: 51, name: "Armenia", official_name: Some("Republic of Armenia") },
-    Country { alpha2: "AO", alpha3: "AGO", numeric: 24, name: "Angola", official_name: Some("Republic of Angola") },
-    Country { alpha2: "AQ", alpha3: "ATA", numeric: 10, name: "Antarctica", official_name: None },
-    Country { alpha2: "AR", alpha3: "ARG", numeric: 32, name: "Argentina", official_name: Some("Argentine Republic") },
-    Country { alpha2: "AS", alpha3: "ASM", numeric: 16, name: "American Samoa", official_name: None },
-    Country { alpha2: "AT", alpha3: "AUT", numeric: 40, name: "Austria", official_name: Some("Republic of Austria") },
-    Country { alpha2: "AU", alpha3: "AUS", numeric: 36, name: "Australia", official_name: None },
-    Country { alpha2: "AW", alpha3: "ABW", numeric: 533, name: "Aruba", official_name: None },
-    Country { alpha2: "AX", alpha3: "ALA", numeric: 248, name: "Åland Islands", official_name: None },
-    Country { alpha2: "AZ", alpha3: "AZE", numeric: 31, name: "Azerbaijan", official_name: Some("Republic of Azerbaijan") },
-    Country { alpha2: "BA", alpha3: "BIH", numeric: 70, name: "Bosnia and Herzegovina", official_name: Some("Republic of Bosnia and Herzegovina") },
-    Country { alpha2: "BB", alpha3: "BRB", numeric: 52, name: "Barbados", official_name: None },
-    Country { alpha2: "BD", alpha3: "BGD", numeric: 50, name: "Bangladesh", official_name: Some("People's Republic of Bangladesh") },
-    Country { alpha2: "BE", alpha3: "BEL", numeric: 56, name: "Belgium", official_name: Some("Kingdom of Belgium") },
-    Country { alpha2: "BF", alpha3: "BFA", numeric: 854, name: "Burkina Faso", official_name: None },
-    Country { alpha2: "BG", alpha3: "BGR", numeric: 100, name: "Bulgaria", official_name: Some("Republic of Bulgaria") },
-    Country { alpha2: "BH", alpha3: "BHR", numeric: 48, name: "Bahrain", official_name: Some("Kingdom of Bahrain") },
-    Country { alpha2: "BI", alpha3: "BDI", numeric: 108, name: "Burundi", official_name: Some("Republic of Burundi") },
-    Country { alpha2: "BJ", alpha3: "BEN", numeric: 204, name: "Benin", official_name: Some("Republic of Benin") },
-    Country { alpha2: "BL", alpha3: "BLM", numeric: 652, name: "Saint Barthélemy", official_name: None },
-    Country { alpha2: "BM", alpha3: "BMU", numeric: 60, name: "Bermuda", official_name: None },
-    Country { alpha2: "BN", alpha3: "BRN", numeric: 96, name: "Brunei Darussalam", official_name: None },
-    Country { alpha2: "BO", alpha3: "BOL", numeric: 68, name: "Bolivia", official_name: Some("Plurinational State of Bolivia") },
-    Country { alpha2: "BQ", alpha3: "BES", numeric: 535, name: "Bonaire, Sint Eustatius and Saba", official_name: Some("Bonaire, Sint Eustatius and Saba") },
-    Country { alpha2: "BR", alpha3: "BRA", numeric: 76, name: "Brazil", official_name: Some("Federative Republic of Brazil") },
-    Country { alpha2: "BS", alpha3: "BHS", numeric: 44, name: "Bahamas", official_name: Some("Commonwealth of the Bahamas") },
-    Country { alpha2: "BT", alpha3: "BTN", numeric: 64, name: "Bhutan", official_name: Some("Kingdom of Bhutan") },
-    Country { alpha2: "BV", alpha3: "BVT", numeric: 74, name: "Bouvet Island", official_name: None },
-    Country { alpha2: "BW", alpha3: "BWA", numeric: 72, name: "Botswana", official_name: Some("Republic of Botswana") },
-    Country { alpha2: "BY", alpha3: "BLR", numeric: 112, name: "Belarus", official_name: Some("Republic of Belarus") },
-    Country { alpha2: "BZ", alpha3: "BLZ", numeric: 84, name: "Belize", official_name: None },
-    Country { alpha2: "CA", alpha3: "CAN", numeric: 124, name: "Canada", official_name: None },
-    Country { alpha2: "CC", alpha3: "CCK", numeric: 166, name: "Cocos (Keeling) Islands", official_name: None },
-    Country { alpha2: "CD", alpha3: "COD", numeric: 180, name: "Congo, The Democratic Republic of the", official_name: None },
-    Country { alpha2: "CF", alpha3: "CAF", numeric: 140, name: "Central African Republic", official_name: None },
-    Country { alpha2: "CG", alpha3: "COG", numeric: 178, name: "Congo", official_name: Some("Republic of the Congo") },
-    Country { alpha2: "CH", alpha3: "CHE", numeric: 756, name: "Switzerland", official_name: Some("Swiss Confederation") },
-    Country { alpha2: "CI", alpha3: "CIV", numeric: 384, name: "Côte d'Ivoire", official_name: Some("Republic of Côte d'Ivoire") },
-    Country { alpha2: "CK", alpha3: "COK", numeric: 184, name: "Cook Islands", official_name: None },
-    Country { alpha2: "CL", alpha3: "CHL", numeric: 152, name: "Chile", official_name: Some("Republic of Chile") },
-    Country { alpha2: "CM", alpha3: "CMR", numeric: 120, name: "Cameroon", official_name: Some("Republic of Cameroon") },
-    Country { alpha2: "CN", alpha3: "CHN", numeric: 156, name: "China", official_name: Some("People's Republic of China") },
-    Country { alpha2: "CO", alpha3: "COL", numeric: 170, name: "Colombia", official_name: Some("Republic of Colombia") },
-    Country { alpha2: "CR", alpha3: "CRI", numeric: 188, name: "Costa Rica", official_name: Some("Republic of Costa Rica") },
-    Country { alpha2: "CU", alpha3: "CUB", numeric: 192, name: "Cuba", official_name: Some("Republic of Cuba") },
-    Country { alpha2: "CV", alpha3: "CPV", numeric: 132, name: "Cabo Verde", official_name: Some("Republic of Cabo Verde") },
-    Country { alpha2: "CW", alpha3: "CUW", numeric: 531, name: "Curaçao", official_name: Some("Curaçao") },
-    Country { alpha2: "CX", alpha3: "CXR", numeric: 162, name: "Christmas Island", official_name: None },
-    Country { alpha2: "CY", alpha3: "CYP", numeric: 196, name: "Cyprus", official_name: Some("Republic of Cyprus") },
-    Country { alpha2: "CZ", alpha3: "CZE", numeric: 203, name: "Czechia", official_name: Some("Czech Republic") },
-    Country { alpha2: "DE", alpha3: "DEU", numeric: 276, name: "Germany", official_name: Some("Federal Republic of Germany") },
-    Country { alpha2: "DJ", alpha3: "DJI", numeric: 262, name: "Djibouti", official_name: Some("Republic of Djibouti") },
-    Country { alpha2: "DK", alpha3: "DNK", numeric: 208, name: "Denmark", official_name: Some("Kingdom of Denmark") },
-    Country { alpha2: "DM", alpha3: "DMA", numeric: 212, name: "Dominica", official_name: Some("Commonwealth of Dominica") },
-    Country { alpha2: "DO", alpha3: "DOM", numeric: 214, name: "Dominican Republic", official_name: None },
-    Country { alpha2: "DZ", alpha3: "DZA", numeric: 12, name: "Algeria", official_name: Some("People's Democratic Republic of Algeria") },
-    Country { alpha2: "EC", alpha3: "ECU", numeric: 218, name: "Ecuador", official_name: Some("Republic of Ecuador") },
-    Country { alpha2: "EE", alpha3: "EST", numeric: 233, name: "Estonia", official_name: Some("Republic of Estonia") },
-    Country { alpha2: "EG", alpha3: "EGY", numeric: 818, name: "Egypt", official_name: Some("Arab Republic of Egypt") },
-    Country { alpha2: "EH", alpha3: "ESH", numeric: 732, name: "Western Sahara", official_name: None },
-    Country { alpha2: "ER", alpha3: "ERI", numeric: 232, name: "Eritrea", official_name: Some("the State of Eritrea") },
-    Country { alpha2: "ES", alpha3: "ESP", numeric: 724, name: "Spain", official_name: Some("Kingdom of Spain") },
-    Country { alpha2: "ET", alpha3: "ETH", numeric: 231, name: "Ethiopia", official_name: Some("Federal Democratic Republic of Ethiopia") },
-    Country { alpha2: "FI", alpha3: "FIN", numeric: 246, name: "Finland", official_name: Some("Republic of Finland") },
-    Country { alpha2: "FJ", alpha3: "FJI", numeric: 242, name: "Fiji", official_name: Some("Republic of Fiji") },
-    Country { alpha2: "FK", alpha3: "FLK", numeric: 238, name: "Falkland Islands (Malvinas)", official_name: None },
-    Country { alpha2: "FM", alpha3: "FSM", numeric: 583, name: "Micronesia, Federated States of", official_name: Some("Federated States of Micronesia") },
-    Country { alpha2: "FO", alpha3: "FRO", numeric: 234, name: "Faroe Islands", official_name: None },
-    Country { alpha2: "FR", alpha3: "FRA", numeric: 250, name: "France", official_name: Some("French Republic") },
-    Country { alpha2: "GA", alpha3: "GAB", numeric: 266, name: "Gabon", official_name: Some("Gabonese Republic") },
-    Country { alpha2: "GB", alpha3: "GBR", numeric: 826, name: "United Kingdom", official_name: Some("United Kingdom of Great Britain and Northern Ireland") },
-    Country { alpha2: "GD", alpha3: "GRD", numeric: 308, name: "Grenada", official_name: None },
-    Country { alpha2: "GE", alpha3: "GEO", numeric: 268, name: "Georgia", official_name: None },
-    Country { alpha2: "GF", alpha3: "GUF", numeric: 254, name: "French Guiana", official_name: None },
-    Country { alpha2: "GG", alpha3: "GGY", numeric: 831, name: "Guernsey", official_name: None },
-    Country { alpha2: "GH", alpha3: "GHA", numeric: 288, name: "Ghana", official_name: Some("Republic of Ghana") },
-    Country { alpha2: "GI", alpha3: "GIB", numeric: 292, name: "Gibraltar", official_name: None },
-    Country { alpha2: "GL", alpha3: "GRL", numeric: 304, name: "Greenland", official_name: None },
-    Country { alpha2: "GM", alpha3: "GMB", numeric: 270, name: "Gambia", official_name: Some("Republic of the Gambia") },
-    Country { alpha2: "GN", alpha3: "GIN", numeric: 324, name: "Guinea", official_name: Some("Republic of Guinea") },
-    Country { alpha2: "GP", alpha3: "GLP", numeric: 312, name: "Guadeloupe", official_name: None },
-    Country { alpha2: "GQ", alpha3: "GNQ", numeric: 226, name: "Equatorial Guinea", official_name: Some("Republic of Equatorial Guinea") },
-    Country { alpha2: "GR", alpha3: "GRC", numeric: 300, name: "Greece", official_name: Some("Hellenic Republic") },
-    Country { alpha2: "GS", alpha3: "SGS", numeric: 239, name: "South Georgia and the South Sandwich Islands", official_name: None },
-    Country { alpha2: "GT", alpha3: "GTM", numeric: 320, name: "Guatemala", official_name: Some("Republic of Guatemala") },
-    Country { alpha2: "GU", alpha3: "GUM", numeric: 316, name: "Guam", official_name: None },
-    Country { alpha2: "GW", alpha3: "GNB", numeric: 624, name: "Guinea-Bissau", official_name: Some("Republic of Guinea-Bissau") },
-    Country { alpha2: "GY", alpha3: "GUY", numeric: 328, name: "Guyana", official_name: Some("Republic of Guyana") },
-    Country { alpha2: "HK", alpha3: "HKG", numeric: 344, name: "Hong Kong", official_name: Some("Hong Kong Special Administrative Region of China") },
-    Country { alpha2: "HM", alpha3: "HMD", numeric: 334, name: "Heard Island and McDonald Islands", official_name: None },
-    Country { alpha2: "HN", alpha3: "HND", numeric: 340, name: "Honduras", official_name: Some("Republic of Honduras") },
-    Country { alpha2: "HR", alpha3: "HRV", numeric: 191, name: "Croatia", official_name: Some("Republic of Croatia") },
-    Country { alpha2: "HT", alpha3: "HTI", numeric: 332, name: "Haiti", official_name: Some("Republic of Haiti") },
-    Country { alpha2: "HU", alpha3: "HUN", numeric: 348, name: "Hungary", official_name: Some("Hungary") },
-    Country { alpha2: "ID", alpha3: "IDN", numeric: 360, name: "Indonesia", official_name: Some("Republic of Indonesia") },
-    Country { alpha2: "IE", alpha3: "IRL", numeric: 372, name: "Ireland", official_name: None },
-    Country { alpha2: "IL", alpha3: "ISR", numeric: 376, name: "Israel", official_name: Some("State of Israel") },
-    Country { alpha2: "IM", alpha3: "IMN", numeric: 833, name: "Isle of Man", official_name: None },
-    Country { alpha2: "IN", alpha3: "IND", numeric: 356, name: "India", official_name: Some("Republic of India") },
-    Country { alpha2: "IO", alpha3: "IOT", numeric: 86, name: "British Indian Ocean Territory", official_name: None },
-    Country { alpha2: "IQ", alpha3: "IRQ", numeric: 368, name: "Iraq", official_name: Some("Republic of Iraq") },
-    Country { alpha2: "IR", alpha3: "IRN", numeric: 364, name: "Iran", official_name: Some("Islamic Republic of Iran") },
-    Country { alpha2: "IS", alpha3: "ISL", numeric: 352, name: "Iceland", official_name: Some("Republic of Iceland") },
-    Country { alpha2: "IT", alpha3: "ITA", numeric: 380, name: "Italy", official_name: Some("Italian Republic") },
-    Country { alpha2: "JE", alpha3: "JEY", numeric: 832, name: "Jersey", official_name: None },
-    Country { alpha2: "JM", alpha3: "JAM", numeric: 388, name: "Jamaica", official_name: None },
-    Country { alpha2: "JO", alpha3: "JOR", numeric: 400, name: "Jordan", official_name: Some("Hashemite Kingdom of Jordan") },
-    Country { alpha2: "JP", alpha3: "JPN", numeric: 392, name: "Japan", official_name: None },
-    Country { alpha2: "KE", alpha3: "KEN", numeric: 404, name: "Kenya", official_name: Some("Republic of Kenya") },
-    Country { alpha2: "KG", alpha3: "KGZ", numeric: 417, name: "Kyrgyzstan", official_name: Some("Kyrgyz Republic") },
-    Country { alpha2: "KH", alpha3: "KHM", numeric: 116, name: "Cambodia", official_name: Some("Kingdom of Cambodia") },
-    Country { alpha2: "KI", alpha3: "KIR", numeric: 296, name: "Kiribati", official_name: Some("Republic of Kiribati") },
-    Country { alpha2: "KM", alpha3: "COM", numeric: 174, name: "Comoros", official_name: Some("Union of the Comoros") },
-    Country { alpha2: "KN", alpha3: "KNA", numeric: 659, name: "Saint Kitts and Nevis", official_name: None },
-    Country { alpha2: "KP", alpha3: "PRK", numeric: 408, name: "North Korea", official_name: Some("Democratic People's Republic of Korea") },
-    Country { alpha2: "KR", alpha3: "KOR", numeric: 410, name: "South Korea", official_name: None },
-    Country { alpha2: "KW", alpha3: "KWT", numeric: 414, name: "Kuwait", official_name: Some("State of Kuwait") },
-    Country { alpha2: "KY", alpha3: "CYM", numeric: 136, name: "Cayman Islands", official_name: None },
-    Country { alpha2: "KZ", alpha3: "KAZ", numeric: 398, name: "Kazakhstan", official_name: Some("Republic of Kazakhstan") },
-    Country { alpha2: "LA", alpha3: "LAO", numeric: 418, name: "Laos", official_name: None },
-    Country { alpha2: "LB", alpha3: "LBN", numeric: 422, name: "Lebanon", official_name: Some("Lebanese Republic") },
-    Country { alpha2: "LC", alpha3: "LCA", numeric: 662, name: "Saint Lucia", official_name: None },
-    Country { alpha2: "LI", alpha3: "LIE", numeric: 438, name: "Liechtenstein", official_name: Some("Principality of Liechtenstein") },
-    Country { alpha2: "LK", alpha3: "LKA", numeric: 144, name: "Sri Lanka", official_name: Some("Democratic Socialist Republic of Sri Lanka") },
-    Country { alpha2: "LR", alpha3: "LBR", numeric: 430, name: "Liberia", official_name: Some("Republic of Liberia") },
-    Country { alpha2: "LS", alpha3: "LSO", numeric: 426, name: "Lesotho", official_name: Some("Kingdom of Lesotho") },
-    Country { alpha2: "LT", alpha3: "LTU", numeric: 440, name: "Lithuania", official_name: Some("Republic of Lithuania") },
-    Country { alpha2: "LU", alpha3: "LUX", numeric: 442, name: "Luxembourg", official_name: Some("Grand Duchy of Luxembourg") },
-    Country { alpha2: "LV", alpha3: "LVA", numeric: 428, name: "Latvia", official_name: Some("Republic of Latvia") },
-    Country { alpha2: "LY", alpha3: "LBY", numeric: 434, name: "Libya", official_name: Some("Libya") },
-    Country { alpha2: "MA", alpha3: "MAR", numeric: 504, name: "Morocco", official_name: Some("Kingdom of Morocco") },
-    Country { alpha2: "MC", alpha3: "MCO", numeric: 492, name: "Monaco", official_name: Some("Principality of Monaco") },
-    Country { alpha2: "MD", alpha3: "MDA", numeric: 498, name: "Moldova", official_name: Some("Republic of Moldova") },
-    Country { alpha2: "ME", alpha3: "MNE", numeric: 499, name: "Montenegro", official_name: Some("Montenegro") },
-    Country { alpha2: "MF", alpha3: "MAF", numeric: 663, name: "Saint Martin (French part)", official_name: None },
-    Country { alpha2: "MG", alpha3: "MDG", numeric: 450, name: "Madagascar", official_name: Some("Republic of Madagascar") },
-    Country { alpha2: "MH", alpha3: "MHL", numeric: 584, name: "Marshall Islands", official_name: Some("Republic of the Marshall Islands") },
-    Country { alpha2: "MK", alpha3: "MKD", numeric: 807, name: "North Macedonia", official_name: Some("Republic of North Macedonia") },
-    Country { alpha2: "ML", alpha3: "MLI", numeric: 466, name: "Mali", official_name: Some("Republic of Mali") },
-    Country { alpha2: "MM", alpha3: "MMR", numeric: 104, name: "Myanmar", official_name: Some("Republic of Myanmar") },
-    Country { alpha2: "MN", alpha3: "MNG", numeric: 496, name: "Mongolia", official_name: None },
-    Country { alpha2: "MO", alpha3: "MAC", numeric: 446, name: "Macao", official_name: Some("Macao Special Administrative Region of China") },
-    Country { alpha2: "MP", alpha3: "MNP", numeric: 580, name: "Northern Mariana Islands", official_name: Some("Commonwealth of the Northern Mariana Islands") },
-    Country { alpha2: "MQ", alpha3: "MTQ", numeric: 474, name: "Martinique", official_name: None },
-    Country { alpha2: "MR", alpha3: "MRT", numeric: 478, name: "Mauritania", official_name: Some("Islamic Republic of Mauritania") },
-    Country { alpha2: "MS", alpha3: "MSR", numeric: 500, name: "Montserrat", official_name: None },
-    Country { alpha2: "MT", alpha3: "MLT", numeric: 470, name: "Malta", official_name: Some("Republic of Malta") },
-    Country { alpha2: "MU", alpha3: "MUS", numeric: 480, name: "Mauritius", official_name: Some("Republic of Mauritius") },
-    Country { alpha2: "MV", alpha3: "MDV", numeric: 462, name: "Maldives", official_name: Some("Republic of Maldives") },
-    Country { alpha2: "MW", alpha3: "MWI", numeric: 454, name: "Malawi", official_name: Some("Republic of Malawi") },
-    Country { alpha2: "MX", alpha3: "MEX", numeric: 484, name: "Mexico", official_name: Some("United Mexican States") },
-    Country { alpha2: "MY", alpha3: "MYS", numeric: 458, name: "Malaysia", official_name: None },
-    Country { alpha2: "MZ", alpha3: "MOZ", numeric: 508, name: "Mozambique", official_name: Some("Republic of Mozambique") },
-    Country { alpha2: "NA", alpha3: "NAM", numeric: 516, name: "Namibia", official_name: Some("Republic of Namibia") },
-    Country { alpha2: "NC", alpha3: "NCL", numeric: 540, name: "New Caledonia", official_name: None },
-    Country { alpha2: "NE", alpha3: "NER", numeric: 562, name: "Niger", official_name: Some("Republic of the Niger") },
-    Country { alpha2: "NF", alpha3: "NFK", numeric: 574, name: "Norfolk Island", official_name: None },
-    Country { alpha2: "NG", alpha3: "NGA", numeric: 566, name: "Nigeria", official_name: Some("Federal Republic of Nigeria") },
-    Country { alpha2: "NI", alpha3: "NIC", numeric: 558, name: "Nicaragua", official_name: Some("Republic of Nicaragua") },
-    Country { alpha2: "NL", alpha3: "NLD", numeric: 528, name: "Netherlands", official_name: Some("Kingdom of the Netherlands") },
-    Country { alpha2: "NO", alpha3: "NOR", numeric: 578, name: "Norway", official_name: Some("Kingdom of Norway") },
-    Country { alpha2: "NP", alpha3: "NPL", numeric: 524, name: "Nepal", official_name: Some("Federal Democratic Republic of Nepal") },
-    Country { alpha2: "NR", alpha3: "NRU", numeric: 520, name: "Nauru", official_name: Some("Republic of Nauru") },
-    Country { alpha2: "NU", alpha3: "NIU", numeric: 570, name: "Niue", official_name: Some("Niue") },
-    Country { alpha2: "NZ", alpha3: "NZL", numeric: 554, name: "New Zealand", official_name: None },
-    Country { alpha2: "OM", alpha3: "OMN", numeric: 512, name: "Oman", official_name: Some("Sultanate of Oman") },
-    Country { alpha2: "PA", alpha3: "PAN", numeric: 591, name: "Panama", official_name: Some("Republic of Panama") },
-    Country { alpha2: "PE", alpha3: "PER", numeric: 604, name: "Peru", official_name: Some("Republic of Peru") },
-    Country { alpha2: "PF", alpha3: "PYF", numeric: 258, name: "French Polynesia", official_name: None },
-    Country { alpha2: "PG", alpha3: "PNG", numeric: 598, name: "Papua New Guinea", official_name: Some("Independent State of Papua New Guinea") },
-    Country { alpha2: "PH", alpha3: "PHL", numeric: 608, name: "Philippines", official_name: Some("Republic of the Philippines") },
-    Country { alpha2: "PK", alpha3: "PAK", numeric: 586, name: "Pakistan", official_name: Some("Islamic Republic of Pakistan") },
-    Country { alpha2: "PL", alpha3: "POL", numeric: 616, name: "Poland", official_name: Some("Republic of Poland") },
-    Country { alpha2: "PM", alpha3: "SPM", numeric: 666, name: "Saint Pierre and Miquelon", official_name: None },
-    Country { alpha2: "PN", alpha3: "PCN", numeric: 612, name: "Pitcairn", official_name: None },
-    Country { alpha2: "PR", alpha3: "PRI", numeric: 630, name: "Puerto Rico", official_name: None },
-    Country { alpha2: "PS", alpha3: "PSE", numeric: 275, name: "Palestine, State of", official_name: Some("the State of Palestine") },
-    Country { alpha2: "PT", alpha3: "PRT", numeric: 620, name: "Portugal", official_name: Some("Portuguese Republic") },
-    Country { alpha2: "PW", alpha3: "PLW", numeric: 585, name: "Palau", official_name: Some("Republic of Palau") },
-    Country { alpha2: "PY", alpha3: "PRY", numeric: 600, name: "Paraguay", official_name: Some("Republic of Paraguay") },
-    Country { alpha2: "QA", alpha3: "QAT", numeric: 634, name: "Qatar", official_name: Some("State of Qatar") },
-    Country { alpha2: "RE", alpha3: "REU", numeric: 638, name: "Réunion", official_name: None },
-    Country { alpha2: "RO", alpha3: "ROU", numeric: 642, name: "Romania", official_name: None },
-    Country { alpha2: "RS", alpha3: "SRB", numeric: 688, name: "Serbia", official_name: Some("Republic of Serbia") },
-    Country { alpha2: "RU", alpha3: "RUS", numeric: 643, name: "Russian Federation", official_name: None },
-    Country { alpha2: "RW", alpha3: "RWA", numeric: 646, name: "Rwanda", official_name: Some("Rwandese Republic") },
-    Country { alpha2: "SA", alpha3: "SAU", numeric: 682, name: "Saudi Arabia", official_name: Some("Kingdom of Saudi Arabia") },
-    Country { alpha2: "SB", alpha3: "SLB", numeric: 90, name: "Solomon Islands", official_name: None },
-    Country { alpha2: "SC", alpha3: "SYC", numeric: 690, name: "Seychelles", official_name: Some("Republic of Seychelles") },
-    Country { alpha2: "SD", alpha3: "SDN", numeric: 729, name: "Sudan", official_name: Some("Republic of the Sudan") },
-    Country { alpha2: "SE", alpha3: "SWE", numeric: 752, name: "Sweden", official_name: Some("Kingdom of Sweden") },
-    Country { alpha2: "SG", alpha3: "SGP", numeric: 702, name: "Singapore", official_name: Some("Republic of Singapore") },
-    Country { alpha2: "SH", alpha3: "SHN", numeric: 654, name: "Saint Helena, Ascension and Tristan da Cunha", official_name: None },
-    Country { alpha2: "SI", alpha3: "SVN", numeric: 705, name: "Slovenia", official_name: Some("Republic of Slovenia") },
-    Country { alpha2: "SJ", alpha3: "SJM", numeric: 744, name: "Svalbard and Jan Mayen", official_name: None },
-    Country { alpha2: "SK", alpha3: "SVK", numeric: 703, name: "Slovakia", official_name: Some("Slovak Republic") },
-    Country { alpha2: "SL", alpha3: "SLE", numeric: 694, name: "Sierra Leone", official_name: Some("Republic of Sierra Leone") },
-    Country { alpha2: "SM", alpha3: "SMR", numeric: 674, name: "San Marino", official_name: Some("Republic of San Marino") },
-    Country { alpha2: "SN", alpha3: "SEN", numeric: 686, name: "Senegal", official_name: Some("Republic of Senegal") },
-    Country { alpha2: "SO", alpha3: "SOM", numeric: 706, name: "Somalia", official_name: Some("Federal Republic of Somalia") },
-    Country { alpha2: "SR", alpha3: "SUR", numeric: 740, name: "Suriname", official_name: Some("Republic of Suriname") },
-    Country { alpha2: "SS", alpha3: "SSD", numeric: 728, name: "South Sudan", official_name: Some("Republic of South Sudan") },
-    Country { alpha2: "ST", alpha3: "STP", numeric: 678, name: "Sao Tome and Principe", official_name: Some("Democratic Republic of Sao Tome and Principe") },
-    Country { alpha2: "SV", alpha3: "SLV", numeric: 222, name: "El Salvador", official_name: Some("Republic of El Salvador") },
-    Country { alpha2: "SX", alpha3: "SXM", numeric: 534, name: "Sint Maarten (Dutch part)", official_name: Some("Sint Maarten (Dutch part)") },
-    Country { alpha2: "SY", alpha3: "SYR", numeric: 760, name: "Syria", official_name: None },
-    Country { alpha2: "SZ", alpha3: "SWZ", numeric: 748, name: "Eswatini", official_name: Some("Kingdom of Eswatini") },
-    Country { alpha2: "TC", alpha3: "TCA", numeric: 796, name: "Turks and Caicos Islands", official_name: None },
-    Country { alpha2: "TD", alpha3: "TCD", numeric: 148, name: "Chad", official_name: Some("Republic of Chad") },
-    Country { alpha2: "TF", alpha3: "ATF", numeric: 260, name: "French Southern Territories", official_name: None },
-    Country { alpha2: "TG", alpha3: "TGO", numeric: 768, name: "Togo", official_name: Some("Togolese Republic") },
-    Country { alpha2: "TH", alpha3: "THA", numeric: 764, name: "Thailand", official_name: Some("Kingdom of Thailand") },
-    Country { alpha2: "TJ", alpha3: "TJK", numeric: 762, name: "Tajikistan", official_name: Some("Republic of Tajikistan") },
-    Country { alpha2: "TK", alpha3: "TKL", numeric: 772, name: "Tokelau", official_name: None },
-    Country { alpha2: "TL", alpha3: "TLS", numeric: 626, name: "Timor-Leste", official_name: Some("Democratic Republic of Timor-Leste") },
-    Country { alpha2: "TM", alpha3: "TKM", numeric: 795, name: "Turkmenistan", official_name: None },
-    Country { alpha2: "TN", alpha3: "TUN", numeric: 788, name: "Tunisia", official_name: Some("Republic of Tunisia") },
-    Country { alpha2: "TO", alpha3: "TON", numeric: 776, name: "Tonga", official_name: Some("Kingdom of Tonga") },
-    Country { alpha2: "TR", alpha3: "TUR", numeric: 792, name: "Türkiye", official_name: Some("Republic of Türkiye") },
-    Country { alpha2: "TT", alpha3: "TTO", numeric: 780, name: "Trinidad and Tobago", official_name: Some("Republic of Trinidad and Tobago") },
-    Country { alpha2: "TV", alpha3: "TUV", numeric: 798, name: "Tuvalu", official_name: None },
-    Country { alpha2: "TW", alpha3: "TWN", numeric: 158, name: "Taiwan", official_name: Some("Taiwan, Province of China") },
-    Country { alpha2: "TZ", alpha3: "TZA", numeric: 834, name: "Tanzania", official_name: Some("United Republic of Tanzania") },
-    Country { alpha2: "UA", alpha3: "UKR", numeric: 804, name: "Ukraine", official_name: None },
-    Country { alpha2: "UG", alpha3: "UGA", numeric: 800, name: "Uganda", official_name: Some("Republic of Uganda") },
-    Country { alpha2: "UM", alpha3: "UMI", numeric: 581, name: "United States Minor Outlying Islands", official_name: None },
-    Country { alpha2: "US", alpha3: "USA", numeric: 840, name: "United States", official_name: Some("United States of America") },
-    Country { alpha2: "UY", alpha3: "URY", numeric: 858, name: "Uruguay", official_name: Some("Eastern Republic of Uruguay") },
-    Country { alpha2: "UZ", alpha3: "UZB", numeric: 860, name: "Uzbekistan", official_name: Some("Republic of Uzbekistan") },
-    Country { alpha2: "VA", alpha3: "VAT", numeric: 336, name: "Holy See (Vatican City State)", official_name: None },
-    Country { alpha2: "VC", alpha3: "VCT", numeric: 670, name: "Saint Vincent and the Grenadines", official_name: None },
-    Country { alpha2: "VE", alpha3: "VEN", numeric: 862, name: "Venezuela", official_name: Some("Bolivarian Republic of Venezuela") },
-    Country { alpha2: "VG", alpha3: "VGB", numeric: 92, name: "Virgin Islands, British", official_name: Some("British Virgin Islands") },
-    Country { alpha2: "VI", alpha3: "VIR", numeric: 850, name: "Virgin Islands, U.S.", official_name: Some("Virgin Islands of the United States") },
-    Country { alpha2: "VN", alpha3: "VNM", numeric: 704, name: "Vietnam", official_name: Some("Socialist Republic of Viet Nam") },
-    Country { alpha2: "VU", alpha3: "VUT", numeric: 548, name: "Vanuatu", official_name: Some("Republic of Vanuatu") },
-    Country { alpha2: "WF", alpha3: "WLF", numeric: 876, name: "Wallis and Futuna", official_name: None },
-    Country { alpha2: "WS", alpha3: "WSM", numeric: 882, name: "Samoa", official_name: Some("Independent State of Samoa") },
-    Country { alpha2: "YE", alpha3: "YEM", numeric: 887, name: "Yemen", official_name: Some("Republic of Yemen") },
-    Country { alpha2: "YT", alpha3: "MYT", numeric: 175, name: "Mayotte", official_name: None },
-    Country { alpha2: "ZA", alpha3: "ZAF", numeric: 710, name: "South Africa", official_name: Some("Republic of South Africa") },
-    Country { alpha2: "ZM", alpha3: "ZMB", numeric: 894, name: "Zambia", official_name: Some("Republic of Zambia") },
-    Country { alpha2: "ZW", alpha3: "ZWE", numeric: 716, name: "Zimbabwe", official_name: Some("Republic of Zimbabwe") },
-];
+pub static COUNTRIES: &[Country] = &parse_table();
+
+/// `TABLE[start..end]` as a `str` (`const`: slices by splitting).
+const fn cell(start: usize, end: usize) -> &'static str {
+    let bytes = TABLE.as_bytes().split_at(end).0.split_at(start).1;
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(_) => panic!("countries.tsv: a cell is not UTF-8"),
+    }
+}
+
+/// Parses [`TABLE`] at compile time; a malformed line fails the build.
+const fn parse_table() -> [Country; COUNT] {
+    const EMPTY: Country = Country {
+        alpha2: "",
+        alpha3: "",
+        numeric: 0,
+        name: "",
+        official_name: None,
+    };
+    let b = TABLE.as_bytes();
+    let mut out = [EMPTY; COUNT];
+    let (mut row, mut i) = (0, 0);
+    while row < COUNT {
+        // The five cells of this line: their bounds.
+        let mut bounds = [(0usize, 0usize); 5];
+        let mut col = 0;
+        let mut start = i;
+        loop {
+            let end_of_line = b[i] == b'\n';
+            if b[i] == b'\t' || end_of_line {
+                assert!(col < 5, "countries.tsv: more than five cells");
+                bounds[col] = (start, i);
+                col += 1;
+                start = i + 1;
+            }
+            i += 1;
+            if end_of_line {
+                break;
+            }
+        }
+        assert!(col == 5, "countries.tsv: fewer than five cells");
+        let mut numeric: u16 = 0;
+        let mut k = bounds[2].0;
+        while k < bounds[2].1 {
+            assert!(b[k].is_ascii_digit(), "countries.tsv: numeric code");
+            numeric = numeric * 10 + (b[k] - b'0') as u16;
+            k += 1;
+        }
+        let (o_start, o_end) = bounds[4];
+        out[row] = Country {
+            alpha2: cell(bounds[0].0, bounds[0].1),
+            alpha3: cell(bounds[1].0, bounds[1].1),
+            numeric,
+            name: cell(bounds[3].0, bounds[3].1),
+            official_name: if o_end > o_start {
+                Some(cell(o_start, o_end))
+            } else {
+                None
+            },
+        };
+        row += 1;
+    }
+    out
+}
 
 /// Looks up a country by alpha-2 code (case-insensitive).
 pub fn by_alpha2(code: &str) -> Option<&'static Country> {

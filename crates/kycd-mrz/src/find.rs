@@ -221,15 +221,7 @@ mod tests {
         ParseOptions::with_reference_date(Date::new(2026, 1, 1).expect("date"))
     }
 
-    const TD3: [&str; 2] = [
-        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
-        "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
-    ];
-    const TD1: [&str; 3] = [
-        "I<UTOD231458907<<<<<<<<<<<<<<<",
-        "7408122F1204159UTO<<<<<<<<<<<6",
-        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
-    ];
+    use crate::specimen::{TD1, TD3};
 
     #[test]
     fn merged_and_split_lines() {

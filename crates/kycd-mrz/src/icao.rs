@@ -49,6 +49,7 @@ const fn sp(
 }
 
 /// ICAO 9303 codes that are not ISO 3166-1 alpha-3 codes (sorted by code).
+#[rustfmt::skip]
 pub static SPECIAL_CODES: &[SpecialCode] = &[
     sp("D", Some("DE"), "Germany"),
     sp("EUE", None, "European Union"),
@@ -58,52 +59,20 @@ pub static SPECIAL_CODES: &[SpecialCode] = &[
     sp("GBP", Some("GB"), "British Protected Person"),
     sp("GBS", Some("GB"), "British Subject"),
     sp("RKS", None, "Kosovo"),
-    sp(
-        "UNA",
-        None,
-        "Specialized agency of the United Nations or one of its officials",
-    ),
-    sp(
-        "UNK",
-        None,
-        "Resident of Kosovo with a travel document issued by UNMIK",
-    ),
-    sp(
-        "UNO",
-        None,
-        "United Nations Organization or one of its officials",
-    ),
-    sp(
-        "UTO",
-        None,
-        "Utopia (fictitious state of the ICAO 9303 specimens)",
-    ),
+    sp("UNA", None, "Specialized agency of the United Nations or one of its officials"),
+    sp("UNK", None, "Resident of Kosovo with a travel document issued by UNMIK"),
+    sp("UNO", None, "United Nations Organization or one of its officials"),
+    sp("UTO", None, "Utopia (fictitious state of the ICAO 9303 specimens)"),
     sp("XBA", None, "African Development Bank"),
     sp("XCC", None, "Caribbean Community (CARICOM)"),
     sp("XCE", None, "Council of Europe"),
-    sp(
-        "XCO",
-        None,
-        "Common Market for Eastern and Southern Africa (COMESA)",
-    ),
+    sp("XCO", None, "Common Market for Eastern and Southern Africa (COMESA)"),
     sp("XDC", None, "Southern African Development Community (SADC)"),
-    sp(
-        "XEC",
-        None,
-        "Economic Community of West African States (ECOWAS)",
-    ),
-    sp(
-        "XES",
-        None,
-        "Organisation of Eastern Caribbean States (OECS)",
-    ),
+    sp("XEC", None, "Economic Community of West African States (ECOWAS)"),
+    sp("XES", None, "Organisation of Eastern Caribbean States (OECS)"),
     sp("XIM", None, "African Export-Import Bank (Afreximbank)"),
     sp("XOM", None, "Sovereign Military Order of Malta"),
-    sp(
-        "XPO",
-        None,
-        "International Criminal Police Organization (INTERPOL)",
-    ),
+    sp("XPO", None, "International Criminal Police Organization (INTERPOL)"),
     sp("XXA", None, "Stateless person (1954 Convention)"),
     sp("XXB", None, "Refugee (1951 Convention / 1967 Protocol)"),
     sp("XXC", None, "Refugee (other than XXB)"),

@@ -153,13 +153,13 @@ const fn s(line: u8, start: u8, len: u8) -> Span {
     Span { line, start, len }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct FieldSpec {
     pub field: Field,
     pub span: Span,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct CheckSpec {
     pub which: CheckedField,
     pub parts: &'static [Span],
@@ -198,141 +198,98 @@ const fn c(which: CheckedField, parts: &'static [Span], digit: Span, filler_ok: 
 use CheckedField as C;
 use Field as F;
 
-static TD3: Layout = Layout {
-    fields: &[
-        f(F::DocumentCode, s(0, 0, 2)),
-        f(F::IssuingState, s(0, 2, 3)),
-        f(F::Name, s(0, 5, 39)),
-        f(F::DocumentNumber, s(1, 0, 9)),
-        f(F::Nationality, s(1, 10, 3)),
-        f(F::BirthDate, s(1, 13, 6)),
-        f(F::Sex, s(1, 20, 1)),
-        f(F::ExpiryDate, s(1, 21, 6)),
-        f(F::OptionalData, s(1, 28, 14)),
-    ],
-    checks: &[
-        c(C::DocumentNumber, &[s(1, 0, 9)], s(1, 9, 1), false),
-        c(C::BirthDate, &[s(1, 13, 6)], s(1, 19, 1), false),
-        c(C::ExpiryDate, &[s(1, 21, 6)], s(1, 27, 1), false),
-        c(C::OptionalData, &[s(1, 28, 14)], s(1, 42, 1), true),
-        c(
-            C::Composite,
-            &[s(1, 0, 10), s(1, 13, 7), s(1, 21, 22)],
-            s(1, 43, 1),
-            false,
-        ),
-    ],
-};
+/// A composite (whole-line) check digit: never a filler.
+const fn composite(parts: &'static [Span], digit: Span) -> CheckSpec {
+    c(C::Composite, parts, digit, false)
+}
 
-static MRVA: Layout = Layout {
-    fields: &[
-        f(F::DocumentCode, s(0, 0, 2)),
-        f(F::IssuingState, s(0, 2, 3)),
-        f(F::Name, s(0, 5, 39)),
-        f(F::DocumentNumber, s(1, 0, 9)),
-        f(F::Nationality, s(1, 10, 3)),
-        f(F::BirthDate, s(1, 13, 6)),
-        f(F::Sex, s(1, 20, 1)),
-        f(F::ExpiryDate, s(1, 21, 6)),
-        f(F::OptionalData, s(1, 28, 16)),
-    ],
-    checks: &[
-        c(C::DocumentNumber, &[s(1, 0, 9)], s(1, 9, 1), false),
-        c(C::BirthDate, &[s(1, 13, 6)], s(1, 19, 1), false),
-        c(C::ExpiryDate, &[s(1, 21, 6)], s(1, 27, 1), false),
-    ],
-};
+// The layouts below list their fields grouped by MRZ line, line 0 first.
 
-static TD2: Layout = Layout {
-    fields: &[
-        f(F::DocumentCode, s(0, 0, 2)),
-        f(F::IssuingState, s(0, 2, 3)),
-        f(F::Name, s(0, 5, 31)),
-        f(F::DocumentNumber, s(1, 0, 9)),
-        f(F::Nationality, s(1, 10, 3)),
-        f(F::BirthDate, s(1, 13, 6)),
-        f(F::Sex, s(1, 20, 1)),
-        f(F::ExpiryDate, s(1, 21, 6)),
-        f(F::OptionalData, s(1, 28, 7)),
-    ],
-    checks: &[
-        c(C::DocumentNumber, &[s(1, 0, 9)], s(1, 9, 1), false),
-        c(C::BirthDate, &[s(1, 13, 6)], s(1, 19, 1), false),
-        c(C::ExpiryDate, &[s(1, 21, 6)], s(1, 27, 1), false),
-        c(
-            C::Composite,
-            &[s(1, 0, 10), s(1, 13, 7), s(1, 21, 14)],
-            s(1, 35, 1),
-            false,
-        ),
-    ],
-};
+/// Fields of the two-line layouts (TD3, TD2, MRV-A, MRV-B): the same positions, a name as long as line 1
+/// allows and optional data up to the `trailing_digits` check digits that end line 2.
+#[rustfmt::skip]
+const fn two_line_fields(line_len: u8, trailing_digits: u8) -> [FieldSpec; 9] {
+    [
+        f(F::DocumentCode, s(0, 0, 2)), f(F::IssuingState, s(0, 2, 3)), f(F::Name, s(0, 5, line_len - 5)),
+        f(F::DocumentNumber, s(1, 0, 9)), f(F::Nationality, s(1, 10, 3)), f(F::BirthDate, s(1, 13, 6)),
+        f(F::Sex, s(1, 20, 1)), f(F::ExpiryDate, s(1, 21, 6)),
+        f(F::OptionalData, s(1, 28, line_len - 28 - trailing_digits)),
+    ]
+}
 
-static MRVB: Layout = Layout {
-    fields: &[
-        f(F::DocumentCode, s(0, 0, 2)),
-        f(F::IssuingState, s(0, 2, 3)),
-        f(F::Name, s(0, 5, 31)),
-        f(F::DocumentNumber, s(1, 0, 9)),
-        f(F::Nationality, s(1, 10, 3)),
-        f(F::BirthDate, s(1, 13, 6)),
-        f(F::Sex, s(1, 20, 1)),
-        f(F::ExpiryDate, s(1, 21, 6)),
-        f(F::OptionalData, s(1, 28, 8)),
-    ],
-    checks: &[
-        c(C::DocumentNumber, &[s(1, 0, 9)], s(1, 9, 1), false),
-        c(C::BirthDate, &[s(1, 13, 6)], s(1, 19, 1), false),
-        c(C::ExpiryDate, &[s(1, 21, 6)], s(1, 27, 1), false),
-    ],
-};
+// The document-number, birth-date and expiry-date check digits of the two-line layouts.
+const NUMBER_CHECK: CheckSpec = c(C::DocumentNumber, &[s(1, 0, 9)], s(1, 9, 1), false);
+const BIRTH_CHECK: CheckSpec = c(C::BirthDate, &[s(1, 13, 6)], s(1, 19, 1), false);
+const EXPIRY_CHECK: CheckSpec = c(C::ExpiryDate, &[s(1, 21, 6)], s(1, 27, 1), false);
 
+/// The composite check digit that ends line 2 of a TD2 or TD3 of `LEN` characters per line.
+const fn line_2_composite<const LEN: u8>() -> CheckSpec {
+    composite(
+        &const { [s(1, 0, 10), s(1, 13, 7), s(1, 21, LEN - 22)] },
+        s(1, LEN - 1, 1),
+    )
+}
+
+/// The optional-data (personal number) check digit of a TD3 of `LEN` characters per line.
+const fn line_2_optional<const LEN: u8>() -> CheckSpec {
+    c(
+        C::OptionalData,
+        &const { [s(1, 28, LEN - 30)] },
+        s(1, LEN - 2, 1),
+        true,
+    )
+}
+
+/// A two-line layout of `LEN` characters per line ending in `TRAILING` check digits after the optional data:
+/// none for the visas (MRV-A, MRV-B), the composite for TD2, the optional data's and the composite for TD3.
+#[rustfmt::skip]
+const fn two_line<const LEN: u8, const TRAILING: u8>() -> Layout {
+    Layout {
+        fields: &const { two_line_fields(LEN, TRAILING) },
+        checks: match TRAILING {
+            0 => &[NUMBER_CHECK, BIRTH_CHECK, EXPIRY_CHECK],
+            1 => &const { [NUMBER_CHECK, BIRTH_CHECK, EXPIRY_CHECK, line_2_composite::<LEN>()] },
+            _ => &const {
+                [NUMBER_CHECK, BIRTH_CHECK, EXPIRY_CHECK, line_2_optional::<LEN>(), line_2_composite::<LEN>()]
+            },
+        },
+    }
+}
+
+static TD3: Layout = two_line::<44, 2>();
+static MRVA: Layout = two_line::<44, 0>();
+static TD2: Layout = two_line::<36, 1>();
+static MRVB: Layout = two_line::<36, 0>();
+
+#[rustfmt::skip]
 static TD1: Layout = Layout {
     fields: &[
-        f(F::DocumentCode, s(0, 0, 2)),
-        f(F::IssuingState, s(0, 2, 3)),
-        f(F::DocumentNumber, s(0, 5, 9)),
+        f(F::DocumentCode, s(0, 0, 2)), f(F::IssuingState, s(0, 2, 3)), f(F::DocumentNumber, s(0, 5, 9)),
         f(F::OptionalData, s(0, 15, 15)),
-        f(F::BirthDate, s(1, 0, 6)),
-        f(F::Sex, s(1, 7, 1)),
-        f(F::ExpiryDate, s(1, 8, 6)),
-        f(F::Nationality, s(1, 15, 3)),
-        f(F::OptionalData2, s(1, 18, 11)),
+        f(F::BirthDate, s(1, 0, 6)), f(F::Sex, s(1, 7, 1)), f(F::ExpiryDate, s(1, 8, 6)),
+        f(F::Nationality, s(1, 15, 3)), f(F::OptionalData2, s(1, 18, 11)),
         f(F::Name, s(2, 0, 30)),
     ],
     checks: &[
         c(C::DocumentNumber, &[s(0, 5, 9)], s(0, 14, 1), false),
         c(C::BirthDate, &[s(1, 0, 6)], s(1, 6, 1), false),
         c(C::ExpiryDate, &[s(1, 8, 6)], s(1, 14, 1), false),
-        c(
-            C::Composite,
-            &[s(0, 5, 25), s(1, 0, 7), s(1, 8, 7), s(1, 18, 11)],
-            s(1, 29, 1),
-            false,
-        ),
+        composite(&[s(0, 5, 25), s(1, 0, 7), s(1, 8, 7), s(1, 18, 11)], s(1, 29, 1)),
     ],
 };
 
+#[rustfmt::skip]
 static FRA_ID: Layout = Layout {
     fields: &[
-        f(F::DocumentCode, s(0, 0, 2)),
-        f(F::IssuingState, s(0, 2, 3)),
-        f(F::Surname, s(0, 5, 25)),
+        f(F::DocumentCode, s(0, 0, 2)), f(F::IssuingState, s(0, 2, 3)), f(F::Surname, s(0, 5, 25)),
         f(F::OptionalData, s(0, 30, 6)),
-        f(F::DocumentNumber, s(1, 0, 12)),
-        f(F::GivenNames, s(1, 13, 14)),
-        f(F::BirthDate, s(1, 27, 6)),
+        f(F::DocumentNumber, s(1, 0, 12)), f(F::GivenNames, s(1, 13, 14)), f(F::BirthDate, s(1, 27, 6)),
         f(F::Sex, s(1, 34, 1)),
     ],
     checks: &[
         c(C::DocumentNumber, &[s(1, 0, 12)], s(1, 12, 1), false),
         c(C::BirthDate, &[s(1, 27, 6)], s(1, 33, 1), false),
-        c(
-            C::Composite,
-            &[s(0, 0, 36), s(1, 0, 35)],
-            s(1, 35, 1),
-            false,
-        ),
+        composite(&[s(0, 0, 36), s(1, 0, 35)], s(1, 35, 1)),
     ],
 };
 
@@ -340,17 +297,15 @@ static FRA_ID: Layout = Layout {
 /// `D` + configuration digit, issuing state, 9-character licence number, a check digit over
 /// everything before it, expiry `YYMMDD`, first 8 characters of the surname and a check digit over
 /// the first 29 characters.
+#[rustfmt::skip]
 static DL: Layout = Layout {
     fields: &[
-        f(F::DocumentCode, s(0, 0, 2)),
-        f(F::IssuingState, s(0, 2, 3)),
-        f(F::DocumentNumber, s(0, 5, 9)),
-        f(F::ExpiryDate, s(0, 15, 6)),
-        f(F::Surname, s(0, 21, 8)),
+        f(F::DocumentCode, s(0, 0, 2)), f(F::IssuingState, s(0, 2, 3)), f(F::DocumentNumber, s(0, 5, 9)),
+        f(F::ExpiryDate, s(0, 15, 6)), f(F::Surname, s(0, 21, 8)),
     ],
     checks: &[
         c(C::DocumentNumber, &[s(0, 0, 14)], s(0, 14, 1), false),
-        c(C::Composite, &[s(0, 0, 29)], s(0, 29, 1), false),
+        composite(&[s(0, 0, 29)], s(0, 29, 1)),
     ],
 };
 

@@ -1,7 +1,7 @@
 //! kycd-mrz: ICAO 9303 machine-readable zone parsing, validation, rendering and OCR repair.
 //!
-//! Pure Rust, no I/O, no dependencies (optional `serde` feature derives `Serialize` /
-//! `Deserialize` on the output types).
+//! Pure Rust, no I/O. Its one workspace dependency is `kycd-types`, the iDenfy vocabulary (`docSex`, `docType`, name
+//! folding); the optional `serde` feature derives `Serialize` / `Deserialize` on the output types.
 //!
 //! # Layouts
 //! TD1 (3×30), TD2 (2×36), TD3 (2×44), MRV-A (2×44), MRV-B (2×36), the pre-2021 French identity
@@ -23,7 +23,8 @@
 //! * [`render()`]: the inverse of parsing, for synthetic documents: `parse(render(f)).fields == f`.
 //! * [`Mrz::document_data`]: the webhook `data` fields (`docFirstName`, `docLastName`,
 //!   `docNumber`, `docPersonalCode`, `docDob`, `docExpiry`, `docSex`, `docNationality`,
-//!   `docIssuingCountry`, `docType`).
+//!   `docIssuingCountry`, `docType`), typed with `kycd_types::DocSex` / `kycd_types::DocumentType`;
+//!   [`document_type`] classifies a document code.
 //! * [`icao::resolve_code`]: ICAO 3-letter codes (incl. `D`, `GBD`, `UNO`, `XXA`, `EUE`, `RKS`...)
 //!   → ISO 3166-1 alpha-2 ([`country`] holds the ISO table).
 //!
@@ -87,6 +88,7 @@ pub mod parse;
 pub mod render;
 pub mod repair;
 mod short;
+pub mod specimen;
 pub mod webhook;
 
 #[cfg(test)]
@@ -105,4 +107,4 @@ pub use parse::{ParseOptions, parse, parse_as, parse_text, parse_with_options};
 pub use render::render;
 pub use repair::{Correction, CorrectionKind, RepairStatus, Repaired, parse_with_repair};
 pub use short::Short;
-pub use webhook::{DocSex, DocType, DocumentData};
+pub use webhook::{DocumentData, document_type};

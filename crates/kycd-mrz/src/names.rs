@@ -63,33 +63,22 @@ pub(crate) fn encode_french_given(given: &str) -> String {
     encode_words(given, "<<")
 }
 
-/// Folds a Latin letter with diacritics to its ASCII base letter (upper case), e.g. `Ñ` → `N`.
-/// Returns `None` for characters without a one-letter equivalent.
+/// Folds a Latin letter with diacritics to its ASCII base letter (upper case), e.g. `Ñ` → `N`, with the one
+/// folding table of the project ([`kycd_types::text::fold_char`]).
+///
+/// Returns `None` for ASCII characters (they are MRZ characters or not as they stand) and for characters without
+/// a **one**-letter equivalent, including the letters that fold to several (`ß` → `SS`, `Æ` → `AE`, `Œ`, `Þ`):
+/// a printed MRZ holds one character per column, so an accented letter read in one is a misread or a
+/// transliteration of exactly one column, and two letters would shift every field after it. (Names are
+/// transliterated to several letters before they are encoded; [`crate::render()`] takes them folded.)
 pub fn fold_letter(c: char) -> Option<u8> {
-    let up = c.to_uppercase().next().unwrap_or(c);
-    let b = match up {
-        'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'Ā' | 'Ă' | 'Ą' => b'A',
-        'Ç' | 'Ć' | 'Ĉ' | 'Ċ' | 'Č' => b'C',
-        'Ď' | 'Đ' | 'Ð' => b'D',
-        'È' | 'É' | 'Ê' | 'Ë' | 'Ē' | 'Ĕ' | 'Ė' | 'Ę' | 'Ě' => b'E',
-        'Ĝ' | 'Ğ' | 'Ġ' | 'Ģ' => b'G',
-        'Ĥ' | 'Ħ' => b'H',
-        'Ì' | 'Í' | 'Î' | 'Ï' | 'Ĩ' | 'Ī' | 'Ĭ' | 'Į' | 'İ' => b'I',
-        'Ĵ' => b'J',
-        'Ķ' => b'K',
-        'Ĺ' | 'Ļ' | 'Ľ' | 'Ŀ' | 'Ł' => b'L',
-        'Ñ' | 'Ń' | 'Ņ' | 'Ň' => b'N',
-        'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō' | 'Ŏ' | 'Ő' => b'O',
-        'Ŕ' | 'Ŗ' | 'Ř' => b'R',
-        'Ś' | 'Ŝ' | 'Ş' | 'Š' | 'Ș' => b'S',
-        'Ţ' | 'Ť' | 'Ŧ' | 'Ț' => b'T',
-        'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ũ' | 'Ū' | 'Ŭ' | 'Ů' | 'Ű' | 'Ų' => b'U',
-        'Ŵ' => b'W',
-        'Ý' | 'Ÿ' | 'Ŷ' => b'Y',
-        'Ź' | 'Ż' | 'Ž' => b'Z',
-        _ => return None,
-    };
-    Some(b)
+    if c.is_ascii() {
+        return None;
+    }
+    match kycd_types::text::fold_char(c)?.as_bytes() {
+        &[b] if b.is_ascii_uppercase() => Some(b),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -129,5 +118,12 @@ mod tests {
         assert_eq!(fold_letter('Ñ'), Some(b'N'));
         assert_eq!(fold_letter('ö'), Some(b'O'));
         assert_eq!(fold_letter('€'), None);
+        assert_eq!(fold_letter('ı'), Some(b'I'));
+        // One column, one letter: ASCII stands as it is, multi-letter folds are not single letters.
+        assert_eq!(fold_letter('a'), None);
+        assert_eq!(fold_letter('<'), None);
+        for c in ['ß', 'ẞ', 'Æ', 'æ', 'Œ', 'Þ'] {
+            assert_eq!(fold_letter(c), None, "{c}");
+        }
     }
 }

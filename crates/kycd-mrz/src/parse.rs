@@ -204,9 +204,16 @@ fn trim_fillers(b: &[u8]) -> &[u8] {
     &b[..end]
 }
 
-fn check_alpha(field: Field, raw: &[u8], line: usize, start: usize, issues: &mut Vec<Issue>) {
+/// Reports every character of a field that `allowed` rejects.
+fn check_chars(
+    field: Field,
+    raw: &[u8],
+    (line, start): (usize, usize),
+    allowed: fn(u8) -> bool,
+    issues: &mut Vec<Issue>,
+) {
     for (i, &b) in raw.iter().enumerate() {
-        if !(b.is_ascii_uppercase() || b == b'<') {
+        if !allowed(b) {
             issues.push(Issue::BadCharacter {
                 field,
                 line,
@@ -217,17 +224,14 @@ fn check_alpha(field: Field, raw: &[u8], line: usize, start: usize, issues: &mut
     }
 }
 
-fn check_date_chars(field: Field, raw: &[u8], line: usize, start: usize, issues: &mut Vec<Issue>) {
-    for (i, &b) in raw.iter().enumerate() {
-        if !(b.is_ascii_digit() || b == b'<') {
-            issues.push(Issue::BadCharacter {
-                field,
-                line,
-                column: start + i,
-                found: b as char,
-            });
-        }
-    }
+/// Letters and fillers (names, state codes).
+fn alpha(b: u8) -> bool {
+    b.is_ascii_uppercase() || b == b'<'
+}
+
+/// Digits and fillers (dates).
+fn date_char(b: u8) -> bool {
+    b.is_ascii_digit() || b == b'<'
 }
 
 fn eval_check(spec: &CheckSpec, lines: &[&[u8]]) -> CheckDigit {
@@ -297,7 +301,7 @@ pub(crate) fn decode(
                 fields.document_code = Short::from_ascii(trim_fillers(raw));
             }
             Field::IssuingState | Field::Nationality => {
-                check_alpha(fs.field, raw, line, start, &mut issues);
+                check_chars(fs.field, raw, (line, start), alpha, &mut issues);
                 let s = Short::from_ascii(raw);
                 if fs.field == Field::IssuingState {
                     fields.issuing_state = s;
@@ -306,7 +310,7 @@ pub(crate) fn decode(
                 }
             }
             Field::Name | Field::Surname | Field::GivenNames => {
-                check_alpha(fs.field, raw, line, start, &mut issues);
+                check_chars(fs.field, raw, (line, start), alpha, &mut issues);
                 if let Some(col) = names::text_after_end(raw) {
                     issues.push(Issue::TextAfterNameEnd {
                         line,
@@ -325,7 +329,7 @@ pub(crate) fn decode(
             }
             Field::DocumentNumber => fields.document_number = ascii_string(trim_fillers(raw)),
             Field::BirthDate | Field::ExpiryDate => {
-                check_date_chars(fs.field, raw, line, start, &mut issues);
+                check_chars(fs.field, raw, (line, start), date_char, &mut issues);
                 let kind = if fs.field == Field::BirthDate {
                     DateKind::Birth
                 } else {
@@ -391,5 +395,39 @@ pub(crate) fn decode(
         expiry_date: expiry,
         issues,
         warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::specimen::TD3;
+
+    #[test]
+    fn accented_letters_are_transliterated_in_their_column() {
+        let line = TD3[0].replacen("ERIKSSON", "ÉRIKSSON", 1);
+        let m = parse(&[line.as_str(), TD3[1]]).unwrap();
+        assert_eq!(m.fields.surname, "ERIKSSON");
+        assert!(m.is_valid());
+        assert!(m.warnings.contains(&Warning::Transliterated {
+            line: 0,
+            column: 5,
+            from: 'É',
+            to: 'E',
+        }));
+    }
+
+    #[test]
+    fn letters_folding_to_two_are_invalid_characters() {
+        let line = TD3[0].replacen("SS", "ß<", 1);
+        assert_eq!(
+            parse(&[line.as_str(), TD3[1]]).unwrap_err(),
+            MrzError::InvalidCharacter {
+                line: 0,
+                column: 9,
+                found: 'ß',
+            }
+        );
     }
 }

@@ -47,6 +47,18 @@ fn place(
     Ok(())
 }
 
+/// Validates an alphanumeric field (letters, digits, fillers) and places it.
+fn put(
+    line: &mut [u8],
+    start: usize,
+    len: usize,
+    field: &'static str,
+    value: &str,
+) -> Result<(), RenderError> {
+    validate(field, value, alnum)?;
+    place(line, start, len, value.as_bytes(), field)
+}
+
 /// Renders fields into MRZ lines (check digits computed, fillers padded).
 ///
 /// Names longer than their positions are truncated; every other field must fit (document numbers
@@ -86,41 +98,16 @@ pub fn render(fields: &MrzFields) -> Result<Vec<String>, RenderError> {
         let line = &mut lines[li];
         match fs.field {
             Field::DocumentCode => {
-                validate("document_code", &fields.document_code, alnum)?;
                 if fields.document_code.is_empty() {
                     return Err(RenderError::BadValue {
                         field: "document_code",
                         value: String::new(),
                     });
                 }
-                place(
-                    line,
-                    start,
-                    len,
-                    fields.document_code.as_bytes(),
-                    "document_code",
-                )?;
+                put(line, start, len, "document_code", &fields.document_code)?;
             }
-            Field::IssuingState => {
-                validate("issuing_state", &fields.issuing_state, alnum)?;
-                place(
-                    line,
-                    start,
-                    len,
-                    fields.issuing_state.as_bytes(),
-                    "issuing_state",
-                )?;
-            }
-            Field::Nationality => {
-                validate("nationality", &fields.nationality, alnum)?;
-                place(
-                    line,
-                    start,
-                    len,
-                    fields.nationality.as_bytes(),
-                    "nationality",
-                )?;
-            }
+            Field::IssuingState => put(line, start, len, "issuing_state", &fields.issuing_state)?,
+            Field::Nationality => put(line, start, len, "nationality", &fields.nationality)?,
             Field::Name | Field::Surname | Field::GivenNames => {
                 validate("surname", &fields.surname, name_char)?;
                 validate("given_names", &fields.given_names, name_char)?;
@@ -194,14 +181,7 @@ pub fn render(fields: &MrzFields) -> Result<Vec<String>, RenderError> {
                 }
             }
             Field::OptionalData2 => {
-                validate("optional_data_2", &fields.optional_data_2, alnum)?;
-                place(
-                    line,
-                    start,
-                    len,
-                    fields.optional_data_2.as_bytes(),
-                    "optional_data_2",
-                )?;
+                put(line, start, len, "optional_data_2", &fields.optional_data_2)?
             }
             Field::CheckDigit => {}
         }

@@ -1,31 +1,10 @@
-//! Mapping onto the webhook `data` fields (`docFirstName`, `docLastName`, ...).
+//! Mapping onto the webhook `data` fields (`docFirstName`, `docLastName`, ...), in the iDenfy vocabulary of
+//! `kycd-types` ([`DocSex`], [`DocumentType`]).
+
+use kycd_types::{DocSex, DocumentType};
 
 use crate::layout::MrzFormat;
 use crate::model::{Mrz, Sex};
-
-/// `docSex` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "SCREAMING_SNAKE_CASE"))]
-pub enum DocSex {
-    /// `MALE`.
-    Male,
-    /// `FEMALE`.
-    Female,
-    /// `UNDEFINED`.
-    Undefined,
-}
-
-impl DocSex {
-    /// Wire string.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocSex::Male => "MALE",
-            DocSex::Female => "FEMALE",
-            DocSex::Undefined => "UNDEFINED",
-        }
-    }
-}
 
 impl From<Sex> for DocSex {
     fn from(s: Sex) -> DocSex {
@@ -37,63 +16,31 @@ impl From<Sex> for DocSex {
     }
 }
 
-/// `docType` values an MRZ can tell apart (a subset of the webhook enum).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "SCREAMING_SNAKE_CASE"))]
-pub enum DocType {
-    /// `PASSPORT` (document code `P…`).
-    Passport,
-    /// `ID_CARD` (`I…`, `A…`, `C…` travel cards, French ID).
-    IdCard,
-    /// `RESIDENCE_PERMIT` (`IR`, `AR`, `CR`, `RP`, US `C1`/`C2`).
-    ResidencePermit,
-    /// `VISA` (`V…`).
-    Visa,
-    /// `DRIVER_LICENSE` (driving-licence MRZ).
-    DriverLicense,
-    /// `WORK_PERMIT` (US employment authorisation card `IA`).
-    WorkPermit,
-    /// `OTHER`.
-    Other,
-}
-
-impl DocType {
-    /// Wire string.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocType::Passport => "PASSPORT",
-            DocType::IdCard => "ID_CARD",
-            DocType::ResidencePermit => "RESIDENCE_PERMIT",
-            DocType::Visa => "VISA",
-            DocType::DriverLicense => "DRIVER_LICENSE",
-            DocType::WorkPermit => "WORK_PERMIT",
-            DocType::Other => "OTHER",
-        }
+/// Classifies a document from its MRZ layout, document code and issuing state.
+///
+/// An MRZ tells apart `PASSPORT` (document code `P…`), `ID_CARD` (`I…`, `A…`, `C…` travel cards, French ID),
+/// `RESIDENCE_PERMIT` (`IR`, `AR`, `CR`, `RP`, US `C1`/`C2`), `VISA` (`V…`), `DRIVER_LICENSE` (driving-licence
+/// MRZ, `D…`), `WORK_PERMIT` (US employment authorisation card `IA`) and `OTHER`.
+pub fn document_type(format: MrzFormat, code: &str, issuing_state: &str) -> DocumentType {
+    if format == MrzFormat::DrivingLicence {
+        return DocumentType::DriverLicense;
     }
-
-    /// Classifies a document from its layout, document code and issuing state.
-    pub fn classify(format: MrzFormat, code: &str, issuing_state: &str) -> DocType {
-        if format == MrzFormat::DrivingLicence {
-            return DocType::DriverLicense;
-        }
-        if format == MrzFormat::FrenchId {
-            return DocType::IdCard;
-        }
-        let b = code.as_bytes();
-        let second = b.get(1).copied().unwrap_or(b'<');
-        let usa = issuing_state == "USA";
-        match b.first() {
-            Some(b'P') => DocType::Passport,
-            Some(b'V') => DocType::Visa,
-            Some(b'R') if second == b'P' => DocType::ResidencePermit,
-            Some(b'I' | b'A' | b'C') if second == b'R' => DocType::ResidencePermit,
-            Some(b'C') if usa && (second == b'1' || second == b'2') => DocType::ResidencePermit,
-            Some(b'I') if usa && second == b'A' => DocType::WorkPermit,
-            Some(b'I' | b'A' | b'C') => DocType::IdCard,
-            Some(b'D') => DocType::DriverLicense,
-            _ => DocType::Other,
-        }
+    if format == MrzFormat::FrenchId {
+        return DocumentType::IdCard;
+    }
+    let b = code.as_bytes();
+    let second = b.get(1).copied().unwrap_or(b'<');
+    let usa = issuing_state == "USA";
+    match b.first() {
+        Some(b'P') => DocumentType::Passport,
+        Some(b'V') => DocumentType::Visa,
+        Some(b'R') if second == b'P' => DocumentType::ResidencePermit,
+        Some(b'I' | b'A' | b'C') if second == b'R' => DocumentType::ResidencePermit,
+        Some(b'C') if usa && (second == b'1' || second == b'2') => DocumentType::ResidencePermit,
+        Some(b'I') if usa && second == b'A' => DocumentType::WorkPermit,
+        Some(b'I' | b'A' | b'C') => DocumentType::IdCard,
+        Some(b'D') => DocumentType::DriverLicense,
+        _ => DocumentType::Other,
     }
 }
 
@@ -121,8 +68,8 @@ pub struct DocumentData {
     pub doc_nationality: Option<String>,
     /// `docIssuingCountry` (ISO alpha-2).
     pub doc_issuing_country: Option<String>,
-    /// `docType`.
-    pub doc_type: DocType,
+    /// `docType` (see [`document_type`]).
+    pub doc_type: DocumentType,
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -152,7 +99,7 @@ impl Mrz {
                 .and_then(|c| c.alpha2)
                 .map(str::to_string),
             doc_issuing_country: self.issuing_country().alpha2.map(str::to_string),
-            doc_type: DocType::classify(f.format, &f.document_code, &f.issuing_state),
+            doc_type: document_type(f.format, &f.document_code, &f.issuing_state),
         }
     }
 }
@@ -162,18 +109,12 @@ mod tests {
     use super::*;
     use crate::date::Date;
     use crate::parse::{ParseOptions, parse_with_options};
+    use crate::specimen;
 
     #[test]
     fn td3_mapping() {
         let opts = ParseOptions::with_reference_date(Date::new(2026, 1, 1).unwrap());
-        let m = parse_with_options(
-            &[
-                "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
-                "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
-            ],
-            &opts,
-        )
-        .unwrap();
+        let m = parse_with_options(&specimen::TD3, &opts).unwrap();
         let d = m.document_data();
         assert_eq!(d.doc_first_name.as_deref(), Some("ANNA MARIA"));
         assert_eq!(d.doc_last_name.as_deref(), Some("ERIKSSON"));
@@ -183,22 +124,14 @@ mod tests {
         assert_eq!(d.doc_expiry.as_deref(), Some("2012-04-15"));
         assert_eq!(d.doc_sex, DocSex::Female);
         assert_eq!(d.doc_nationality, None); // UTO is fictitious
-        assert_eq!(d.doc_type, DocType::Passport);
+        assert_eq!(d.doc_type, DocumentType::Passport);
     }
 
     #[cfg(feature = "serde")]
     #[test]
     fn serde_uses_webhook_names() {
         let opts = ParseOptions::with_reference_date(Date::new(2026, 1, 1).unwrap());
-        let m = parse_with_options(
-            &[
-                "I<UTOD231458907<<<<<<<<<<<<<<<",
-                "7408122F1204159UTO<<<<<<<<<<<6",
-                "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
-            ],
-            &opts,
-        )
-        .unwrap();
+        let m = parse_with_options(&specimen::TD1, &opts).unwrap();
         let v = serde_json::to_value(m.document_data()).unwrap();
         assert_eq!(v["docFirstName"], "ANNA MARIA");
         assert_eq!(v["docLastName"], "ERIKSSON");
@@ -214,22 +147,22 @@ mod tests {
     #[test]
     fn classification() {
         use MrzFormat::*;
-        assert_eq!(DocType::classify(Td1, "ID", "D<<"), DocType::IdCard);
+        assert_eq!(document_type(Td1, "ID", "D<<"), DocumentType::IdCard);
         assert_eq!(
-            DocType::classify(Td1, "IR", "GBR"),
-            DocType::ResidencePermit
+            document_type(Td1, "IR", "GBR"),
+            DocumentType::ResidencePermit
         );
         assert_eq!(
-            DocType::classify(Td1, "C1", "USA"),
-            DocType::ResidencePermit
+            document_type(Td1, "C1", "USA"),
+            DocumentType::ResidencePermit
         );
-        assert_eq!(DocType::classify(Td1, "IA", "USA"), DocType::WorkPermit);
-        assert_eq!(DocType::classify(MrvB, "VC", "POL"), DocType::Visa);
+        assert_eq!(document_type(Td1, "IA", "USA"), DocumentType::WorkPermit);
+        assert_eq!(document_type(MrvB, "VC", "POL"), DocumentType::Visa);
         assert_eq!(
-            DocType::classify(DrivingLicence, "D1", "FRA"),
-            DocType::DriverLicense
+            document_type(DrivingLicence, "D1", "FRA"),
+            DocumentType::DriverLicense
         );
-        assert_eq!(DocType::classify(Td3, "X", "FRA"), DocType::Other);
+        assert_eq!(document_type(Td3, "X", "FRA"), DocumentType::Other);
         assert_eq!(DocSex::from(Sex::NotGiven).as_str(), "UNDEFINED");
     }
 }

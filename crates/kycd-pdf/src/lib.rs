@@ -8,13 +8,17 @@
 //! - [`first_page_image`]: the largest embedded raster image of page 1 as JPEG or PNG bytes.
 //! - [`render_first_page`]: page 1 rasterised by Debian's `pdftoppm` (poppler-utils), with a clear
 //!   [`PdfError::RendererMissing`] when it is not installed.
+//! - [`first_page_raster`]: page 1 as pixels for OCR and document reading — the embedded scan when
+//!   it covers the page, else the rendered page — the one PDF-to-image path of kycd.
 //!
 //! Every entry point bounds the input size, stream decompression, content operations and image
 //! pixels, and catches a panic of the parser, so malformed input yields a [`PdfError`], never a
 //! crash.
 
 pub mod error;
+mod font;
 mod image;
+mod raster;
 mod render;
 mod text;
 
@@ -23,10 +27,13 @@ use std::time::Duration;
 
 pub use error::{PdfError, Result};
 pub use image::{EmbeddedImage, ImageFormat, decode_embedded};
+pub use raster::{
+    EMBEDDED_MIN_COVERAGE, PageRaster, RasterSource, first_page_raster, render_first_page,
+    render_first_page_with,
+};
 pub use render::{RENDERER, renderer_available};
 pub use text::{ImagePlacement, PageContent, PdfTextLine};
 
-use ::image::RgbImage;
 use lopdf::{Document, LoadOptions, ObjectId};
 
 /// Resource limits applied to untrusted PDFs.
@@ -111,7 +118,8 @@ fn empty_user_password_opens(doc: &Document, state: &lopdf::EncryptionState) -> 
     probe.authenticate_user_password("").is_ok()
 }
 
-fn has_header(bytes: &[u8]) -> bool {
+/// Whether the bytes carry a `%PDF-` header within their first KiB (where readers look for it).
+pub fn is_pdf(bytes: &[u8]) -> bool {
     bytes[..bytes.len().min(1024)]
         .windows(5)
         .any(|w| w == b"%PDF-")
@@ -133,7 +141,7 @@ impl PdfDocument {
                 limit: limits.max_input_bytes,
             });
         }
-        if !has_header(bytes) {
+        if !is_pdf(bytes) {
             return Err(PdfError::NotPdf);
         }
         guarded(|| {
@@ -324,30 +332,6 @@ pub fn first_page_image(bytes: &[u8]) -> Result<Option<(Vec<u8>, ImageFormat)>> 
     Ok(PdfDocument::parse(bytes)?
         .page_image(1)?
         .map(|i| (i.bytes, i.format)))
-}
-
-/// Rasterises page 1 at `dpi` with `pdftoppm` (Debian `poppler-utils`). The PDF is parsed first
-/// (malformed and password-protected files are refused before the renderer sees them) and the
-/// output size is checked against the pixel limit from the MediaBox.
-pub fn render_first_page(bytes: &[u8], dpi: u32) -> Result<RgbImage> {
-    render_first_page_with(bytes, dpi, &Limits::default())
-}
-
-/// [`render_first_page`] with explicit limits.
-pub fn render_first_page_with(bytes: &[u8], dpi: u32, limits: &Limits) -> Result<RgbImage> {
-    let doc = PdfDocument::parse_with(bytes, limits.clone())?;
-    let (w, h) = doc.page_size(1)?;
-    let dpi = dpi.clamp(18, 1200);
-    let px_w = (f64::from(w) * f64::from(dpi) / 72.0).ceil() as u64;
-    let px_h = (f64::from(h) * f64::from(dpi) / 72.0).ceil() as u64;
-    if px_w.saturating_mul(px_h) > limits.max_image_pixels {
-        return Err(PdfError::ImageTooLarge {
-            width: px_w,
-            height: px_h,
-            limit: limits.max_image_pixels,
-        });
-    }
-    render::render_page1(bytes, dpi, limits.render_timeout)
 }
 
 #[cfg(test)]

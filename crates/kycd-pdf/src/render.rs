@@ -28,6 +28,11 @@ pub fn renderer_available() -> bool {
         .is_ok()
 }
 
+/// A piped standard stream of the child.
+fn pipe<T>(stream: Option<T>, name: &str) -> Result<T> {
+    stream.ok_or_else(|| PdfError::Render(format!("no {name}")))
+}
+
 /// Renders page 1 of an already validated PDF at `dpi`.
 pub(crate) fn render_page1(bytes: &[u8], dpi: u32, timeout: Duration) -> Result<RgbImage> {
     let exe = renderer();
@@ -43,28 +48,19 @@ pub(crate) fn render_page1(bytes: &[u8], dpi: u32, timeout: Duration) -> Result<
             std::io::ErrorKind::NotFound => PdfError::RendererMissing(exe.clone()),
             _ => PdfError::Render(format!("cannot start {exe}: {e}")),
         })?;
-    let mut stdin = child
-        .stdin
-        .take()
-        .ok_or_else(|| PdfError::Render("no stdin".into()))?;
+    let mut stdin = pipe(child.stdin.take(), "stdin")?;
     let input = bytes.to_vec();
     let writer = std::thread::spawn(move || {
         // A renderer that exits early closes the pipe: that error is not ours to report.
         let _ = stdin.write_all(&input);
     });
-    let mut stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| PdfError::Render("no stdout".into()))?;
+    let mut stdout = pipe(child.stdout.take(), "stdout")?;
     let reader = std::thread::spawn(move || {
         let mut out = Vec::new();
         let res = stdout.read_to_end(&mut out);
         res.map(|_| out)
     });
-    let mut stderr = child
-        .stderr
-        .take()
-        .ok_or_else(|| PdfError::Render("no stderr".into()))?;
+    let mut stderr = pipe(child.stderr.take(), "stderr")?;
     let err_reader = std::thread::spawn(move || {
         let mut err = Vec::new();
         // Bounded: a chatty renderer must not fill the pipe and stall, nor our memory.

@@ -362,6 +362,38 @@ mod embedded {
     }
 
     #[test]
+    fn raster_is_the_covering_scan_else_the_rendered_page() {
+        let (px, s) = raw_rgb(40, 30);
+        let scan = pdf_with_images(vec![("Im1", s, 600.0, 800.0)]);
+        let r = kycd_pdf::first_page_raster(&scan, 150, 40_000_000).expect("scan");
+        assert_eq!(r.source, kycd_pdf::RasterSource::Embedded);
+        assert_eq!(r.image.as_raw(), &px);
+        // A logo on an otherwise empty page: the page is rendered when the renderer is there.
+        let (_, logo) = raw_rgb(20, 20);
+        let page = pdf_with_images(vec![("Logo", logo, 50.0, 50.0)]);
+        let r = kycd_pdf::first_page_raster(&page, 72, 40_000_000).expect("page");
+        if kycd_pdf::renderer_available() {
+            assert_eq!(r.source, kycd_pdf::RasterSource::Rendered);
+            assert_eq!((r.image.width(), r.image.height()), (600, 800));
+        } else {
+            assert_eq!(r.source, kycd_pdf::RasterSource::Embedded);
+            assert_eq!((r.image.width(), r.image.height()), (20, 20));
+        }
+        // Over the pixel budget: refused, whether embedded (40x30) or rendered (600x800 at 72 dpi).
+        for (pdf, budget) in [(&scan, 1_000), (&page, 100_000)] {
+            assert!(matches!(
+                kycd_pdf::first_page_raster(pdf, 72, budget),
+                Err(PdfError::ImageTooLarge { .. })
+            ));
+        }
+        let locked = data("pdf/pypdf/r6-user-password.pdf");
+        assert!(matches!(
+            kycd_pdf::first_page_raster(&locked, 72, 40_000_000),
+            Err(PdfError::PasswordRequired)
+        ));
+    }
+
+    #[test]
     fn oversized_image_is_refused_before_decompression() {
         let (_, mut s) = raw_rgb(10, 10);
         s.dict.set("Width", 100_000);

@@ -89,6 +89,8 @@ pub struct DocumentFacts {
     pub failure_detail: String,
     /// Fields.
     pub data: DocData,
+    /// The expiry date passed its own check digit (or was read from a document without an MRZ).
+    pub expiry_checked: bool,
     /// Fields on which the visual zone disagrees with the MRZ.
     pub viz_mismatches: Vec<String>,
     /// The word SPECIMEN (or a translation) is printed on the document.

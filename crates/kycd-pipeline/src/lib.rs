@@ -21,7 +21,6 @@ pub mod fraud;
 pub mod result;
 pub mod retention;
 pub mod run;
-pub mod telemetry;
 pub mod worker;
 
 pub use checks::{

@@ -60,7 +60,7 @@ pub fn today() -> String {
 async fn timed<T>(name: &str, f: impl std::future::Future<Output = T>) -> T {
     let t0 = std::time::Instant::now();
     let out = f.await;
-    crate::telemetry::observe(
+    kycd_telemetry::observe(
         "kycd_stage_duration_seconds",
         "Duration of each verification stage.",
         format!("stage=\"{name}\""),
@@ -206,7 +206,8 @@ impl Run {
                 )
             })
             .collect();
-        if let Some(d) = document
+        // Personal data of a rejected document may be misread: only a passing reading identifies a person.
+        if let Some(d) = document.filter(|d| d.failure.is_none())
             && let Some(k) = personal_key(
                 &self.keyring,
                 d.data.number.as_deref(),

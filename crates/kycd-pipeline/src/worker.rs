@@ -130,7 +130,7 @@ impl Worker {
             Ok(o) => o,
             Err(e) if !job.is_last_attempt() => {
                 warn!(error = %e, "job attempt failed; will retry");
-                crate::telemetry::inc(
+                kycd_telemetry::inc(
                     "kycd_job_attempts_failed_total",
                     "Verification job attempts that failed and will be retried.",
                     String::new(),
@@ -156,16 +156,16 @@ impl Worker {
         };
         match self.store.complete_job(&job, &outcome).await {
             Ok(true) => {
-                crate::telemetry::observe(
+                kycd_telemetry::observe(
                     "kycd_job_duration_seconds",
                     "Verification job duration (claim to stored result).",
                     String::new(),
                     started.elapsed().as_secs_f64(),
                 );
-                crate::telemetry::inc(
+                kycd_telemetry::inc(
                     "kycd_jobs_finished_total",
                     "Verification jobs finished, by overall status.",
-                    format!("status=\"{}\"", crate::telemetry::label(&outcome.status)),
+                    format!("status=\"{}\"", kycd_telemetry::label(&outcome.status)),
                     1,
                 );
                 info!(status = %outcome.status, ms = started.elapsed().as_millis() as u64, "job finished")
@@ -225,7 +225,7 @@ impl Worker {
         };
         let evaluated = run.evaluate(&v, &token, images).await?;
         let mut outcome = job_outcome(&self.files, &v, &token, &partner, evaluated);
-        if job.kind == "reprocess"
+        if job.kind == kycd_store::JobKind::Reprocess
             && let Some(o) = outcome.outbox.as_mut()
         {
             // A late or re-uploaded additional-step file (`/api/v2/upload-additional-step`).

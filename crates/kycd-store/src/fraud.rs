@@ -65,6 +65,8 @@ pub struct BlocklistRow {
     pub created_at: i64,
 }
 
+const BLOCKLIST_COLS: &str = "id, source, scan_ref, reason, embedding_enc, data_enc, created_at";
+
 fn blocklist_row(r: &sqlx::any::AnyRow) -> Result<BlocklistRow, StoreError> {
     Ok(BlocklistRow {
         id: r.try_get("id")?,
@@ -77,17 +79,33 @@ fn blocklist_row(r: &sqlx::any::AnyRow) -> Result<BlocklistRow, StoreError> {
     })
 }
 
+/// Deletes the blocklist entry of one source made from one verification; returns how many rows went.
+async fn delete_blocklist<'e>(
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    partner: PartnerId,
+    source: &str,
+    scan_ref: &str,
+) -> Result<u64, StoreError> {
+    let r = bound!(
+        "DELETE FROM blocklist WHERE partner_id = $1 AND source = $2 AND scan_ref = $3",
+        partner.0,
+        source,
+        scan_ref
+    )
+    .execute(ex)
+    .await?;
+    Ok(r.rows_affected())
+}
+
 /// Deletes a verification's embeddings and keyed hashes inside a transaction (shared with the tombstone).
 pub(crate) async fn erase_derived_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     scan_ref: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM face_embeddings WHERE scan_ref = $1")
-        .bind(scan_ref)
+    bound!("DELETE FROM face_embeddings WHERE scan_ref = $1", scan_ref)
         .execute(&mut **tx)
         .await?;
-    sqlx::query("DELETE FROM personal_keys WHERE scan_ref = $1")
-        .bind(scan_ref)
+    bound!("DELETE FROM personal_keys WHERE scan_ref = $1", scan_ref)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -104,21 +122,23 @@ impl Store {
         embedding_enc: &[u8],
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM face_embeddings WHERE scan_ref = $1 AND kind = $2")
-            .bind(scan_ref)
-            .bind(kind)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
+        bound!(
+            "DELETE FROM face_embeddings WHERE scan_ref = $1 AND kind = $2",
+            scan_ref,
+            kind
+        )
+        .execute(&mut *tx)
+        .await?;
+        bound!(
             "INSERT INTO face_embeddings (scan_ref, partner_id, client_id, kind, embedding_enc, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
+            scan_ref,
+            partner.0,
+            client_id,
+            kind,
+            embedding_enc.to_vec(),
+            now_ms()
         )
-        .bind(scan_ref)
-        .bind(partner.0)
-        .bind(client_id)
-        .bind(kind)
-        .bind(embedding_enc.to_vec())
-        .bind(now_ms())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -131,11 +151,11 @@ impl Store {
         scan_ref: &str,
         kind: &str,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        let r = sqlx::query(
+        let r = bound!(
             "SELECT embedding_enc FROM face_embeddings WHERE scan_ref = $1 AND kind = $2",
+            scan_ref,
+            kind
         )
-        .bind(scan_ref)
-        .bind(kind)
         .fetch_optional(&self.pool)
         .await?;
         Ok(r.map(|r| r.try_get("embedding_enc")).transpose()?)
@@ -149,14 +169,14 @@ impl Store {
         after_id: i64,
         limit: i64,
     ) -> Result<Vec<StoredFace>, StoreError> {
-        let rows = sqlx::query(
+        let rows = bound!(
             "SELECT id, scan_ref, client_id, embedding_enc FROM face_embeddings \
              WHERE partner_id = $1 AND kind = $2 AND id > $3 ORDER BY id LIMIT $4",
+            partner.0,
+            kind,
+            after_id,
+            limit
         )
-        .bind(partner.0)
-        .bind(kind)
-        .bind(after_id)
-        .bind(limit)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -179,11 +199,11 @@ impl Store {
     ) -> Result<Vec<String>, StoreError> {
         let mut out = Vec::new();
         for s in scan_refs {
-            let r = sqlx::query(
+            let r = bound!(
                 "SELECT 1 AS one FROM face_embeddings WHERE scan_ref = $1 AND kind = $2",
+                s,
+                kind
             )
-            .bind(s)
-            .bind(kind)
             .fetch_optional(&self.pool)
             .await?;
             if r.is_some() {
@@ -207,16 +227,16 @@ impl Store {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         for (kind, key) in keys {
-            sqlx::query(
+            bound!(
                 "INSERT INTO personal_keys (scan_ref, partner_id, client_id, kind, key_hash, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
+                scan_ref,
+                partner.0,
+                client_id,
+                kind,
+                key,
+                now
             )
-            .bind(scan_ref)
-            .bind(partner.0)
-            .bind(client_id)
-            .bind(kind)
-            .bind(key)
-            .bind(now)
             .execute(&mut *tx)
             .await?;
         }
@@ -232,14 +252,14 @@ impl Store {
         key: &str,
         exclude_scan_ref: &str,
     ) -> Result<Vec<KeyMatch>, StoreError> {
-        let rows = sqlx::query(
+        let rows = bound!(
             "SELECT DISTINCT scan_ref, client_id FROM personal_keys \
              WHERE partner_id = $1 AND kind = $2 AND key_hash = $3 AND scan_ref <> $4 ORDER BY scan_ref LIMIT 100",
+            partner.0,
+            kind,
+            key,
+            exclude_scan_ref
         )
-        .bind(partner.0)
-        .bind(kind)
-        .bind(key)
-        .bind(exclude_scan_ref)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -263,37 +283,27 @@ impl Store {
     /// Adds a blocklist entry; an entry for the same source and verification is replaced. Returns the stored row.
     pub async fn add_blocklist(&self, e: &NewBlocklistEntry) -> Result<BlocklistRow, StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "DELETE FROM blocklist WHERE partner_id = $1 AND source = $2 AND scan_ref = $3",
-        )
-        .bind(e.partner_id.0)
-        .bind(&e.source)
-        .bind(&e.scan_ref)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
+        delete_blocklist(&mut *tx, e.partner_id, &e.source, &e.scan_ref).await?;
+        bound!(
             "INSERT INTO blocklist (partner_id, source, scan_ref, reason, embedding_enc, data_key, data_enc, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            e.partner_id.0,
+            &e.source,
+            &e.scan_ref,
+            &e.reason,
+            e.embedding_enc.clone(),
+            &e.data_key,
+            e.data_enc.clone(),
+            now_ms()
         )
-        .bind(e.partner_id.0)
-        .bind(&e.source)
-        .bind(&e.scan_ref)
-        .bind(&e.reason)
-        .bind(e.embedding_enc.clone())
-        .bind(&e.data_key)
-        .bind(e.data_enc.clone())
-        .bind(now_ms())
         .execute(&mut *tx)
         .await?;
-        let r = sqlx::query(
-            "SELECT id, source, scan_ref, reason, embedding_enc, data_enc, created_at FROM blocklist \
-             WHERE partner_id = $1 AND source = $2 AND scan_ref = $3",
-        )
-        .bind(e.partner_id.0)
-        .bind(&e.source)
-        .bind(&e.scan_ref)
-        .fetch_one(&mut *tx)
-        .await?;
+        let sql = format!(
+            "SELECT {BLOCKLIST_COLS} FROM blocklist WHERE partner_id = $1 AND source = $2 AND scan_ref = $3"
+        );
+        let r = bound!(&sql, e.partner_id.0, &e.source, &e.scan_ref)
+            .fetch_one(&mut *tx)
+            .await?;
         let row = blocklist_row(&r)?;
         tx.commit().await?;
         Ok(row)
@@ -306,15 +316,7 @@ impl Store {
         source: &str,
         scan_ref: &str,
     ) -> Result<bool, StoreError> {
-        let r = sqlx::query(
-            "DELETE FROM blocklist WHERE partner_id = $1 AND source = $2 AND scan_ref = $3",
-        )
-        .bind(partner.0)
-        .bind(source)
-        .bind(scan_ref)
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() > 0)
+        Ok(delete_blocklist(&self.pool, partner, source, scan_ref).await? > 0)
     }
 
     /// A partner's blocklist entries of one source.
@@ -323,23 +325,23 @@ impl Store {
         partner: PartnerId,
         source: &str,
     ) -> Result<Vec<BlocklistRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, source, scan_ref, reason, embedding_enc, data_enc, created_at FROM blocklist \
-             WHERE partner_id = $1 AND source = $2 ORDER BY id",
-        )
-        .bind(partner.0)
-        .bind(source)
-        .fetch_all(&self.pool)
-        .await?;
+        let sql = format!(
+            "SELECT {BLOCKLIST_COLS} FROM blocklist WHERE partner_id = $1 AND source = $2 ORDER BY id"
+        );
+        let rows = bound!(&sql, partner.0, source)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(blocklist_row).collect()
     }
 
     /// Blocklist sources that a verification is the origin of (for the `*_IN_BLACKLIST` tags).
     pub async fn blocklist_sources_of(&self, scan_ref: &str) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query("SELECT source FROM blocklist WHERE scan_ref = $1 ORDER BY source")
-            .bind(scan_ref)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = bound!(
+            "SELECT source FROM blocklist WHERE scan_ref = $1 ORDER BY source",
+            scan_ref
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(|r| Ok(r.try_get("source")?)).collect()
     }
 
@@ -350,115 +352,15 @@ impl Store {
         data_key: &str,
         exclude_scan_ref: &str,
     ) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query(
+        let rows = bound!(
             "SELECT scan_ref FROM blocklist WHERE partner_id = $1 AND source = 'DOCUMENT_INFO' AND data_key = $2 \
              AND scan_ref <> $3 ORDER BY id",
+            partner.0,
+            data_key,
+            exclude_scan_ref
         )
-        .bind(partner.0)
-        .bind(data_key)
-        .bind(exclude_scan_ref)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(|r| Ok(r.try_get("scan_ref")?)).collect()
-    }
-
-    /// Verifications created before `before_ms` that are not erased yet: (scanRef, partner, authToken), at most
-    /// `limit`, oldest first.
-    pub async fn verifications_created_before(
-        &self,
-        before_ms: i64,
-        limit: i64,
-    ) -> Result<Vec<(String, PartnerId, String)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT scan_ref, partner_id, auth_token FROM verifications WHERE deleted_at IS NULL AND created_at < $1 \
-             ORDER BY created_at LIMIT $2",
-        )
-        .bind(before_ms)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("scan_ref")?,
-                    PartnerId(r.try_get("partner_id")?),
-                    r.try_get("auth_token")?,
-                ))
-            })
-            .collect()
-    }
-
-    /// Adds (or replaces) one step's file of a finished verification and queues it for processing again (the
-    /// `reprocess` job). Returns false when the verification is unknown, erased, another partner's or not finished.
-    pub async fn reopen_with_file(
-        &self,
-        scan_ref: &str,
-        partner: PartnerId,
-        step: &str,
-        image: &crate::ImageRef,
-        max_attempts: i64,
-    ) -> Result<bool, StoreError> {
-        let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        let r = sqlx::query(
-            "SELECT images_json FROM verifications WHERE scan_ref = $1 AND partner_id = $2 AND deleted_at IS NULL \
-             AND finished_at IS NOT NULL",
-        )
-        .bind(scan_ref)
-        .bind(partner.0)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(r) = r else {
-            tx.rollback().await?;
-            return Ok(false);
-        };
-        let text: String = r.try_get("images_json")?;
-        let mut images: std::collections::BTreeMap<String, crate::ImageRef> =
-            serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("images: {e}")))?;
-        images.insert(step.to_string(), image.clone());
-        let json =
-            serde_json::to_string(&images).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let u = sqlx::query(
-            "UPDATE verifications SET images_json = $1, status = 'REVIEWING', finished_at = NULL WHERE scan_ref = $2 \
-             AND finished_at IS NOT NULL",
-        )
-        .bind(json)
-        .bind(scan_ref)
-        .execute(&mut *tx)
-        .await?;
-        if u.rows_affected() != 1 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        sqlx::query(
-            "INSERT INTO jobs (kind, scan_ref, state, attempts, max_attempts, run_after, created_at, updated_at) \
-             VALUES ('reprocess', $1, 'queued', 0, $2, $3, $3, $3)",
-        )
-        .bind(scan_ref)
-        .bind(max_attempts)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    /// Replaces the stored result JSON of a finished verification (tags added after the fact, manual review).
-    pub async fn set_result(
-        &self,
-        scan_ref: &str,
-        status: &str,
-        result: &serde_json::Value,
-    ) -> Result<(), StoreError> {
-        let body = self.seal.seal_text(
-            serde_json::to_string(result).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        )?;
-        sqlx::query("UPDATE verifications SET status = $1, result_json = $2 WHERE scan_ref = $3 AND deleted_at IS NULL")
-            .bind(status)
-            .bind(body)
-            .bind(scan_ref)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 }

@@ -3,17 +3,45 @@
 //! lost its lease cannot write a second result.
 
 use crate::outbox::{OutboxEntry, insert_outbox};
-use crate::{Backend, Store, StoreError, now_ms};
+use crate::{Store, StoreError, now_ms};
 use kycd_types::JobId;
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
+
+/// What a job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// The first processing of a submitted verification (`/api/v2/process`).
+    Process,
+    /// Processing again after a late additional-step upload (`IDENTIFICATION_RESUBMITTED`).
+    Reprocess,
+}
+
+impl JobKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Process => "process",
+            Self::Reprocess => "reprocess",
+        }
+    }
+
+    /// The kind of a stored name.
+    pub fn parse(s: &str) -> Result<Self, StoreError> {
+        match s {
+            "process" => Ok(Self::Process),
+            "reprocess" => Ok(Self::Reprocess),
+            other => Err(StoreError::Corrupt(format!("unknown job kind '{other}'"))),
+        }
+    }
+}
 
 /// A job this worker holds the lease on.
 #[derive(Debug, Clone)]
 pub struct ClaimedJob {
     /// Job id.
     pub id: JobId,
-    /// Job kind (`process`).
-    pub kind: String,
+    /// Job kind.
+    pub kind: JobKind,
     /// The verification it processes.
     pub scan_ref: String,
     /// Attempts so far, including this one.
@@ -42,6 +70,27 @@ pub struct JobOutcome {
     pub outbox: Option<OutboxEntry>,
 }
 
+/// Queues a job of `kind` (`process`, `reprocess`) for a verification inside the transaction that causes it.
+pub(crate) async fn enqueue_job_in(
+    tx: &mut Transaction<'static, Any>,
+    kind: JobKind,
+    scan_ref: &str,
+    max_attempts: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    bound!(
+        "INSERT INTO jobs (kind, scan_ref, state, attempts, max_attempts, run_after, created_at, updated_at) \
+         VALUES ($1, $2, 'queued', 0, $3, $4, $4, $4)",
+        kind.as_str(),
+        scan_ref,
+        max_attempts,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 impl Store {
     /// Claims the oldest ready job (queued and due, or running with an expired lease) for `lease_ms`.
     pub async fn claim_job(
@@ -50,27 +99,21 @@ impl Store {
         lease_ms: i64,
     ) -> Result<Option<ClaimedJob>, StoreError> {
         let now = now_ms();
-        let lock = match self.backend {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let lock = self.skip_locked();
         let sql = format!(
             "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, lease_owner = $2, \
              updated_at = $3 WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' AND run_after <= $3) \
              OR (state = 'running' AND lease_until < $3) ORDER BY id LIMIT 1{lock}) \
              RETURNING id, kind, scan_ref, attempts, max_attempts"
         );
-        let r = sqlx::query(&sql)
-            .bind(now + lease_ms)
-            .bind(owner)
-            .bind(now)
+        let r = bound!(&sql, now + lease_ms, owner, now)
             .fetch_optional(&self.pool)
             .await?;
         Ok(match r {
             None => None,
             Some(r) => Some(ClaimedJob {
                 id: JobId(r.try_get("id")?),
-                kind: r.try_get("kind")?,
+                kind: JobKind::parse(&r.try_get::<String, _>("kind")?)?,
                 scan_ref: r.try_get("scan_ref")?,
                 attempts: r.try_get("attempts")?,
                 max_attempts: r.try_get("max_attempts")?,
@@ -85,15 +128,13 @@ impl Store {
         job: &ClaimedJob,
         lease_ms: i64,
     ) -> Result<bool, StoreError> {
-        let r = sqlx::query(
+        self.changes_one(bound!(
             "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
-        )
-        .bind(now_ms() + lease_ms)
-        .bind(job.id.0)
-        .bind(&job.owner)
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() == 1)
+            now_ms() + lease_ms,
+            job.id.0,
+            &job.owner
+        ))
+        .await
     }
 
     /// Finishes a job: marks it done, stores the verification result and its webhook outbox row, in one
@@ -106,31 +147,28 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
+        let done = bound!(
             "UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = $1 WHERE id = $2 AND lease_owner = $3 \
              AND state = 'running'",
+            now,
+            job.id.0,
+            &job.owner
         )
-        .bind(now)
-        .bind(job.id.0)
-        .bind(&job.owner)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() != 1 {
             tx.rollback().await?;
             return Ok(false);
         }
-        let result = self.seal.seal_text(
-            serde_json::to_string(&outcome.result)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        )?;
-        let v = sqlx::query(
+        let result = self.seal_json(&outcome.result)?;
+        let v = bound!(
             "UPDATE verifications SET status = $1, result_json = $2, finished_at = $3 WHERE scan_ref = $4 \
              AND finished_at IS NULL AND deleted_at IS NULL",
+            &outcome.status,
+            result,
+            now,
+            &job.scan_ref
         )
-        .bind(&outcome.status)
-        .bind(result)
-        .bind(now)
-        .bind(&job.scan_ref)
         .execute(&mut *tx)
         .await?;
         if v.rows_affected() == 1
@@ -150,16 +188,16 @@ impl Store {
         retry_in_ms: i64,
     ) -> Result<(), StoreError> {
         let now = now_ms();
-        sqlx::query(
+        bound!(
             "UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, \
              run_after = $1, lease_until = NULL, last_error = $2, updated_at = $3 WHERE id = $4 AND lease_owner = $5 \
              AND state = 'running'",
+            now + retry_in_ms,
+            error,
+            now,
+            job.id.0,
+            &job.owner
         )
-        .bind(now + retry_in_ms)
-        .bind(error)
-        .bind(now)
-        .bind(job.id.0)
-        .bind(&job.owner)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -168,31 +206,19 @@ impl Store {
     /// Re-queues dead jobs (all, or of one verification); returns how many.
     pub async fn redrive_dead_jobs(&self, scan_ref: Option<&str>) -> Result<u64, StoreError> {
         let now = now_ms();
-        let r = match scan_ref {
-            Some(s) => sqlx::query(
-                "UPDATE jobs SET state = 'queued', attempts = 0, run_after = $1, updated_at = $1 \
-                 WHERE state = 'dead' AND scan_ref = $2",
-            )
-            .bind(now)
-            .bind(s)
-            .execute(&self.pool)
-            .await?,
-            None => sqlx::query(
-                "UPDATE jobs SET state = 'queued', attempts = 0, run_after = $1, updated_at = $1 WHERE state = 'dead'",
-            )
-            .bind(now)
-            .execute(&self.pool)
-            .await?,
-        };
+        let r = bound!(
+            "UPDATE jobs SET state = 'queued', attempts = 0, run_after = $1, updated_at = $1 \
+             WHERE state = 'dead' AND ($2 IS NULL OR scan_ref = $2)",
+            now,
+            scan_ref
+        )
+        .execute(&self.pool)
+        .await?;
         Ok(r.rows_affected())
     }
 
     /// Number of jobs in a state (`queued`, `running`, `done`, `dead`).
     pub async fn count_jobs(&self, state: &str) -> Result<i64, StoreError> {
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE state = $1")
-            .bind(state)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(r.try_get("n")?)
+        self.count_where("jobs", "state", state).await
     }
 }

@@ -4,6 +4,17 @@
 //! dir) and PostgreSQL (scale-out). Queries are written once with `$n` placeholders; the few statements whose
 //! concurrency semantics differ (queue claims) have an engine-specific form. The job queue and the webhook outbox
 //! are tables written in the same transaction as the state change that causes them.
+//!
+//! Modules by table: partners, tokens, verifications (acceptance, results, reopening, erasure),
+//! jobs (the processing queue), outbox (webhooks), fraud (face embeddings, keyed hashes, blocklists); `seal` and
+//! [`keys`] encrypt personal data at rest.
+
+/// `sqlx::query(sql)` with the arguments bound in order to `$1`, `$2`, …
+macro_rules! bound {
+    ($sql:expr $(, $arg:expr)* $(,)?) => {
+        sqlx::query($sql)$(.bind($arg))*
+    };
+}
 
 mod fraud;
 mod jobs;
@@ -15,15 +26,16 @@ mod tokens;
 mod verifications;
 
 pub use fraud::{BlocklistRow, KeyMatch, NewBlocklistEntry, StoredFace};
-pub use jobs::{ClaimedJob, JobOutcome};
+pub use jobs::{ClaimedJob, JobKind, JobOutcome};
 pub use keys::{KeyError, Keyring};
 pub use outbox::{AttemptRecord, ClaimedDelivery, OutboxEntry, WebhookAttemptRow, WebhookRow};
 pub use partners::{NewPartner, PartnerRow};
 pub use tokens::{NewToken, TokenRow};
 pub use verifications::{AcceptedVerification, ImageRef, VerificationRow};
 
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use serde::Serialize;
+use sqlx::any::{AnyPoolOptions, AnyRow, install_default_drivers};
+use sqlx::{AnyPool, Executor, Row};
 use std::time::Duration;
 
 /// Store errors.
@@ -161,6 +173,39 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// The row lock of a queue claim: PostgreSQL skips rows other claimers hold; SQLite has one writer anyway.
+    pub(crate) fn skip_locked(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        }
+    }
+
+    /// Runs a statement on the pool; whether it changed exactly one row.
+    pub(crate) async fn changes_one<'q>(
+        &self,
+        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> Result<bool, StoreError> {
+        Ok(q.execute(&self.pool).await?.rows_affected() == 1)
+    }
+
+    /// A value as JSON, sealed when encryption is on.
+    pub(crate) fn seal_json(&self, v: &impl Serialize) -> Result<String, StoreError> {
+        self.seal.seal_text(json(v)?)
+    }
+
+    /// Number of rows of `table` whose `column` equals `value`.
+    pub(crate) async fn count_where(
+        &self,
+        table: &str,
+        column: &str,
+        value: &str,
+    ) -> Result<i64, StoreError> {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {column} = $1");
+        let r = bound!(&sql, value).fetch_one(&self.pool).await?;
+        Ok(r.try_get("n")?)
+    }
 }
 
 /// Removes a password from a database URL for display.
@@ -175,8 +220,27 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// A boolean as stored (0/1 integer on both engines).
 pub(crate) fn flag(v: bool) -> i64 {
     i64::from(v)
+}
+
+/// A boolean column (0/1 integer).
+pub(crate) fn flag_col(r: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    Ok(r.try_get::<i64, _>(column)? != 0)
+}
+
+/// A value as JSON text.
+pub(crate) fn json(v: &impl Serialize) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Maps a unique-key violation to [`StoreError::Conflict`] about `what`.
+pub(crate) fn conflict(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what.into()),
+        e => e.into(),
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The webhook outbox: one row per webhook to deliver, written in the same transaction as the result, claimed by
 //! deliverers with a lease, with every delivery attempt recorded.
 
-use crate::{Backend, Store, StoreError, now_ms};
+use crate::{Store, StoreError, now_ms};
 use kycd_types::PartnerId;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -114,17 +114,17 @@ pub(crate) async fn insert_outbox(
     seal: &crate::seal::Sealer,
 ) -> Result<(), StoreError> {
     let body = seal.seal_bytes(&o.body)?;
-    sqlx::query(
+    bound!(
         "INSERT INTO webhook_outbox (webhook_id, scan_ref, partner_id, event_type, url, body, state, attempts, \
          next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
+        &o.webhook_id,
+        &o.scan_ref,
+        o.partner_id.0,
+        &o.event_type,
+        &o.url,
+        body,
+        now
     )
-    .bind(&o.webhook_id)
-    .bind(&o.scan_ref)
-    .bind(o.partner_id.0)
-    .bind(&o.event_type)
-    .bind(&o.url)
-    .bind(body)
-    .bind(now)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -159,19 +159,14 @@ impl Store {
         lease_ms: i64,
     ) -> Result<Option<ClaimedDelivery>, StoreError> {
         let now = now_ms();
-        let lock = match self.backend {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let lock = self.skip_locked();
         let sql = format!(
             "UPDATE webhook_outbox SET lease_until = $1 WHERE id = (SELECT id FROM webhook_outbox \
              WHERE state = 'pending' AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2) \
              ORDER BY next_attempt_at, id LIMIT 1{lock}) \
              RETURNING id, webhook_id, scan_ref, partner_id, event_type, url, body, attempts, created_at"
         );
-        let r = sqlx::query(&sql)
-            .bind(now + lease_ms)
-            .bind(now)
+        let r = bound!(&sql, now + lease_ms, now)
             .fetch_optional(&self.pool)
             .await?;
         let Some(mut d) = r.as_ref().map(claimed).transpose()? else {
@@ -189,26 +184,26 @@ impl Store {
     ) -> Result<(), StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        bound!(
             "UPDATE webhook_outbox SET state = $1, attempts = attempts + 1, next_attempt_at = $2, lease_until = NULL, \
              delivered_at = CASE WHEN $1 = 'delivered' THEN $3 ELSE delivered_at END WHERE id = $4",
+            a.new_state,
+            a.next_attempt_at,
+            now,
+            d.id
         )
-        .bind(a.new_state)
-        .bind(a.next_attempt_at)
-        .bind(now)
-        .bind(d.id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
+        bound!(
             "INSERT INTO webhook_attempts (outbox_id, attempted_at, status_code, duration_ms, error, response_body) \
              VALUES ($1, $2, $3, $4, $5, $6)",
+            d.id,
+            now,
+            a.status_code,
+            a.duration_ms,
+            &a.error,
+            &a.response_body
         )
-        .bind(d.id)
-        .bind(now)
-        .bind(a.status_code)
-        .bind(a.duration_ms)
-        .bind(&a.error)
-        .bind(&a.response_body)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -221,22 +216,22 @@ impl Store {
         scan_ref: &str,
         partner: Option<PartnerId>,
     ) -> Result<Vec<WebhookRow>, StoreError> {
-        let rows = sqlx::query(
+        let rows = bound!(
             "SELECT id, webhook_id, scan_ref, event_type, url, state, attempts, created_at, delivered_at, \
              next_attempt_at FROM webhook_outbox WHERE scan_ref = $1 AND ($2 < 0 OR partner_id = $2) ORDER BY id",
+            scan_ref,
+            partner.map(|p| p.0).unwrap_or(-1)
         )
-        .bind(scan_ref)
-        .bind(partner.map(|p| p.0).unwrap_or(-1))
         .fetch_all(&self.pool)
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let id: i64 = r.try_get("id")?;
-            let attempts = sqlx::query(
+            let attempts = bound!(
                 "SELECT attempted_at, status_code, duration_ms, error, response_body FROM webhook_attempts \
                  WHERE outbox_id = $1 ORDER BY id",
+                id
             )
-            .bind(id)
             .fetch_all(&self.pool)
             .await?;
             let attempt_log = attempts
@@ -275,13 +270,13 @@ impl Store {
         scan_ref: &str,
         partner: Option<PartnerId>,
     ) -> Result<u64, StoreError> {
-        let r = sqlx::query(
+        let r = bound!(
             "UPDATE webhook_outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, lease_until = NULL \
              WHERE scan_ref = $2 AND ($3 < 0 OR partner_id = $3) AND state <> 'erased'",
+            now_ms(),
+            scan_ref,
+            partner.map(|p| p.0).unwrap_or(-1)
         )
-        .bind(now_ms())
-        .bind(scan_ref)
-        .bind(partner.map(|p| p.0).unwrap_or(-1))
         .execute(&self.pool)
         .await?;
         Ok(r.rows_affected())
@@ -289,10 +284,6 @@ impl Store {
 
     /// Number of outbox rows in a state.
     pub async fn count_webhooks(&self, state: &str) -> Result<i64, StoreError> {
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM webhook_outbox WHERE state = $1")
-            .bind(state)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(r.try_get("n")?)
+        self.count_where("webhook_outbox", "state", state).await
     }
 }

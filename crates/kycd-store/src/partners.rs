@@ -1,6 +1,6 @@
 //! Partners (API clients).
 
-use crate::{Store, StoreError, flag, now_ms};
+use crate::{Store, StoreError, conflict, flag, flag_col, now_ms};
 use kycd_types::PartnerId;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -59,10 +59,10 @@ fn row(r: &AnyRow) -> Result<PartnerRow, sqlx::Error> {
         api_key: r.try_get("api_key")?,
         secret_hash: r.try_get("secret_hash")?,
         signing_key_enc: r.try_get("signing_key_enc")?,
-        direct_processing: r.try_get::<i64, _>("direct_processing")? != 0,
-        manual_review: r.try_get::<i64, _>("manual_review")? != 0,
+        direct_processing: flag_col(r, "direct_processing")?,
+        manual_review: flag_col(r, "manual_review")?,
         webhook_url: r.try_get("webhook_url")?,
-        disabled: r.try_get::<i64, _>("disabled")? != 0,
+        disabled: flag_col(r, "disabled")?,
         created_at: r.try_get("created_at")?,
     })
 }
@@ -70,24 +70,24 @@ fn row(r: &AnyRow) -> Result<PartnerRow, sqlx::Error> {
 impl Store {
     /// Creates a partner.
     pub async fn create_partner(&self, p: NewPartner) -> Result<PartnerRow, StoreError> {
-        let r = sqlx::query(&format!(
+        let sql = format!(
             "INSERT INTO partners (name, api_key, secret_hash, signing_key_enc, direct_processing, manual_review, \
              webhook_url, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8) RETURNING {COLS}"
-        ))
-        .bind(&p.name)
-        .bind(&p.api_key)
-        .bind(&p.secret_hash)
-        .bind(&p.signing_key_enc)
-        .bind(flag(p.direct_processing))
-        .bind(flag(p.manual_review))
-        .bind(&p.webhook_url)
-        .bind(now_ms())
+        );
+        let r = bound!(
+            &sql,
+            &p.name,
+            &p.api_key,
+            &p.secret_hash,
+            &p.signing_key_enc,
+            flag(p.direct_processing),
+            flag(p.manual_review),
+            &p.webhook_url,
+            now_ms()
+        )
         .fetch_one(&self.pool)
         .await
-        .map_err(|e| match e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict("api key".into()),
-            e => e.into(),
-        })?;
+        .map_err(conflict("api key"))?;
         Ok(row(&r)?)
     }
 
@@ -96,27 +96,22 @@ impl Store {
         &self,
         api_key: &str,
     ) -> Result<Option<PartnerRow>, StoreError> {
-        let r = sqlx::query(&format!("SELECT {COLS} FROM partners WHERE api_key = $1"))
-            .bind(api_key)
-            .fetch_optional(&self.pool)
-            .await?;
+        let sql = format!("SELECT {COLS} FROM partners WHERE api_key = $1");
+        let r = bound!(&sql, api_key).fetch_optional(&self.pool).await?;
         Ok(r.as_ref().map(row).transpose()?)
     }
 
     /// Finds a partner by id.
     pub async fn partner_by_id(&self, id: PartnerId) -> Result<Option<PartnerRow>, StoreError> {
-        let r = sqlx::query(&format!("SELECT {COLS} FROM partners WHERE id = $1"))
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?;
+        let sql = format!("SELECT {COLS} FROM partners WHERE id = $1");
+        let r = bound!(&sql, id.0).fetch_optional(&self.pool).await?;
         Ok(r.as_ref().map(row).transpose()?)
     }
 
     /// Every partner, oldest first.
     pub async fn list_partners(&self) -> Result<Vec<PartnerRow>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {COLS} FROM partners ORDER BY id"))
-            .fetch_all(&self.pool)
-            .await?;
+        let sql = format!("SELECT {COLS} FROM partners ORDER BY id");
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(row).collect::<Result<_, _>>()?)
     }
 
@@ -126,11 +121,11 @@ impl Store {
         api_key: &str,
         disabled: bool,
     ) -> Result<bool, StoreError> {
-        let r = sqlx::query("UPDATE partners SET disabled = $1 WHERE api_key = $2")
-            .bind(flag(disabled))
-            .bind(api_key)
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() == 1)
+        self.changes_one(bound!(
+            "UPDATE partners SET disabled = $1 WHERE api_key = $2",
+            flag(disabled),
+            api_key
+        ))
+        .await
     }
 }

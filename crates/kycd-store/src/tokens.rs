@@ -1,6 +1,6 @@
 //! Verification tokens (sessions).
 
-use crate::{Store, StoreError, flag, now_ms};
+use crate::{Store, StoreError, conflict, flag, flag_col, now_ms};
 use kycd_types::PartnerId;
 use kycd_types::token::TokenSettings;
 use sqlx::Row;
@@ -58,8 +58,8 @@ fn row(store: &Store, r: &AnyRow) -> Result<TokenRow, StoreError> {
         created_at: r.try_get("created_at")?,
         expires_at: r.try_get("expires_at")?,
         used_at: r.try_get("used_at")?,
-        nfc_required: r.try_get::<i64, _>("nfc_required")? != 0,
-        questionnaire_required: r.try_get::<i64, _>("questionnaire_required")? != 0,
+        nfc_required: flag_col(r, "nfc_required")?,
+        questionnaire_required: flag_col(r, "questionnaire_required")?,
         deleted_at: r.try_get("deleted_at")?,
     })
 }
@@ -69,33 +69,41 @@ const COLS: &str = "partner_id, settings_json, created_at, expires_at, used_at, 
 impl Store {
     /// Stores a new token.
     pub async fn insert_token(&self, t: &NewToken) -> Result<(), StoreError> {
-        let json = self.seal.seal_text(
-            serde_json::to_string(&t.settings).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        )?;
-        let questionnaire_required =
-            t.settings.questionnaire.is_some() && t.settings.flag("questionnaireRequired");
-        sqlx::query(
+        let s = &t.settings;
+        let questionnaire_required = s.questionnaire.is_some() && s.flag("questionnaireRequired");
+        bound!(
             "INSERT INTO tokens (auth_token, scan_ref, partner_id, client_id, token_type, settings_json, \
              nfc_required, questionnaire_required, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &s.auth_token,
+            &s.scan_ref,
+            t.partner_id.0,
+            &s.client_id,
+            s.token_type.as_str(),
+            self.seal_json(s)?,
+            flag(s.flag("nfcRequired")),
+            flag(questionnaire_required),
+            t.created_at,
+            t.expires_at
         )
-        .bind(&t.settings.auth_token)
-        .bind(&t.settings.scan_ref)
-        .bind(t.partner_id.0)
-        .bind(&t.settings.client_id)
-        .bind(t.settings.token_type.as_str())
-        .bind(json)
-        .bind(flag(t.settings.flag("nfcRequired")))
-        .bind(flag(questionnaire_required))
-        .bind(t.created_at)
-        .bind(t.expires_at)
         .execute(&self.pool)
         .await
-        .map_err(|e| match e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict("token".into()),
-            e => e.into(),
-        })?;
+        .map_err(conflict("token"))?;
         Ok(())
+    }
+
+    /// The partner's token whose `column` (`auth_token` or `scan_ref`) is `value`.
+    async fn token_where(
+        &self,
+        column: &str,
+        value: &str,
+        partner: PartnerId,
+    ) -> Result<Option<TokenRow>, StoreError> {
+        let sql = format!("SELECT {COLS} FROM tokens WHERE {column} = $1 AND partner_id = $2");
+        let r = bound!(&sql, value, partner.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(|r| row(self, r)).transpose()
     }
 
     /// A partner's token by its auth token; another partner's token is reported as absent.
@@ -104,14 +112,7 @@ impl Store {
         auth_token: &str,
         partner: PartnerId,
     ) -> Result<Option<TokenRow>, StoreError> {
-        let r = sqlx::query(&format!(
-            "SELECT {COLS} FROM tokens WHERE auth_token = $1 AND partner_id = $2"
-        ))
-        .bind(auth_token)
-        .bind(partner.0)
-        .fetch_optional(&self.pool)
-        .await?;
-        r.as_ref().map(|r| row(self, r)).transpose()
+        self.token_where("auth_token", auth_token, partner).await
     }
 
     /// A partner's token by its scanRef.
@@ -120,14 +121,7 @@ impl Store {
         scan_ref: &str,
         partner: PartnerId,
     ) -> Result<Option<TokenRow>, StoreError> {
-        let r = sqlx::query(&format!(
-            "SELECT {COLS} FROM tokens WHERE scan_ref = $1 AND partner_id = $2"
-        ))
-        .bind(scan_ref)
-        .bind(partner.0)
-        .fetch_optional(&self.pool)
-        .await?;
-        r.as_ref().map(|r| row(self, r)).transpose()
+        self.token_where("scan_ref", scan_ref, partner).await
     }
 
     /// Unused tokens that expired before `now` and were not reported yet; marks them reported (at most `limit`).
@@ -136,14 +130,11 @@ impl Store {
         now: i64,
         limit: i64,
     ) -> Result<Vec<TokenRow>, StoreError> {
-        let rows = sqlx::query(&format!(
+        let sql = format!(
             "UPDATE tokens SET expiry_notified = 1 WHERE expiry_notified = 0 AND auth_token IN (SELECT auth_token FROM tokens \
              WHERE used_at IS NULL AND expiry_notified = 0 AND expires_at <= $1 LIMIT $2) RETURNING {COLS}"
-        ))
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        );
+        let rows = bound!(&sql, now, limit).fetch_all(&self.pool).await?;
         rows.iter().map(|r| row(self, r)).collect()
     }
 
@@ -154,20 +145,15 @@ impl Store {
         settings: &TokenSettings,
         deleted: bool,
     ) -> Result<bool, StoreError> {
-        let json = self.seal.seal_text(
-            serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        )?;
-        let r = sqlx::query(
+        self.changes_one(bound!(
             "UPDATE tokens SET settings_json = $1, deleted_at = CASE WHEN $2 = 1 THEN $3 ELSE deleted_at END \
              WHERE auth_token = $4 AND partner_id = $5",
-        )
-        .bind(json)
-        .bind(flag(deleted))
-        .bind(now_ms())
-        .bind(&settings.auth_token)
-        .bind(partner.0)
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() == 1)
+            self.seal_json(settings)?,
+            flag(deleted),
+            now_ms(),
+            &settings.auth_token,
+            partner.0
+        ))
+        .await
     }
 }

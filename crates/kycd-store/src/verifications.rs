@@ -1,7 +1,10 @@
-//! Verifications: accepted submissions, their results and their erasure.
+//! Verifications and their state changes: acceptance (token consumed, job queued), results set after the fact,
+//! reopening with a new file (reprocess job), retention listing and erasure.
 
-use crate::{Store, StoreError, flag, now_ms};
+use crate::jobs::{JobKind, enqueue_job_in};
+use crate::{Store, StoreError, flag, flag_col, json, now_ms};
 use kycd_types::PartnerId;
+use kycd_types::token::TokenSettings;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -97,7 +100,7 @@ fn row(store: &Store, r: &AnyRow) -> Result<VerificationRow, StoreError> {
         status: r.try_get("status")?,
         country: r.try_get("country")?,
         document_type: r.try_get("document_type")?,
-        skip_analysis: r.try_get::<i64, _>("skip_analysis")? != 0,
+        skip_analysis: flag_col(r, "skip_analysis")?,
         images: parse_json(r.try_get("images_json")?, "images")?.unwrap_or_default(),
         precheck: parse_json(
             seal.open_text_opt(r.try_get("precheck_json")?, "precheck")?,
@@ -113,10 +116,6 @@ fn row(store: &Store, r: &AnyRow) -> Result<VerificationRow, StoreError> {
     })
 }
 
-fn json(v: &impl Serialize) -> Result<String, StoreError> {
-    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
 impl Store {
     /// In one transaction: consumes the token (it must belong to the partner, be unused and unexpired), creates the
     /// verification in `REVIEWING` and enqueues its processing job. Exactly one of several concurrent calls with the
@@ -124,51 +123,57 @@ impl Store {
     pub async fn accept_verification(&self, v: &AcceptedVerification) -> Result<(), StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        let used = sqlx::query(
+        let used = bound!(
             "UPDATE tokens SET used_at = $1 WHERE auth_token = $2 AND partner_id = $3 AND used_at IS NULL \
              AND expires_at > $1",
+            now,
+            &v.auth_token,
+            v.partner_id.0
         )
-        .bind(now)
-        .bind(&v.auth_token)
-        .bind(v.partner_id.0)
         .execute(&mut *tx)
         .await?;
         if used.rows_affected() != 1 {
             tx.rollback().await?;
             return Err(StoreError::TokenNotValid);
         }
-        sqlx::query(&format!(
+        let precheck = v.precheck.as_ref().map(|p| self.seal_json(p)).transpose()?;
+        let sql = format!(
             "INSERT INTO verifications ({COLS}) VALUES ($1, $2, $3, $4, 'REVIEWING', $5, $6, $7, $8, $9, NULL, $10, \
              NULL, NULL)"
-        ))
-        .bind(&v.scan_ref)
-        .bind(v.partner_id.0)
-        .bind(&v.client_id)
-        .bind(&v.auth_token)
-        .bind(&v.country)
-        .bind(&v.document_type)
-        .bind(flag(v.skip_analysis))
-        .bind(json(&v.images)?)
-        .bind(
-            v.precheck
-                .as_ref()
-                .map(|p| json(p).and_then(|s| self.seal.seal_text(s)))
-                .transpose()?,
+        );
+        bound!(
+            &sql,
+            &v.scan_ref,
+            v.partner_id.0,
+            &v.client_id,
+            &v.auth_token,
+            &v.country,
+            &v.document_type,
+            flag(v.skip_analysis),
+            json(&v.images)?,
+            precheck,
+            now
         )
-        .bind(now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO jobs (kind, scan_ref, state, attempts, max_attempts, run_after, created_at, updated_at) \
-             VALUES ('process', $1, 'queued', 0, $2, $3, $3, $3)",
-        )
-        .bind(&v.scan_ref)
-        .bind(v.max_attempts)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        enqueue_job_in(&mut tx, JobKind::Process, &v.scan_ref, v.max_attempts, now).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// A verification by id, of `partner` only when one is given.
+    async fn verification_of(
+        &self,
+        scan_ref: &str,
+        partner: Option<PartnerId>,
+    ) -> Result<Option<VerificationRow>, StoreError> {
+        let sql = format!(
+            "SELECT {COLS} FROM verifications WHERE scan_ref = $1 AND ($2 < 0 OR partner_id = $2)"
+        );
+        let r = bound!(&sql, scan_ref, partner.map_or(-1, |p| p.0))
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(|r| row(self, r)).transpose()
     }
 
     /// A partner's verification; another partner's is reported as absent.
@@ -177,14 +182,7 @@ impl Store {
         scan_ref: &str,
         partner: PartnerId,
     ) -> Result<Option<VerificationRow>, StoreError> {
-        let r = sqlx::query(&format!(
-            "SELECT {COLS} FROM verifications WHERE scan_ref = $1 AND partner_id = $2"
-        ))
-        .bind(scan_ref)
-        .bind(partner.0)
-        .fetch_optional(&self.pool)
-        .await?;
-        r.as_ref().map(|r| row(self, r)).transpose()
+        self.verification_of(scan_ref, Some(partner)).await
     }
 
     /// A verification by id (worker side).
@@ -192,13 +190,7 @@ impl Store {
         &self,
         scan_ref: &str,
     ) -> Result<Option<VerificationRow>, StoreError> {
-        let r = sqlx::query(&format!(
-            "SELECT {COLS} FROM verifications WHERE scan_ref = $1"
-        ))
-        .bind(scan_ref)
-        .fetch_optional(&self.pool)
-        .await?;
-        r.as_ref().map(|r| row(self, r)).transpose()
+        self.verification_of(scan_ref, None).await
     }
 
     /// Erases a verification's personal data (images are deleted by the caller) and leaves a `DELETED` tombstone.
@@ -210,28 +202,34 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        let r = sqlx::query(
+        let r = bound!(
             "UPDATE verifications SET status = 'DELETED', images_json = '{}', precheck_json = NULL, \
              result_json = NULL, deleted_at = $1 WHERE scan_ref = $2 AND partner_id = $3",
+            now,
+            scan_ref,
+            partner.0
         )
-        .bind(now)
-        .bind(scan_ref)
-        .bind(partner.0)
         .execute(&mut *tx)
         .await?;
         if r.rows_affected() == 1 {
             // Webhook bodies carry personal data: drop the bodies of every outbox row of this verification.
-            sqlx::query("UPDATE webhook_outbox SET body = $1, state = CASE WHEN state = 'pending' THEN 'erased' ELSE state END WHERE scan_ref = $2")
-                .bind(Vec::<u8>::new())
-                .bind(scan_ref)
-                .execute(&mut *tx)
-                .await?;
+            bound!(
+                "UPDATE webhook_outbox SET body = $1, \
+                 state = CASE WHEN state = 'pending' THEN 'erased' ELSE state END WHERE scan_ref = $2",
+                Vec::<u8>::new(),
+                scan_ref
+            )
+            .execute(&mut *tx)
+            .await?;
             // Derived personal data: face embeddings and keyed hashes used for duplicate checks.
             crate::fraud::erase_derived_in(&mut tx, scan_ref).await?;
-            sqlx::query("UPDATE webhook_attempts SET response_body = NULL WHERE outbox_id IN (SELECT id FROM webhook_outbox WHERE scan_ref = $1)")
-                .bind(scan_ref)
-                .execute(&mut *tx)
-                .await?;
+            bound!(
+                "UPDATE webhook_attempts SET response_body = NULL \
+                 WHERE outbox_id IN (SELECT id FROM webhook_outbox WHERE scan_ref = $1)",
+                scan_ref
+            )
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(r.rows_affected() == 1)
@@ -239,10 +237,124 @@ impl Store {
 
     /// Counts verifications by status (for tests and metrics).
     pub async fn count_verifications(&self, status: &str) -> Result<i64, StoreError> {
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM verifications WHERE status = $1")
-            .bind(status)
-            .fetch_one(&self.pool)
+        self.count_where("verifications", "status", status).await
+    }
+
+    /// Verifications created before `before_ms` that are not erased yet: (scanRef, partner, authToken), at most
+    /// `limit`, oldest first.
+    pub async fn verifications_created_before(
+        &self,
+        before_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<(String, PartnerId, String)>, StoreError> {
+        let rows = bound!(
+            "SELECT scan_ref, partner_id, auth_token FROM verifications WHERE deleted_at IS NULL AND created_at < $1 \
+             ORDER BY created_at LIMIT $2",
+            before_ms,
+            limit
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("scan_ref")?,
+                    PartnerId(r.try_get("partner_id")?),
+                    r.try_get("auth_token")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Adds (or replaces) one step's file of a finished verification and queues it for processing again (the
+    /// `reprocess` job). Returns false when the verification is unknown, erased, another partner's or not finished.
+    pub async fn reopen_with_file(
+        &self,
+        scan_ref: &str,
+        partner: PartnerId,
+        step: &str,
+        image: &ImageRef,
+        max_attempts: i64,
+    ) -> Result<bool, StoreError> {
+        self.reopen_with_file_and_settings(scan_ref, partner, step, image, max_attempts, None)
+            .await
+    }
+
+    /// [`Self::reopen_with_file`], also replacing the token's settings (new `additionalData`) in the same
+    /// transaction: either the file, the settings and the job are all stored, or nothing is.
+    pub async fn reopen_with_file_and_settings(
+        &self,
+        scan_ref: &str,
+        partner: PartnerId,
+        step: &str,
+        image: &ImageRef,
+        max_attempts: i64,
+        settings: Option<&TokenSettings>,
+    ) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let r = bound!(
+            "SELECT images_json FROM verifications WHERE scan_ref = $1 AND partner_id = $2 AND deleted_at IS NULL \
+             AND finished_at IS NOT NULL",
+            scan_ref,
+            partner.0
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(r) = r else {
+            tx.rollback().await?;
+            return Ok(false);
+        };
+        let mut images: BTreeMap<String, ImageRef> =
+            parse_json(r.try_get("images_json")?, "images")?.unwrap_or_default();
+        images.insert(step.to_string(), image.clone());
+        let u = bound!(
+            "UPDATE verifications SET images_json = $1, status = 'REVIEWING', finished_at = NULL WHERE scan_ref = $2 \
+             AND finished_at IS NOT NULL",
+            json(&images)?,
+            scan_ref
+        )
+        .execute(&mut *tx)
+        .await?;
+        if u.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        if let Some(settings) = settings {
+            let t = bound!(
+                "UPDATE tokens SET settings_json = $1 WHERE auth_token = $2 AND partner_id = $3",
+                self.seal_json(settings)?,
+                &settings.auth_token,
+                partner.0
+            )
+            .execute(&mut *tx)
             .await?;
-        Ok(r.try_get("n")?)
+            if t.rows_affected() != 1 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+        }
+        enqueue_job_in(&mut tx, JobKind::Reprocess, scan_ref, max_attempts, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Replaces the stored result JSON of a finished verification (tags added after the fact, manual review).
+    pub async fn set_result(
+        &self,
+        scan_ref: &str,
+        status: &str,
+        result: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let body = self.seal_json(result)?;
+        bound!(
+            "UPDATE verifications SET status = $1, result_json = $2 WHERE scan_ref = $3 AND deleted_at IS NULL",
+            status,
+            body,
+            scan_ref
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 }

@@ -2,8 +2,8 @@
 //! (each test in a scratch database of its own).
 
 use kycd_store::{
-    AcceptedVerification, AttemptRecord, JobOutcome, NewPartner, NewToken, OutboxEntry, Store,
-    StoreError, now_ms,
+    AcceptedVerification, AttemptRecord, ImageRef, JobOutcome, NewBlocklistEntry, NewPartner,
+    NewToken, OutboxEntry, Store, StoreError, now_ms,
 };
 use kycd_types::token::TokenSettings;
 use kycd_types::{PartnerId, TokenType};
@@ -126,6 +126,29 @@ fn accepted(p: PartnerId, auth: &str, scan: &str) -> AcceptedVerification {
     }
 }
 
+/// Partner `a` with an accepted verification (token `t`): its id and the scanRef.
+async fn accepted_in(store: &Store) -> (PartnerId, String) {
+    let a = partner(store, "a").await;
+    let scan = token(store, a, "t", 60_000).await;
+    store
+        .accept_verification(&accepted(a, "t", &scan))
+        .await
+        .unwrap();
+    (a, scan)
+}
+
+/// A webhook of `scan` for partner `a` to `https://example.com/h`.
+fn webhook(id: &str, scan: &str, a: PartnerId, event: &str, body: &[u8]) -> OutboxEntry {
+    OutboxEntry {
+        webhook_id: id.into(),
+        scan_ref: scan.into(),
+        partner_id: a,
+        event_type: event.into(),
+        url: Some("https://example.com/h".into()),
+        body: body.to_vec(),
+    }
+}
+
 async fn partners_are_created_found_and_disabled(store: Store) {
     let id = partner(&store, "key-a").await;
     let p = store.partner_by_api_key("key-a").await.unwrap().unwrap();
@@ -236,12 +259,7 @@ on_all_backends!(
 );
 
 async fn jobs_are_leased_finished_once_and_reclaimed_after_lease_expiry(store: Store) {
-    let a = partner(&store, "a").await;
-    let scan = token(&store, a, "t", 60_000).await;
-    store
-        .accept_verification(&accepted(a, "t", &scan))
-        .await
-        .unwrap();
+    let (a, scan) = accepted_in(&store).await;
     let j1 = store.claim_job("w1", 50).await.unwrap().unwrap();
     assert_eq!(j1.scan_ref, scan);
     assert!(
@@ -258,14 +276,13 @@ async fn jobs_are_leased_finished_once_and_reclaimed_after_lease_expiry(store: S
     let outcome = JobOutcome {
         status: "DENIED".into(),
         result: serde_json::json!({"scanRef": scan}),
-        outbox: Some(OutboxEntry {
-            webhook_id: "msg_1".into(),
-            scan_ref: scan.clone(),
-            partner_id: a,
-            event_type: "IDENTIFICATION_AUTO_FINISHED".into(),
-            url: Some("https://example.com/h".into()),
-            body: b"{}".to_vec(),
-        }),
+        outbox: Some(webhook(
+            "msg_1",
+            &scan,
+            a,
+            "IDENTIFICATION_AUTO_FINISHED",
+            b"{}",
+        )),
     };
     assert!(
         !store.complete_job(&j1, &outcome).await.unwrap(),
@@ -283,12 +300,7 @@ on_all_backends!(
 );
 
 async fn failed_jobs_retry_then_die_and_can_be_redriven(store: Store) {
-    let a = partner(&store, "a").await;
-    let scan = token(&store, a, "t", 60_000).await;
-    store
-        .accept_verification(&accepted(a, "t", &scan))
-        .await
-        .unwrap();
+    let (_, scan) = accepted_in(&store).await;
     let j = store.claim_job("w", 60_000).await.unwrap().unwrap();
     store.fail_job(&j, "boom", 0).await.unwrap();
     let j = store.claim_job("w", 60_000).await.unwrap().unwrap();
@@ -303,14 +315,7 @@ on_all_backends!(job_retries, failed_jobs_retry_then_die_and_can_be_redriven);
 
 async fn outbox_rows_are_claimed_attempted_and_replayed(store: Store) {
     let a = partner(&store, "a").await;
-    let entry = OutboxEntry {
-        webhook_id: "msg_x".into(),
-        scan_ref: "s1".into(),
-        partner_id: a,
-        event_type: "IDENTIFICATION_EXPIRED".into(),
-        url: Some("https://example.com/h".into()),
-        body: b"{\"a\":1}".to_vec(),
-    };
+    let entry = webhook("msg_x", "s1", a, "IDENTIFICATION_EXPIRED", b"{\"a\":1}");
     store.enqueue_webhook(&entry).await.unwrap();
     let d = store.claim_delivery(60_000).await.unwrap().unwrap();
     assert_eq!(d.body, b"{\"a\":1}");
@@ -343,12 +348,7 @@ async fn outbox_rows_are_claimed_attempted_and_replayed(store: Store) {
 on_all_backends!(outbox, outbox_rows_are_claimed_attempted_and_replayed);
 
 async fn deletion_leaves_a_tombstone_without_personal_data(store: Store) {
-    let a = partner(&store, "a").await;
-    let scan = token(&store, a, "t", 60_000).await;
-    store
-        .accept_verification(&accepted(a, "t", &scan))
-        .await
-        .unwrap();
+    let (a, scan) = accepted_in(&store).await;
     assert!(store.tombstone_verification(&scan, a).await.unwrap());
     let v = store.verification(&scan).await.unwrap().unwrap();
     assert_eq!(v.status, "DELETED");
@@ -384,14 +384,13 @@ async fn personal_data_columns_are_sealed_with_encryption_on(store: Store) {
     let outcome = JobOutcome {
         status: "APPROVED".into(),
         result: serde_json::json!({"scanRef": scan, "data": {"docFirstName": "Zygfrydas"}}),
-        outbox: Some(OutboxEntry {
-            webhook_id: "msg_sealed".into(),
-            scan_ref: scan.clone(),
-            partner_id: a,
-            event_type: "IDENTIFICATION_AUTO_FINISHED".into(),
-            url: Some("https://example.com/h".into()),
-            body: b"{\"docFirstName\":\"Zygfrydas\"}".to_vec(),
-        }),
+        outbox: Some(webhook(
+            "msg_sealed",
+            &scan,
+            a,
+            "IDENTIFICATION_AUTO_FINISHED",
+            b"{\"docFirstName\":\"Zygfrydas\"}",
+        )),
     };
     assert!(store.complete_job(&job, &outcome).await.unwrap());
     let v = store.verification(&scan).await.unwrap().unwrap();
@@ -427,4 +426,167 @@ async fn personal_data_columns_are_sealed_with_encryption_on(store: Store) {
 on_all_backends!(
     sealed_columns,
     personal_data_columns_are_sealed_with_encryption_on
+);
+
+async fn fraud_data_is_stored_matched_and_erased(store: Store) {
+    let (a, scan) = accepted_in(&store).await;
+    let b = partner(&store, "b").await;
+    assert_eq!(store.partner_by_id(b).await.unwrap().unwrap().api_key, "b");
+    store
+        .put_face_embedding(&scan, a, "client-1", "SELFIE", &[1, 2])
+        .await
+        .unwrap();
+    store
+        .put_face_embedding(&scan, a, "client-1", "SELFIE", &[3, 4])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.face_embedding(&scan, "SELFIE").await.unwrap(),
+        Some(vec![3, 4])
+    );
+    let faces = store
+        .face_embeddings_after(a, "SELFIE", 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(faces.len(), 1);
+    assert!(
+        store
+            .face_embeddings_after(b, "SELFIE", 0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let keys = [("DOC".to_string(), "k1".to_string())];
+    store.put_keys(&scan, a, "client-1", &keys).await.unwrap();
+    store.put_keys("other", a, "client-2", &keys).await.unwrap();
+    let m = store.key_matches(a, "DOC", "k1", &scan).await.unwrap();
+    assert_eq!((m.len(), m[0].scan_ref.as_str()), (1, "other"));
+    store.erase_derived(&scan).await.unwrap();
+    assert!(
+        store
+            .faces_present(std::slice::from_ref(&scan), "SELFIE")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .key_matches(a, "DOC", "k1", "other")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let entry = NewBlocklistEntry {
+        partner_id: a,
+        source: "DOCUMENT_INFO".into(),
+        scan_ref: scan.clone(),
+        reason: Some("fraud".into()),
+        embedding_enc: None,
+        data_key: Some("dk".into()),
+        data_enc: Some(vec![9]),
+    };
+    store.add_blocklist(&entry).await.unwrap();
+    let again = store.add_blocklist(&entry).await.unwrap();
+    let list = store.blocklist(a, "DOCUMENT_INFO").await.unwrap();
+    assert_eq!((list.len(), list[0].id), (1, again.id));
+    assert_eq!(
+        store.blocklist_sources_of(&scan).await.unwrap(),
+        ["DOCUMENT_INFO"]
+    );
+    assert_eq!(
+        store.blocklist_data_matches(a, "dk", "x").await.unwrap(),
+        std::slice::from_ref(&scan)
+    );
+    assert!(
+        store
+            .remove_blocklist(a, "DOCUMENT_INFO", &scan)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .remove_blocklist(a, "DOCUMENT_INFO", &scan)
+            .await
+            .unwrap()
+    );
+}
+on_all_backends!(fraud_data, fraud_data_is_stored_matched_and_erased);
+
+async fn finished_verifications_are_reopened_and_results_replaced(store: Store) {
+    let (a, scan) = accepted_in(&store).await;
+    let image = ImageRef {
+        key: "k".into(),
+        mime: "application/pdf".into(),
+        size: 3,
+    };
+    assert!(
+        !store
+            .reopen_with_file(&scan, a, "UTILITY_BILL", &image, 2)
+            .await
+            .unwrap(),
+        "an unfinished verification is not reopened"
+    );
+    let job = store.claim_job("w", 60_000).await.unwrap().unwrap();
+    let outcome = JobOutcome {
+        status: "APPROVED".into(),
+        result: serde_json::json!({"scanRef": scan}),
+        outbox: None,
+    };
+    assert!(store.complete_job(&job, &outcome).await.unwrap());
+    let b = partner(&store, "b").await;
+    assert!(
+        !store
+            .reopen_with_file(&scan, b, "UTILITY_BILL", &image, 2)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .reopen_with_file(&scan, a, "UTILITY_BILL", &image, 2)
+            .await
+            .unwrap()
+    );
+    let v = store.verification(&scan).await.unwrap().unwrap();
+    assert_eq!((v.status.as_str(), v.finished_at), ("REVIEWING", None));
+    assert_eq!(v.images["UTILITY_BILL"], image);
+    let job = store.claim_job("w", 60_000).await.unwrap().unwrap();
+    assert_eq!(job.kind, kycd_store::JobKind::Reprocess);
+    store.fail_job(&job, "x", 0).await.unwrap();
+    let job = store.claim_job("w", 60_000).await.unwrap().unwrap();
+    store.fail_job(&job, "x", 0).await.unwrap();
+    assert_eq!(store.redrive_dead_jobs(None).await.unwrap(), 1);
+    store
+        .set_result(&scan, "DENIED", &serde_json::json!({"manual": true}))
+        .await
+        .unwrap();
+    let v = store
+        .verification_for_partner(&scan, a)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (v.status.as_str(), v.result.unwrap()["manual"].as_bool()),
+        ("DENIED", Some(true))
+    );
+    let old = store
+        .verifications_created_before(now_ms() + 1, 10)
+        .await
+        .unwrap();
+    assert_eq!(old, [(scan.clone(), a, "t".to_string())]);
+    assert!(store.token_by_scan_ref(&scan, a).await.unwrap().is_some());
+    token(&store, a, "gone", -1).await;
+    let expired = store.take_expired_tokens(now_ms(), 10).await.unwrap();
+    assert_eq!(expired.len(), 1);
+    assert!(
+        store
+            .take_expired_tokens(now_ms(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+on_all_backends!(
+    reopen_and_results,
+    finished_verifications_are_reopened_and_results_replaced
 );

@@ -18,8 +18,9 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use common::{face_engine, face_files, faces_dir, generator, portrait_crop};
-use kycd_face::{FaceStatus, ImageKind, decode_image_scaled};
+use kycd_face::{ImageKind, decode_image_scaled};
 use kycd_synth::{DocKind, Level, PortraitStyle, Spec};
+use kycd_types::FaceStatus;
 
 struct Condition {
     name: &'static str,

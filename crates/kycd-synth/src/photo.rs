@@ -39,57 +39,14 @@ impl Level {
         }
     }
 
-    /// The parameter ranges of this level.
+    /// The parameter ranges of this level (a table, one row per level).
+    #[rustfmt::skip]
     pub fn degradation(self) -> Degradation {
         match self {
-            Level::Clean => Degradation {
-                fill: (0.80, 0.88),
-                perspective: 0.0,
-                tilt_deg: 0.0,
-                right_angles: &[0],
-                blur_sigma: (0.0, 0.0),
-                noise_std: 0.0,
-                glare_chance: 0.0,
-                glare_strength: 0.0,
-                light: 0.0,
-                jpeg_quality: (95, 95),
-            },
-            Level::Mild => Degradation {
-                fill: (0.72, 0.85),
-                perspective: 0.03,
-                tilt_deg: 3.0,
-                right_angles: &[0, 0, 0, 180],
-                blur_sigma: (0.3, 0.7),
-                noise_std: 3.0,
-                glare_chance: 0.25,
-                glare_strength: 0.5,
-                light: 0.08,
-                jpeg_quality: (80, 90),
-            },
-            Level::Moderate => Degradation {
-                fill: (0.62, 0.80),
-                perspective: 0.06,
-                tilt_deg: 7.0,
-                right_angles: &[0, 90, 180, 270],
-                blur_sigma: (0.7, 1.2),
-                noise_std: 6.0,
-                glare_chance: 0.5,
-                glare_strength: 0.75,
-                light: 0.15,
-                jpeg_quality: (60, 75),
-            },
-            Level::Heavy => Degradation {
-                fill: (0.50, 0.68),
-                perspective: 0.10,
-                tilt_deg: 12.0,
-                right_angles: &[0, 90, 180, 270],
-                blur_sigma: (1.2, 1.8),
-                noise_std: 10.0,
-                glare_chance: 1.0,
-                glare_strength: 1.0,
-                light: 0.25,
-                jpeg_quality: (35, 50),
-            },
+            Level::Clean => Degradation { fill: (0.80, 0.88), perspective: 0.0, tilt_deg: 0.0, right_angles: &[0], blur_sigma: (0.0, 0.0), noise_std: 0.0, glare_chance: 0.0, glare_strength: 0.0, light: 0.0, jpeg_quality: (95, 95) },
+            Level::Mild => Degradation { fill: (0.72, 0.85), perspective: 0.03, tilt_deg: 3.0, right_angles: &[0, 0, 0, 180], blur_sigma: (0.3, 0.7), noise_std: 3.0, glare_chance: 0.25, glare_strength: 0.5, light: 0.08, jpeg_quality: (80, 90) },
+            Level::Moderate => Degradation { fill: (0.62, 0.80), perspective: 0.06, tilt_deg: 7.0, right_angles: &[0, 90, 180, 270], blur_sigma: (0.7, 1.2), noise_std: 6.0, glare_chance: 0.5, glare_strength: 0.75, light: 0.15, jpeg_quality: (60, 75) },
+            Level::Heavy => Degradation { fill: (0.50, 0.68), perspective: 0.10, tilt_deg: 12.0, right_angles: &[0, 90, 180, 270], blur_sigma: (1.2, 1.8), noise_std: 10.0, glare_chance: 1.0, glare_strength: 1.0, light: 0.25, jpeg_quality: (35, 50) },
         }
     }
 }

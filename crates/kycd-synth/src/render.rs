@@ -98,6 +98,23 @@ const MRZ_INK: Rgb<u8> = Rgb([8, 8, 10]);
 /// MRZ character pitch (ICAO 9303: 10 characters per 25.4 mm).
 const MRZ_PITCH_MM: f32 = 2.54;
 
+/// The side of a document that carries the personal data (sizes and positions in millimetres).
+struct DataSide<'a> {
+    /// Page width and height.
+    size_mm: (f32, f32),
+    /// Document title (top left), country name (top right), their margin, top and em size.
+    header: (&'a str, &'a str, f32, f32, f32),
+    /// Portrait rectangle: x, y, width, height.
+    portrait_mm: (f32, f32, f32, f32),
+    /// The holder's photo (`None`: a silhouette) and how it is printed.
+    photo: Option<&'a RgbImage>,
+    style: PortraitStyle,
+    /// Em sizes of the field labels and values.
+    ems: (f32, f32),
+    /// The fields: x, y, label, value.
+    fields: &'a [(f32, f32, &'a str, &'a str)],
+}
+
 struct Page<'f> {
     img: RgbImage,
     ppm: f32,
@@ -181,10 +198,31 @@ impl<'f> Page<'f> {
         self.text(x_mm - w, y_mm, em_mm, colour, s);
     }
 
-    /// A label with its value below it.
-    fn field(&mut self, x_mm: f32, y_mm: f32, label_em: f32, value_em: f32, label: &str, v: &str) {
-        self.text(x_mm, y_mm, label_em, LABEL, label);
-        self.text(x_mm, y_mm + label_em * 1.2, value_em, VALUE, v);
+    /// Labels with their values below them: `(x_mm, y_mm, label, value)`, drawn in order.
+    fn fields(&mut self, label_em: f32, value_em: f32, rows: &[(f32, f32, &str, &str)]) {
+        for &(x_mm, y_mm, label, v) in rows {
+            self.text(x_mm, y_mm, label_em, LABEL, label);
+            self.text(x_mm, y_mm + label_em * 1.2, value_em, VALUE, v);
+        }
+    }
+
+    /// A page drawn after `design`: background, header, portrait and fields. Returns the page and the portrait
+    /// rectangle in pixels.
+    fn data_side(
+        font: &'f FontVec,
+        ppm: f32,
+        tint: [Rgb<u8>; 4],
+        rng: &mut Rng,
+        design: &DataSide<'_>,
+    ) -> (Self, (u32, u32, u32, u32)) {
+        let (w_mm, h_mm) = design.size_mm;
+        let (title, country, margin, top, em) = design.header;
+        let mut p = Page::new(font, w_mm, h_mm, ppm, tint, rng);
+        p.text(margin, top, em, LABEL, title);
+        p.text_right(w_mm - margin, top, em, LABEL, country);
+        let rect = p.portrait(design.portrait_mm, design.photo, design.style);
+        p.fields(design.ems.0, design.ems.1, design.fields);
+        (p, rect)
     }
 
     /// MRZ lines at the ICAO pitch, starting at `x_mm`, line tops at `tops_mm`.
@@ -328,45 +366,37 @@ pub fn render_sides(
 ) -> Vec<FlatSide> {
     let dates = DateStyle::random(rng);
     let ppm = opts.px_per_mm.clamp(2.0, 40.0);
+    let (birth, issue, expiry) = (
+        dates.format(&truth.birth),
+        dates.format(&truth.issue),
+        dates.format(&truth.expiry),
+    );
+    let sex = truth.sex.to_string();
     match truth.kind {
         DocKind::Passport => {
             let tint = pastel(rng);
-            let mut p = Page::new(font, 125.0, 88.0, ppm, tint, rng);
-            p.text(6.0, 3.0, 3.6, LABEL, "PASSPORT");
-            p.text_right(119.0, 3.0, 3.6, LABEL, &truth.country_name);
-            let rect = p.portrait((6.0, 14.0, 32.0, 41.0), portrait, opts.portrait);
-            let (le, ve) = (2.1, 3.2);
-            p.field(44.0, 12.5, le, ve, "Type", &truth.mrz_fields.document_code);
-            p.field(60.0, 12.5, le, ve, "Code", &truth.issuing_state);
-            p.field(80.0, 12.5, le, ve, "Passport No.", &truth.document_number);
-            p.field(44.0, 19.2, le, ve, "Surname", &truth.surname);
-            p.field(44.0, 25.9, le, ve, "Given names", &truth.given_names);
-            p.field(44.0, 32.6, le, ve, "Nationality", &truth.nationality);
-            p.field(
-                44.0,
-                39.3,
-                le,
-                ve,
-                "Date of birth",
-                &dates.format(&truth.birth),
-            );
-            p.field(96.0, 39.3, le, ve, "Sex", &truth.sex.to_string());
-            p.field(
-                44.0,
-                46.0,
-                le,
-                ve,
-                "Date of issue",
-                &dates.format(&truth.issue),
-            );
-            p.field(
-                44.0,
-                52.7,
-                le,
-                ve,
-                "Date of expiry",
-                &dates.format(&truth.expiry),
-            );
+            let fields = [
+                (44.0, 12.5, "Type", truth.mrz_fields.document_code.as_str()),
+                (60.0, 12.5, "Code", &truth.issuing_state),
+                (80.0, 12.5, "Passport No.", &truth.document_number),
+                (44.0, 19.2, "Surname", &truth.surname),
+                (44.0, 25.9, "Given names", &truth.given_names),
+                (44.0, 32.6, "Nationality", &truth.nationality),
+                (44.0, 39.3, "Date of birth", &birth),
+                (96.0, 39.3, "Sex", &sex),
+                (44.0, 46.0, "Date of issue", &issue),
+                (44.0, 52.7, "Date of expiry", &expiry),
+            ];
+            let design = DataSide {
+                size_mm: (125.0, 88.0),
+                header: ("PASSPORT", &truth.country_name, 6.0, 3.0, 3.6),
+                portrait_mm: (6.0, 14.0, 32.0, 41.0),
+                photo: portrait,
+                style: opts.portrait,
+                ems: (2.1, 3.2),
+                fields: &fields,
+            };
+            let (mut p, rect) = Page::data_side(font, ppm, tint, rng, &design);
             let x = (125.0 - 44.0 * MRZ_PITCH_MM) / 2.0;
             p.mrz(x, &[69.0, 76.0], &truth.mrz_lines);
             vec![FlatSide {
@@ -377,47 +407,39 @@ pub fn render_sides(
         }
         DocKind::IdCard => {
             let tint = pastel(rng);
-            let mut f = Page::new(font, 85.6, 54.0, ppm, tint, rng);
-            f.text(4.0, 2.5, 2.8, LABEL, "IDENTITY CARD");
-            f.text_right(81.6, 2.5, 2.8, LABEL, &truth.country_name);
-            let rect = f.portrait((4.0, 10.0, 24.0, 31.0), portrait, opts.portrait);
-            let (le, ve) = (1.8, 2.8);
-            f.field(31.0, 8.5, le, ve, "Surname", &truth.surname);
-            f.field(31.0, 14.7, le, ve, "Given names", &truth.given_names);
-            f.field(31.0, 20.9, le, ve, "Sex", &truth.sex.to_string());
-            f.field(47.0, 20.9, le, ve, "Nationality", &truth.nationality);
-            f.field(
-                31.0,
-                27.1,
-                le,
-                ve,
-                "Date of birth",
-                &dates.format(&truth.birth),
-            );
-            f.field(
-                31.0,
-                33.3,
-                le,
-                ve,
-                "Date of expiry",
-                &dates.format(&truth.expiry),
-            );
-            f.field(31.0, 39.5, le, ve, "Document No.", &truth.document_number);
+            let fields = [
+                (31.0, 8.5, "Surname", truth.surname.as_str()),
+                (31.0, 14.7, "Given names", &truth.given_names),
+                (31.0, 20.9, "Sex", &sex),
+                (47.0, 20.9, "Nationality", &truth.nationality),
+                (31.0, 27.1, "Date of birth", &birth),
+                (31.0, 33.3, "Date of expiry", &expiry),
+                (31.0, 39.5, "Document No.", &truth.document_number),
+            ];
+            let design = DataSide {
+                size_mm: (85.6, 54.0),
+                header: ("IDENTITY CARD", &truth.country_name, 4.0, 2.5, 2.8),
+                portrait_mm: (4.0, 10.0, 24.0, 31.0),
+                photo: portrait,
+                style: opts.portrait,
+                ems: (1.8, 2.8),
+                fields: &fields,
+            };
+            let (f, rect) = Page::data_side(font, ppm, tint, rng, &design);
             let front = FlatSide {
                 side: SideKind::Front,
                 image: f.img,
                 portrait: Some(rect),
             };
             let mut b = Page::new(font, 85.6, 54.0, ppm, tint, rng);
-            b.field(
-                4.0,
-                4.0,
+            b.fields(
                 1.8,
                 2.6,
-                "Date of issue",
-                &dates.format(&truth.issue),
+                &[
+                    (4.0, 4.0, "Date of issue", &issue),
+                    (4.0, 10.5, "Authority", "MINISTRY OF INTERIOR"),
+                ],
             );
-            b.field(4.0, 10.5, 1.8, 2.6, "Authority", "MINISTRY OF INTERIOR");
             let x = (85.6 - 30.0 * MRZ_PITCH_MM) / 2.0;
             b.mrz(x, &[36.0, 41.0, 46.0], &truth.mrz_lines);
             let back = FlatSide {

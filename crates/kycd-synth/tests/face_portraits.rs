@@ -10,8 +10,9 @@
 mod common;
 
 use common::{face_engine, faces_dir, generator, portrait_crop, portrait_document};
-use kycd_face::{FaceStatus, ImageKind, decode_image_scaled};
+use kycd_face::{ImageKind, decode_image_scaled};
 use kycd_synth::Level;
+use kycd_types::FaceStatus;
 
 /// Small images only (debug-mode runtime). Per identity: the first file is printed on the
 /// document, the second is the selfie. (`obama_small.jpg` is not used as a selfie: it is the same

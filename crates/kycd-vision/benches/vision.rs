@@ -7,28 +7,15 @@
 //! For p50/p95 per image over the whole shared set use `bench/vision/latency.sh`.
 use criterion::{Criterion, criterion_group, criterion_main};
 
+#[path = "../tests/support/tools.rs"]
+mod tools;
+
 fn shared(rel: &str) -> std::path::PathBuf {
     std::path::PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../../shared/data/documents/"
     ))
     .join(rel)
-}
-
-/// The shared page re-encoded as a 2.0 MP JPEG (quality 92).
-fn two_mp(rel: &str) -> Vec<u8> {
-    let img = kycd_vision::decode_file(&shared(rel), &Default::default()).expect("shared data");
-    let s = (2.0e6 / (img.width() as f64 * img.height() as f64)).sqrt();
-    let (w, h) = (
-        (img.width() as f64 * s).round() as u32,
-        (img.height() as f64 * s).round() as u32,
-    );
-    let big = image::imageops::resize(&img, w, h, image::imageops::FilterType::CatmullRom);
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
-        .encode_image(&big)
-        .expect("encode");
-    out
 }
 
 fn bench(c: &mut Criterion) {
@@ -44,7 +31,10 @@ fn bench(c: &mut Criterion) {
             "1.9MP_photo",
             std::fs::read(shared("passporteye/100_pass-lux.jpg")).expect("shared data"),
         ),
-        ("2.0MP_page", two_mp("passporteye/passport-td3.jpg")),
+        (
+            "2.0MP_page",
+            tools::two_mp(&shared("passporteye/passport-td3.jpg")).expect("shared data"),
+        ),
     ];
     let mut g = c.benchmark_group("vision");
     g.sample_size(10);

@@ -9,23 +9,13 @@
 //! (see bench/vision/latency.sh). `KYCD_OCR_THREADS=1|2` sets ONNX Runtime intra-op threads.
 #[path = "../tests/support/manifest.rs"]
 mod manifest;
+#[path = "../tests/support/tools.rs"]
+mod tools;
 
 use std::time::Instant;
 
 use kycd_vision::{MrzOptions, OcrEngine, ReadOptions, decode_image, read_document, read_mrz};
-
-fn cpu_seconds() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec and the clock id is a libc constant.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    if rc != 0 {
-        return 0.0;
-    }
-    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
-}
+use tools::{cpu_seconds, two_mp};
 
 fn pct(v: &[f64], q: f64) -> f64 {
     let mut v = v.to_vec();
@@ -76,20 +66,6 @@ fn timed<T>(repeat: usize, mut f: impl FnMut() -> T) -> (f64, f64, T) {
         Some(v) => (best.0, best.1, v),
         None => unreachable!("repeat ≥ 1"),
     }
-}
-
-/// A shared page re-encoded as a 2.0 MP JPEG (quality 92), like a phone photo of that size.
-fn two_mp(path: &std::path::Path) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
-    let img = kycd_vision::decode_file(path, &Default::default())?;
-    let s = (2.0e6 / (img.width() as f64 * img.height() as f64)).sqrt();
-    let (w, h) = (
-        (img.width() as f64 * s).round() as u32,
-        (img.height() as f64 * s).round() as u32,
-    );
-    let big = image::imageops::resize(&img, w, h, image::imageops::FilterType::CatmullRom);
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92).encode_image(&big)?;
-    Ok(out)
 }
 
 /// (label, encoded bytes, ground-truth MRZ blocks, synthetic 2 MP re-encoding).

@@ -1,19 +1,10 @@
 //! CPU cost of the individual operations on one image (release build), for profiling:
 //! `cargo run --release -p kycd-vision --example profile_ops -- IMAGE [REPEAT]`.
-use kycd_vision::{DetParams, OcrEngine, ReadOptions, decode_image};
+#[path = "../tests/support/tools.rs"]
+mod tools;
 
-fn cpu_seconds() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec and the clock id is a libc constant.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    if rc != 0 {
-        return 0.0;
-    }
-    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
-}
+use kycd_vision::{DetParams, OcrEngine, ReadOptions, decode_image};
+use tools::cpu_seconds;
 
 fn measure<T>(label: &str, repeat: usize, mut f: impl FnMut() -> T) -> T {
     let mut best_cpu = f64::MAX;

@@ -1,20 +1,11 @@
 //! Prints quality metrics for the shared documents, blurred copies, glare copies and face photos.
 #[path = "../tests/support/manifest.rs"]
 mod manifest;
+#[path = "../tests/support/tools.rs"]
+mod tools;
 
 use kycd_vision::quality::{QualityThresholds, TextEvidence, assess};
-
-fn glare(img: &image::RgbImage) -> image::RgbImage {
-    let (w, h) = img.dimensions();
-    let (cx, cy) = (w as f32 * 0.6, h as f32 * 0.4);
-    let r = ((w * h) as f32 * 0.06 / std::f32::consts::PI).sqrt();
-    image::RgbImage::from_fn(w, h, |x, y| {
-        let d = (((x as f32 - cx).powi(2) + (y as f32 - cy).powi(2)).sqrt() / r).min(2.0);
-        let p = img.get_pixel(x, y).0;
-        let a = if d < 1.0 { 1.0 } else { (2.0 - d).max(0.0) };
-        image::Rgb(p.map(|c| (c as f32 * (1.0 - a) + 255.0 * a) as u8))
-    })
-}
+use tools::glare;
 
 fn main() {
     let t = QualityThresholds::default();

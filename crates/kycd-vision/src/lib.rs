@@ -26,7 +26,6 @@ pub use quality::{QualityIssue, QualityMetrics, QualityReport, QualityThresholds
 pub mod pipeline;
 pub mod viz;
 
-pub use kycd_mrz::DocType;
 pub use pipeline::{
     DocumentReading, FieldMismatch, ReadOptions, detect_document_present, detect_document_type,
     locate_portrait, read_document,

@@ -289,15 +289,7 @@ pub fn length_variants(line: &str, target: usize, max_edits: usize) -> Vec<(Stri
 mod tests {
     use super::*;
 
-    const TD3: [&str; 2] = [
-        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
-        "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
-    ];
-    const TD1: [&str; 3] = [
-        "I<UTOD231458907<<<<<<<<<<<<<<<",
-        "7408122F1204159UTO<<<<<<<<<<<6",
-        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
-    ];
+    use kycd_mrz::specimen::{TD1, TD3};
 
     fn owned(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()

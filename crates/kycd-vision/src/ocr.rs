@@ -338,25 +338,16 @@ impl OcrEngine {
             data[plane + i] = px[1] as f32 / 127.5 - 1.0;
             data[2 * plane + i] = px[0] as f32 / 127.5 - 1.0;
         }
-        let input = Tensor::from_array((vec![1i64, 3, dh as i64, dw as i64], data))
-            .map_err(|e| VisionError::runtime("detection input", e))?;
-        let prob: Vec<f32> = {
-            let mut det = self.det.lock().unwrap_or_else(|e| e.into_inner());
-            let out = det
-                .run(ort::inputs![input])
-                .map_err(|e| VisionError::runtime("detection", e))?;
-            let (shape, values) = out[0]
-                .try_extract_tensor::<f32>()
-                .map_err(|e| VisionError::runtime("detection output", e))?;
-            let dims: Vec<i64> = shape.iter().copied().collect();
+        let shape = vec![1i64, 3, dh as i64, dw as i64];
+        let prob = run_model(&self.det, DETECTION, shape, data, |dims, values| {
             if dims.len() != 4 || dims[2] != dh as i64 || dims[3] != dw as i64 {
                 return Err(VisionError::BadModel {
                     what: "detection",
                     detail: format!("output shape {dims:?}"),
                 });
             }
-            values.to_vec()
-        };
+            Ok(values.to_vec())
+        })?;
         let boxes = db_postprocess(&prob, dw, dh, p)
             .into_iter()
             .map(|b| TextBox {
@@ -529,51 +520,44 @@ impl OcrEngine {
         n: usize,
         width: u32,
     ) -> Result<Vec<(String, Vec<f32>)>> {
-        let input = Tensor::from_array((vec![n as i64, 3, REC_HEIGHT as i64, width as i64], data))
-            .map_err(|e| VisionError::runtime("recognition input", e))?;
-        let mut rec = session.lock().unwrap_or_else(|e| e.into_inner());
-        let out = rec
-            .run(ort::inputs![input])
-            .map_err(|e| VisionError::runtime("recognition", e))?;
-        let (shape, values) = out[0]
-            .try_extract_tensor::<f32>()
-            .map_err(|e| VisionError::runtime("recognition output", e))?;
-        let dims: Vec<i64> = shape.iter().copied().collect();
-        if dims.len() != 3 || dims[0] != n as i64 || dims[2] as usize != self.classes.len() {
-            return Err(VisionError::BadModel {
-                what: "recognition",
-                detail: format!(
-                    "output shape {dims:?}, expected [{n}, T, {}]",
-                    self.classes.len()
-                ),
-            });
-        }
-        let t = dims[1] as usize;
-        let c = dims[2] as usize;
-        let mut res = Vec::with_capacity(n);
-        for b in 0..n {
-            let mut text = String::new();
-            let mut confs = Vec::new();
-            let mut prev = 0usize;
-            for step in 0..t {
-                let row = &values[(b * t + step) * c..(b * t + step + 1) * c];
-                let (best, p) =
-                    row.iter()
-                        .copied()
-                        .enumerate()
-                        .fold(
-                            (0usize, f32::MIN),
-                            |acc, (i, v)| if v > acc.1 { (i, v) } else { acc },
-                        );
-                if best != 0 && best != prev {
-                    text.push(self.classes[best]);
-                    confs.push(p);
-                }
-                prev = best;
+        let shape = vec![n as i64, 3, REC_HEIGHT as i64, width as i64];
+        run_model(session, RECOGNITION, shape, data, |dims, values| {
+            if dims.len() != 3 || dims[0] != n as i64 || dims[2] as usize != self.classes.len() {
+                return Err(VisionError::BadModel {
+                    what: "recognition",
+                    detail: format!(
+                        "output shape {dims:?}, expected [{n}, T, {}]",
+                        self.classes.len()
+                    ),
+                });
             }
-            res.push((text, confs));
-        }
-        Ok(res)
+            let t = dims[1] as usize;
+            let c = dims[2] as usize;
+            let mut res = Vec::with_capacity(n);
+            for b in 0..n {
+                let mut text = String::new();
+                let mut confs = Vec::new();
+                let mut prev = 0usize;
+                for step in 0..t {
+                    let row = &values[(b * t + step) * c..(b * t + step + 1) * c];
+                    let (best, p) =
+                        row.iter()
+                            .copied()
+                            .enumerate()
+                            .fold(
+                                (0usize, f32::MIN),
+                                |acc, (i, v)| if v > acc.1 { (i, v) } else { acc },
+                            );
+                    if best != 0 && best != prev {
+                        text.push(self.classes[best]);
+                        confs.push(p);
+                    }
+                    prev = best;
+                }
+                res.push((text, confs));
+            }
+            Ok(res)
+        })
     }
 
     /// Recognises every box, reusing the lines in `known` whose box is one of `boxes` (recognised
@@ -780,6 +764,48 @@ fn mean_in_quad(prob: &[f32], w: u32, h: u32, q: &Quad) -> f32 {
         }
     }
     if n == 0 { 0.0 } else { sum / n as f32 }
+}
+
+/// The names of a model's steps in errors: building its input, running it, reading its output.
+#[derive(Clone, Copy)]
+struct ModelSteps {
+    input: &'static str,
+    run: &'static str,
+    output: &'static str,
+}
+
+const DETECTION: ModelSteps = ModelSteps {
+    input: "detection input",
+    run: "detection",
+    output: "detection output",
+};
+
+const RECOGNITION: ModelSteps = ModelSteps {
+    input: "recognition input",
+    run: "recognition",
+    output: "recognition output",
+};
+
+/// Runs a one-input model on an `f32` tensor of `shape` and hands its first output (dimensions, values) to
+/// `read`, with the session locked until `read` returns.
+fn run_model<T>(
+    session: &Mutex<Session>,
+    steps: ModelSteps,
+    shape: Vec<i64>,
+    data: Vec<f32>,
+    read: impl FnOnce(&[i64], &[f32]) -> Result<T>,
+) -> Result<T> {
+    let input =
+        Tensor::from_array((shape, data)).map_err(|e| VisionError::runtime(steps.input, e))?;
+    let mut session = session.lock().unwrap_or_else(|e| e.into_inner());
+    let out = session
+        .run(ort::inputs![input])
+        .map_err(|e| VisionError::runtime(steps.run, e))?;
+    let (shape, values) = out[0]
+        .try_extract_tensor::<f32>()
+        .map_err(|e| VisionError::runtime(steps.output, e))?;
+    let dims: Vec<i64> = shape.iter().copied().collect();
+    read(&dims, values)
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 use std::borrow::Cow;
 
 use image::RgbImage;
-use kycd_mrz::DocType;
+use kycd_types::DocumentType;
+use kycd_types::text::alnum_upper;
 use serde::Serialize;
 
 use crate::document::{DocumentQuad, detect_document_quad};
@@ -47,7 +48,7 @@ pub struct DocumentReading {
     /// Quality gates (`None` when skipped).
     pub quality: Option<QualityReport>,
     /// Detected document type.
-    pub doc_type: Option<DocType>,
+    pub doc_type: Option<DocumentType>,
     /// Visual-zone fields.
     pub viz: VizFields,
     /// Visual-zone fields that disagree with the MRZ.
@@ -135,13 +136,6 @@ fn cut(q: &Quad, img: &RgbImage) -> bool {
     x0 < -m || y0 < -m || x1 > img.width() as f32 + m || y1 > img.height() as f32 + m
 }
 
-fn norm(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
-}
-
 fn compare(mrz: &MrzResult, viz: &VizFields) -> Vec<FieldMismatch> {
     let Some(r) = mrz.repaired.as_ref().filter(|r| r.is_trusted()) else {
         return Vec::new();
@@ -152,9 +146,9 @@ fn compare(mrz: &MrzResult, viz: &VizFields) -> Vec<FieldMismatch> {
         if let (Some(m), Some(v)) = (m, v)
             && !m.is_empty()
             && !v.is_empty()
-            && norm(&m) != norm(v)
+            && alnum_upper(&m) != alnum_upper(v)
             // MRZ names are truncated/transliterated: accept a prefix match.
-            && !(field.ends_with("name") && (norm(v).starts_with(&norm(&m)) || norm(&m).starts_with(&norm(v))))
+            && !(field.ends_with("name") && (alnum_upper(v).starts_with(&alnum_upper(&m)) || alnum_upper(&m).starts_with(&alnum_upper(v))))
         {
             out.push(FieldMismatch {
                 field,
@@ -163,27 +157,16 @@ fn compare(mrz: &MrzResult, viz: &VizFields) -> Vec<FieldMismatch> {
             });
         }
     };
-    check("surname", data.doc_last_name.clone(), viz.surname.as_ref());
-    check(
-        "given_names",
-        data.doc_first_name.clone(),
-        viz.given_names.as_ref(),
-    );
-    check(
-        "date_of_birth",
-        data.doc_dob.clone(),
-        viz.date_of_birth.as_ref(),
-    );
-    check(
-        "date_of_expiry",
-        data.doc_expiry.clone(),
-        viz.date_of_expiry.as_ref(),
-    );
-    check(
-        "document_number",
-        data.doc_number.clone(),
-        viz.document_number.as_ref(),
-    );
+    let pairs = [
+        ("surname", data.doc_last_name, &viz.surname),
+        ("given_names", data.doc_first_name, &viz.given_names),
+        ("date_of_birth", data.doc_dob, &viz.date_of_birth),
+        ("date_of_expiry", data.doc_expiry, &viz.date_of_expiry),
+        ("document_number", data.doc_number, &viz.document_number),
+    ];
+    for (field, m, v) in pairs {
+        check(field, m, v.as_ref());
+    }
     out
 }
 
@@ -194,7 +177,7 @@ fn type_from(
     lines: &[TextLine],
     img: &RgbImage,
     outline: Option<Option<DocumentQuad>>,
-) -> Option<DocType> {
+) -> Option<DocumentType> {
     if let Some(r) = &mrz.repaired
         && r.is_trusted()
     {
@@ -208,15 +191,15 @@ fn type_from(
     let aspect = w.max(h) / w.min(h).max(1.0);
     // ID-1 cards 85.6 × 54 mm (1.59); passport pages (ID-3) 125 × 88 mm (1.42).
     if (1.52..=1.68).contains(&aspect) {
-        Some(DocType::IdCard)
+        Some(DocumentType::IdCard)
     } else if (1.36..1.52).contains(&aspect) {
-        Some(DocType::Passport)
+        Some(DocumentType::Passport)
     } else {
         None
     }
 }
 
-fn type_from_keywords(lines: &[TextLine]) -> Option<DocType> {
+fn type_from_keywords(lines: &[TextLine]) -> Option<DocumentType> {
     let text: String = lines
         .iter()
         .map(|l| l.text.to_uppercase())
@@ -234,7 +217,7 @@ fn type_from_keywords(lines: &[TextLine]) -> Option<DocType> {
         "RIJBEWIJS",
         "PRAWO JAZDY",
     ]) {
-        Some(DocType::DriverLicense)
+        Some(DocumentType::DriverLicense)
     } else if has(&[
         "RESIDENCE PERMIT",
         "TITRE DE SÉJOUR",
@@ -243,7 +226,7 @@ fn type_from_keywords(lines: &[TextLine]) -> Option<DocType> {
         "PERMISO DE RESIDENCIA",
         "RESIDENT CARD",
     ]) {
-        Some(DocType::ResidencePermit)
+        Some(DocumentType::ResidencePermit)
     } else if has(&[
         "PASSPORT",
         "PASSEPORT",
@@ -252,7 +235,7 @@ fn type_from_keywords(lines: &[TextLine]) -> Option<DocType> {
         "PASSAPORTO",
         "PASZPORT",
     ]) {
-        Some(DocType::Passport)
+        Some(DocumentType::Passport)
     } else if has(&[
         "IDENTITY CARD",
         "CARTE NATIONALE",
@@ -264,9 +247,9 @@ fn type_from_keywords(lines: &[TextLine]) -> Option<DocType> {
         "DOWÓD OSOBISTY",
         "ID CARD",
     ]) {
-        Some(DocType::IdCard)
+        Some(DocumentType::IdCard)
     } else if has(&["VISA"]) {
-        Some(DocType::Visa)
+        Some(DocumentType::Visa)
     } else {
         None
     }
@@ -289,7 +272,7 @@ pub fn detect_document_present(engine: &OcrEngine, img: &RgbImage) -> Result<boo
 /// Fast document-type detection from the FRONT for `/process` when `documentType` is omitted: the MRZ
 /// document code when an MRZ is on this side, else keywords in the widest text lines, else the
 /// outline's aspect ratio. Runs one detection and recognises at most 12 lines (no rotation search).
-pub fn detect_document_type(engine: &OcrEngine, img: &RgbImage) -> Result<Option<DocType>> {
+pub fn detect_document_type(engine: &OcrEngine, img: &RgbImage) -> Result<Option<DocumentType>> {
     let mut boxes: Vec<TextBox> = engine.detect(img)?;
     boxes.sort_by(|a, b| b.quad.size().0.total_cmp(&a.quad.size().0));
     boxes.truncate(12);

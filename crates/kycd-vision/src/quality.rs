@@ -88,30 +88,27 @@ impl QualityIssue {
     }
 }
 
-/// Measures blur and glare on a grey image.
-pub fn measure_gray(gray: &GrayImage) -> QualityMetrics {
+/// Variance of the Laplacian of a grey image (the classic sharpness measure).
+fn laplacian_variance(gray: &GrayImage) -> f32 {
     let (w, h) = gray.dimensions();
     let n = (w as f64 * h as f64).max(1.0);
-    let lap = imageproc::filter::laplacian_filter(gray);
     let (mut s, mut s2) = (0f64, 0f64);
-    for p in lap.pixels() {
+    for p in imageproc::filter::laplacian_filter(gray).pixels() {
         let v = p.0[0] as f64;
         s += v;
         s2 += v * v;
     }
-    let lm = s / n;
-    let laplacian_var = (s2 / n - lm * lm).max(0.0) as f32;
+    let mean = s / n;
+    (s2 / n - mean * mean).max(0.0) as f32
+}
+
+/// Measures blur and glare on a grey image.
+pub fn measure_gray(gray: &GrayImage) -> QualityMetrics {
+    let (w, h) = gray.dimensions();
+    let n = (w as f64 * h as f64).max(1.0);
+    let laplacian_var = laplacian_variance(gray);
     // Self-referenced sharpness: how much a further σ = 1 blur removes. Content contrast cancels out.
-    let soft =
-        imageproc::filter::laplacian_filter(&imageproc::filter::gaussian_blur_f32(gray, 1.0));
-    let (mut t, mut t2) = (0f64, 0f64);
-    for p in soft.pixels() {
-        let v = p.0[0] as f64;
-        t += v;
-        t2 += v * v;
-    }
-    let sm = t / n;
-    let soft_var = (t2 / n - sm * sm).max(0.0) as f32;
+    let soft_var = laplacian_variance(&imageproc::filter::gaussian_blur_f32(gray, 1.0));
     let sharpness_ratio = laplacian_var / soft_var.max(1e-3);
     let (mut g, mut g2, mut sat) = (0f64, 0f64, 0usize);
     let mut mask = GrayImage::new(w, h);

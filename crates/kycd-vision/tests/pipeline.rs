@@ -3,8 +3,9 @@
 
 mod support;
 
+use kycd_types::DocumentType;
 use kycd_vision::{
-    DocType, EngineConfig, MrzStatus, OcrEngine, ReadOptions, decode_file, detect_document_present,
+    EngineConfig, MrzStatus, OcrEngine, ReadOptions, decode_file, detect_document_present,
     read_document,
 };
 use support::manifest;
@@ -40,7 +41,7 @@ fn passport_page_mrz_viz_type_portrait() {
     let img = shared_document("passporteye/100_pass-uto.jpg");
     let r = read_document(engine, &img, &ReadOptions::default()).expect("read");
     assert_eq!(r.mrz.status, MrzStatus::Valid);
-    assert_eq!(r.doc_type, Some(DocType::Passport));
+    assert_eq!(r.doc_type, Some(DocumentType::Passport));
     assert_eq!(r.viz.surname.as_deref(), Some("ERIKSSON"), "{:?}", r.viz);
     assert_eq!(
         r.viz.date_of_birth.as_deref(),
@@ -86,7 +87,7 @@ fn rotated_page_reuses_the_mrz_pass() {
     let r = read_document(engine, &img, &ReadOptions::default()).expect("read");
     assert_eq!(r.mrz.status, MrzStatus::Valid);
     assert_ne!(r.mrz.rotation.degrees(), 0);
-    assert_eq!(r.doc_type, Some(DocType::Passport));
+    assert_eq!(r.doc_type, Some(DocumentType::Passport));
     let mrz_only = kycd_vision::read_mrz(engine, &img, &Default::default()).expect("mrz");
     assert_eq!(mrz_only.lines(), r.mrz.lines());
     // Most visual-zone lines are horizontal in the upright frame.
@@ -122,7 +123,7 @@ fn rotated_front_without_mrz_reads_upright() {
         assert_eq!(r.viz, upright.viz, "turned {}", turn.degrees());
         assert_eq!(
             r.doc_type,
-            Some(DocType::IdCard),
+            Some(DocumentType::IdCard),
             "turned {}",
             turn.degrees()
         );
@@ -161,7 +162,7 @@ fn us_driving_licence_fields() {
         "mindee/driver_license__default_sample.jpg",
         kycd_vision::Rotation::R0,
     );
-    assert_eq!(r.doc_type, Some(DocType::DriverLicense));
+    assert_eq!(r.doc_type, Some(DocumentType::DriverLicense));
     assert!(r.viz.us_driving_licence);
     assert_eq!(r.viz.surname.as_deref(), Some("SAMPLE"));
     assert_eq!(r.viz.document_number.as_deref(), Some("D12345678"));

@@ -6,21 +6,7 @@ mod support;
 
 use kycd_vision::quality::{QualityIssue, QualityThresholds, TextEvidence, assess};
 use support::manifest;
-
-fn glare(img: &image::RgbImage) -> image::RgbImage {
-    let (w, h) = img.dimensions();
-    let (cx, cy) = (w as f32 * 0.6, h as f32 * 0.4);
-    let r = ((w * h) as f32 * 0.06 / std::f32::consts::PI).sqrt();
-    image::RgbImage::from_fn(w, h, |x, y| {
-        let d = (((x as f32 - cx).powi(2) + (y as f32 - cy).powi(2)).sqrt() / r).min(2.0);
-        let a = if d < 1.0 { 1.0 } else { (2.0 - d).max(0.0) };
-        image::Rgb(
-            img.get_pixel(x, y)
-                .0
-                .map(|c| (c as f32 * (1.0 - a) + 255.0 * a) as u8),
-        )
-    })
-}
+use support::tools::glare;
 
 /// Full calibration over all 61 images (slow in debug builds: about 10 minutes on a loaded 2-core box).
 /// Run: `cargo test --release -p kycd-vision --test quality_calibration -- --ignored --nocapture`.

@@ -125,7 +125,6 @@ pub fn eu_bill() -> SynthBill {
 /// The bill as a text PDF (Helvetica, WinAnsi).
 pub fn text_pdf(b: &SynthBill) -> Vec<u8> {
     let mut doc = Document::with_version("1.5");
-    let pages_id = doc.new_object_id();
     let font_id = doc.add_object(dictionary! {
         "Type" => "Font",
         "Subtype" => "Type1",
@@ -149,6 +148,12 @@ pub fn text_pdf(b: &SynthBill) -> Vec<u8> {
         ));
         ops.push(Operation::new("ET", vec![]));
     }
+    a4_pdf(doc, ops, resources_id.into())
+}
+
+/// Saves `doc` with one A4 page drawing `ops` with `resources`.
+fn a4_pdf(mut doc: Document, ops: Vec<Operation>, resources: Object) -> Vec<u8> {
+    let pages_id = doc.new_object_id();
     let content = Content { operations: ops };
     let content_id = doc.add_object(Stream::new(
         dictionary! {},
@@ -158,7 +163,7 @@ pub fn text_pdf(b: &SynthBill) -> Vec<u8> {
         "Type" => "Page",
         "Parent" => pages_id,
         "Contents" => content_id,
-        "Resources" => resources_id,
+        "Resources" => resources,
         "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
     });
     doc.objects.insert(
@@ -227,7 +232,6 @@ pub fn scanned_pdf(jpeg_bytes: &[u8], w: u32, h: u32) -> Vec<u8> {
 /// A PDF page (A4) showing one JPEG at the top-left, drawn `dw` x `dh` points.
 pub fn image_pdf(jpeg_bytes: &[u8], w: u32, h: u32, dw: f32, dh: f32) -> Vec<u8> {
     let mut doc = Document::with_version("1.5");
-    let pages_id = doc.new_object_id();
     let img_id = doc.add_object(Stream::new(
         dictionary! {
             "Type" => "XObject",
@@ -240,46 +244,24 @@ pub fn image_pdf(jpeg_bytes: &[u8], w: u32, h: u32, dw: f32, dh: f32) -> Vec<u8>
         },
         jpeg_bytes.to_vec(),
     ));
-    let content = Content {
-        operations: vec![
-            Operation::new("q", vec![]),
-            Operation::new(
-                "cm",
-                vec![
-                    dw.into(),
-                    0.into(),
-                    0.into(),
-                    dh.into(),
-                    0.into(),
-                    (842.0 - dh).into(),
-                ],
-            ),
-            Operation::new("Do", vec!["Im1".into()]),
-            Operation::new("Q", vec![]),
-        ],
-    };
-    let content_id = doc.add_object(Stream::new(
-        dictionary! {},
-        content.encode().expect("encode"),
-    ));
-    let page_id = doc.add_object(dictionary! {
-        "Type" => "Page",
-        "Parent" => pages_id,
-        "Contents" => content_id,
-        "Resources" => dictionary! { "XObject" => dictionary! { "Im1" => img_id } },
-        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
-    });
-    doc.objects.insert(
-        pages_id,
-        Object::Dictionary(
-            dictionary! { "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 },
+    let ops = vec![
+        Operation::new("q", vec![]),
+        Operation::new(
+            "cm",
+            vec![
+                dw.into(),
+                0.into(),
+                0.into(),
+                dh.into(),
+                0.into(),
+                (842.0 - dh).into(),
+            ],
         ),
-    );
-    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-    doc.trailer.set("Root", catalog_id);
-    let mut out = Vec::new();
-    doc.save_to(&mut out).expect("save");
-    out
+        Operation::new("Do", vec!["Im1".into()]),
+        Operation::new("Q", vec![]),
+    ];
+    let resources = dictionary! { "XObject" => dictionary! { "Im1" => img_id } };
+    a4_pdf(doc, ops, resources.into())
 }
 
 /// A photo-like version: slight rotation, grey paper, blur, deterministic noise, JPEG q70.

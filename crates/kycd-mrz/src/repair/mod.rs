@@ -410,8 +410,8 @@ mod tests {
         ParseOptions::with_reference_date(Date::new(2026, 1, 1).unwrap())
     }
 
-    const L1: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
-    const L2: &str = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
+    const L1: &str = crate::specimen::TD3[0];
+    const L2: &str = crate::specimen::TD3[1];
 
     #[test]
     fn valid_input_untouched() {

@@ -89,4 +89,18 @@ mod tests {
         assert_eq!(n, 19);
         assert!(share > 0.99 && filler);
     }
+
+    #[test]
+    fn one_column_per_character() {
+        // `Ñ` folds to one letter in its column; `ß` would fold to two and is dropped instead of shifting the line.
+        let mut c = Vec::new();
+        let v = normalize_line("MUÑOZ<STRAßE", 0, &mut c);
+        assert_eq!(v, b"MUNOZ<STRAE");
+        assert_eq!(c.len(), 2);
+        assert_eq!(
+            (c[0].column, c[0].to, c[0].kind),
+            (2, Some('N'), CorrectionKind::Transliteration)
+        );
+        assert_eq!((c[1].from, c[1].kind), (Some('ß'), CorrectionKind::Removed));
+    }
 }

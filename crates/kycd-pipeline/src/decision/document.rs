@@ -20,6 +20,26 @@ pub(super) fn status(input: &DecisionInput<'_>, b: &mut Builder) -> DocumentStat
         return DocumentStatus::DocNotAnalysed;
     };
     if let Some(f) = &doc.failure {
+        // An MRZ that fails its checks elsewhere still proves an expiry whose own check digit holds: an expired
+        // document is reported as expired, not as unreadable.
+        if matches!(
+            f,
+            DocumentStatus::MrzInvalid | DocumentStatus::MrzOcrReadingError
+        ) && doc.expiry_checked
+            && let Some(exp) = doc.data.expiry.as_deref()
+            && parse_date(exp).is_some()
+            && exp < input.today
+        {
+            b.status(
+                "DOC_EXPIRED",
+                "expiry",
+                format!(
+                    "document expired on {exp} (its check digit holds; {})",
+                    doc.failure_detail
+                ),
+            );
+            return DocumentStatus::DocExpired;
+        }
         b.status(f.as_str(), "document-analysis", doc.failure_detail.clone());
         return f.clone();
     }

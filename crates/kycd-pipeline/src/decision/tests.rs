@@ -43,6 +43,7 @@ fn doc() -> DocumentFacts {
             issuing_country: Some("LT".into()),
             doc_type: Some(DocumentType::Passport),
         },
+        expiry_checked: true,
         viz_mismatches: vec![],
         specimen_text: false,
         portrait: None,
@@ -486,4 +487,22 @@ fn documented_rule_on_statuses() {
     let mut s = r.clone();
     s.document = DocumentStatus::DocNotAnalysed;
     assert_eq!(decide(&s).0, OverallStatus::Denied);
+}
+
+#[test]
+fn expired_document_with_an_invalid_mrz_is_expired() {
+    let mut c = Case::new();
+    let d = c.doc.as_mut().unwrap();
+    d.failure = Some(DocumentStatus::MrzInvalid);
+    d.failure_detail = "MRZ: MRZ_INVALID".into();
+    d.data.expiry = Some("2020-01-01".into());
+    assert_eq!(c.run().results.document, DocumentStatus::DocExpired);
+    // Without a holding check digit on the expiry, the MRZ failure stands.
+    c.doc.as_mut().unwrap().expiry_checked = false;
+    assert_eq!(c.run().results.document, DocumentStatus::MrzInvalid);
+    // A valid expiry does not hide the MRZ failure.
+    let d = c.doc.as_mut().unwrap();
+    d.expiry_checked = true;
+    d.data.expiry = Some("2031-05-05".into());
+    assert_eq!(c.run().results.document, DocumentStatus::MrzInvalid);
 }

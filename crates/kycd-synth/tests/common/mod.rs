@@ -9,7 +9,8 @@ use std::time::Instant;
 use image::RgbImage;
 use kycd_mrz::Sex;
 use kycd_synth::{DocKind, Generator, Level, Spec, SynthDocument, Truth};
-use kycd_vision::{DocType, EngineConfig, OcrEngine, ReadOptions, read_document};
+use kycd_types::DocumentType;
+use kycd_vision::{EngineConfig, OcrEngine, ReadOptions, read_document};
 
 /// The six scored fields, in table order.
 pub const FIELDS: [&str; 6] = [
@@ -143,8 +144,8 @@ pub fn score(engine: &OcrEngine, doc: &SynthDocument, seed: u64, level: Level) -
             s.mrz_lines_exact = r.mrz.lines() == t.mrz_lines;
             s.mrz_fields = mrz_scores(t, &r.mrz);
             let want = match t.kind {
-                DocKind::Passport => DocType::Passport,
-                DocKind::IdCard => DocType::IdCard,
+                DocKind::Passport => DocumentType::Passport,
+                DocKind::IdCard => DocumentType::IdCard,
             };
             s.type_ok = r.doc_type == Some(want);
         }
