@@ -153,12 +153,8 @@ impl Index {
                 }
                 any |= !s.touched.is_empty();
             }
-            let major = slots
-                .iter()
-                .filter(|sl| !Index::is_minor(&sl.text))
-                .count()
-                .max(1);
-            let need = major.min(2) as u8;
+            let majors = slots.iter().filter(|sl| !Index::is_minor(&sl.text)).count();
+            let need = majors.clamp(1, 2) as u8;
             let joined_all: Vec<u32> = {
                 let j: String = slots.iter().map(|sl| sl.text.as_str()).collect();
                 self.joined.get(&h(&j)).cloned().unwrap_or_default()
@@ -178,6 +174,20 @@ impl Index {
                 out.truncate(k);
             }
             let mut ids: Vec<u32> = out.into_iter().map(|x| x.1).collect();
+            // A single-token query ranks every name holding (a variant of) its token alike, so
+            // the top K can miss the few single-name entries (`FAIZ` among the many `HAFIZ …`
+            // for `AFIZ`), the only ones it may match by name alone: keep them all.
+            if majors <= 1 {
+                for &nm in &s.touched {
+                    let name = &self.names[nm as usize];
+                    if self.major_token_count(name) == 1
+                        && self.kind_ok(name.entity, want)
+                        && !ids.contains(&nm)
+                    {
+                        ids.push(nm);
+                    }
+                }
+            }
             for nm in joined_all {
                 if !ids.contains(&nm) && self.kind_ok(self.names[nm as usize].entity, want) {
                     ids.push(nm);

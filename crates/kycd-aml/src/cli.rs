@@ -1,15 +1,21 @@
-//! Plain functions behind the `kycd lists …` and `kycd screen …` subcommands. Each takes a
-//! typed option struct and a writer, so the binary's clap layer stays thin.
+//! The `kycd lists …` and `kycd screen …` commands: their clap definitions
+//! ([`ListsCommand`], [`ScreenArgs`]) and dispatch ([`run_lists`], [`run_screen`]), shared by
+//! the `kycd` binary and the crate's `aml_cli` example, over plain functions that each take a
+//! typed option struct and a writer (usable from tests without a terminal).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub use crate::batch::{BatchRow, BatchStats, peak_rss_kb, read_batch, run_batch};
-use crate::batch::{print_stats, stats_from};
+use clap::{Args, Subcommand};
+
+pub use crate::batch::{
+    BatchLine, BatchRow, BatchStats, RowError, peak_rss_kb, read_batch, run_batch,
+};
+use crate::batch::{person_kind, print_stats, stats_from};
 use crate::error::AmlError;
 use crate::index::Index;
-use crate::model::{EntityKind, ListMeta};
+use crate::model::ListMeta;
 use crate::parsers::Format;
 use crate::report::aml_array;
 use crate::screen::{Hit, Query, ScreenConfig, ScreenResult};
@@ -162,13 +168,10 @@ pub struct ScreenOptions {
 pub struct BatchOptions {
     /// Common flags.
     pub common: ScreenCommon,
-    /// CSV with yente benchmark columns (`full_name,first_name,middle_name,last_name,gender,
-    /// date_of_birth,place_of_birth,nationality`).
+    /// CSV file of queries (see [`read_batch`] for the accepted layouts).
     pub file: PathBuf,
     /// Ignore DOB, nationality and gender columns (name-only screening).
     pub names_only: bool,
-    /// Print every row, not only rows with hits.
-    pub all_rows: bool,
     /// Screen the whole file this many times and keep each query's fastest time (filters
     /// out scheduler preemption on a shared machine); 1 = a single pass.
     pub repeat: usize,
@@ -194,10 +197,11 @@ pub fn load_index(c: &ScreenCommon) -> Result<(Index, f64), AmlError> {
     Ok((ix, t.elapsed().as_secs_f64() * 1e3))
 }
 
-fn print_hits(out: &mut dyn Write, r: &ScreenResult) -> std::io::Result<()> {
+/// `query "NAME" dob=… nationality=…: N hit(s)` and the explained hits, after `prefix`.
+fn print_hits(out: &mut dyn Write, prefix: &str, r: &ScreenResult) -> std::io::Result<()> {
     writeln!(
         out,
-        "query {:?}{}{}: {} hit(s)",
+        "{prefix}query {:?}{}{}: {} hit(s)",
         r.query.name,
         r.query
             .birth_date
@@ -249,32 +253,21 @@ fn print_hit(out: &mut dyn Write, n: usize, h: &Hit) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Screen one name against a prebuilt index (no I/O besides `out`).
-pub fn screen_with(ix: &Index, cfg: &ScreenConfig, q: &Query) -> ScreenResult {
-    ix.screen(q, cfg)
-}
-
 /// `kycd screen --name …`.
 pub fn screen_one(opts: &ScreenOptions, out: &mut dyn Write) -> Result<ScreenResult, AmlError> {
-    let (ix, build_ms) = load_index(&opts.common)?;
     let q = Query {
         name: opts.name.clone(),
         birth_date: opts.dob.clone(),
         nationality: opts.nationality.clone(),
         gender: opts.gender.clone(),
-        kind: if opts.common.any_kind {
-            None
-        } else {
-            Some(EntityKind::Person)
-        },
+        kind: person_kind(opts.common.any_kind),
     };
     q.validate()?;
+    let (ix, build_ms) = load_index(&opts.common)?;
     let cfg = config(&opts.common);
     let t = Instant::now();
     let r = ix.screen(&q, &cfg);
-    let mut times = [t.elapsed().as_secs_f64() * 1e6];
-    let alerts = usize::from(r.is_alert());
-    let above = usize::from(r.hits.iter().any(|h| h.above_threshold));
+    let micros = t.elapsed().as_secs_f64() * 1e6;
     if opts.common.json {
         let aml = aml_array(&r, &store::utc_now(), "AML-1", &[]);
         #[derive(serde::Serialize)]
@@ -292,54 +285,241 @@ pub fn screen_one(opts: &ScreenOptions, out: &mut dyn Write) -> Result<ScreenRes
         )?;
         writeln!(out)?;
     } else {
-        print_hits(out, &r)?;
+        print_hits(out, "", &r)?;
     }
     print_stats(
         out,
-        &stats_from(&mut times, alerts, above, &ix, build_ms),
+        &stats_from(1, [(&r, micros)], &ix, build_ms),
         opts.common.json,
     )?;
     Ok(r)
 }
 
-/// `kycd screen --batch FILE.csv`: screens every row, prints rows with hits (with per-feature
-/// explanations), then timing statistics.
-pub fn screen_batch(opts: &BatchOptions, out: &mut dyn Write) -> Result<BatchStats, AmlError> {
+/// Print one batch line: a JSON object (`--json`), or `row N (line L): …` with the explained
+/// hits or the error.
+pub fn print_batch_line(out: &mut dyn Write, l: &BatchLine, json: bool) -> Result<(), AmlError> {
+    if json {
+        serde_json::to_writer(&mut *out, l)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let prefix = format!("row {} (line {}): ", l.row, l.line);
+    match &l.outcome {
+        Ok(r) => print_hits(out, &prefix, r)?,
+        Err(e) => writeln!(out, "{prefix}error {}: {}", e.code, e.message)?,
+    }
+    Ok(())
+}
+
+/// Screen the batch file of `opts` against a prebuilt index and print exactly one line per
+/// data row, in file order (with `--json`, one JSON object per row: see [`BatchLine`]), then
+/// the statistics. `build_ms` is reported in the statistics.
+pub fn screen_batch_with(
+    ix: &Index,
+    build_ms: f64,
+    opts: &BatchOptions,
+    out: &mut dyn Write,
+) -> Result<(Vec<BatchLine>, BatchStats), AmlError> {
     let rows = read_batch(&opts.file)?;
-    let (ix, build_ms) = load_index(&opts.common)?;
     let cfg = config(&opts.common);
-    let (results, mut times) = run_batch(&ix, &cfg, &rows, opts.names_only, opts.common.any_kind);
+    let (names_only, any_kind) = (opts.names_only, opts.common.any_kind);
+    let mut lines = run_batch(ix, &cfg, &rows, names_only, any_kind);
     for _ in 1..opts.repeat.max(1) {
-        let (_, again) = run_batch(&ix, &cfg, &rows, opts.names_only, opts.common.any_kind);
-        for (t, a) in times.iter_mut().zip(again) {
-            *t = t.min(a);
+        for (l, again) in lines
+            .iter_mut()
+            .zip(run_batch(ix, &cfg, &rows, names_only, any_kind))
+        {
+            l.micros = l.micros.min(again.micros);
         }
     }
-    if opts.repeat > 1 && !opts.common.json {
+    let json = opts.common.json;
+    if opts.repeat > 1 && !json {
         writeln!(out, "timing: fastest of {} passes per query", opts.repeat)?;
     }
-    let mut alerts = 0;
-    let mut above = 0;
-    for r in &results {
-        alerts += usize::from(r.is_alert());
-        above += usize::from(r.hits.iter().any(|h| h.above_threshold));
-        if r.is_alert() || opts.all_rows {
-            if opts.common.json {
-                serde_json::to_writer(&mut *out, r)?;
-                writeln!(out)?;
-            } else {
-                print_hits(out, r)?;
+    for l in &lines {
+        print_batch_line(out, l, json)?;
+    }
+    if !json {
+        let mut order: Vec<&BatchLine> = lines.iter().filter(|l| l.outcome.is_ok()).collect();
+        order.sort_by(|a, b| b.micros.total_cmp(&a.micros));
+        for l in order.iter().take(5) {
+            let name = l.result().map_or("", |r| r.query.name.as_str());
+            writeln!(out, "slow: {:.0} µs row {} {name:?}", l.micros, l.row)?;
+        }
+    }
+    let stats = stats_from(
+        rows.len(),
+        lines.iter().filter_map(|l| Some((l.result()?, l.micros))),
+        ix,
+        build_ms,
+    );
+    print_stats(out, &stats, json)?;
+    Ok((lines, stats))
+}
+
+/// `kycd screen --batch FILE.csv`: loads the stored lists, then [`screen_batch_with`].
+pub fn screen_batch(opts: &BatchOptions, out: &mut dyn Write) -> Result<BatchStats, AmlError> {
+    // a file that cannot be read fails before the (slower) index build
+    std::fs::metadata(&opts.file).map_err(|e| AmlError::io(&opts.file, e))?;
+    let (ix, build_ms) = load_index(&opts.common)?;
+    Ok(screen_batch_with(&ix, build_ms, opts, out)?.1)
+}
+
+/// `kycd lists …`: list management (the clap layer shared by the `kycd` binary and the
+/// `aml_cli` example).
+#[derive(Debug, Subcommand)]
+pub enum ListsCommand {
+    /// Imports list files into the data dir (`<data dir>/lists`).
+    Import {
+        /// `ofac-csv`, `ofac-xml`, `un-xml`, `eu-xml`, `uk-csv` (OFSI ConList), `uk-xml` / `uk-fcdo-csv` (FCDO UK
+        /// Sanctions List), `ftm` (or `eu-aggregate-json`).
+        #[arg(long)]
+        format: String,
+        /// Store under this key instead of the format's default.
+        #[arg(long)]
+        key: Option<String>,
+        /// Files (the OFAC CSV trio may be given together: sdn.csv alt.csv add.csv).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Downloads the official publishers' current files; a failed list keeps its previous version.
+    Update,
+    /// Shows the stored lists: sources, dates, counts.
+    Status {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `kycd screen …` flags.
+#[derive(Debug, Args)]
+pub struct ScreenArgs {
+    /// Full name to screen.
+    #[arg(long, conflicts_with = "batch", required_unless_present = "batch")]
+    pub name: Option<String>,
+    /// Date of birth (YYYY-MM-DD, or YYYY).
+    #[arg(long)]
+    pub dob: Option<String>,
+    /// Nationality (ISO alpha-2 / alpha-3 or country name).
+    #[arg(long)]
+    pub nationality: Option<String>,
+    /// Gender (`male`/`female`).
+    #[arg(long)]
+    pub gender: Option<String>,
+    /// A CSV file of queries (yente benchmark columns, or a header with `name`/`query_name`,
+    /// or no header with the name first); prints one line per data row, in order.
+    #[arg(long)]
+    pub batch: Option<PathBuf>,
+    /// JSON output (with --batch: one JSON object per row, then the statistics).
+    #[arg(long)]
+    pub json: bool,
+    /// Alert threshold, 0–100 (default 85).
+    #[arg(long)]
+    pub threshold: Option<u8>,
+    /// Also match organisations, vessels and aircraft (default: persons only).
+    #[arg(long)]
+    pub any_kind: bool,
+    /// Ignore the DOB/nationality/gender columns of the batch file.
+    #[arg(long)]
+    pub names_only: bool,
+    /// Benchmarking: screen the batch N times and keep each query's fastest time.
+    #[arg(long, default_value_t = 1, hide = true)]
+    pub repeat: usize,
+    /// Benchmarking: pad the index with synthetic typo copies up to N names.
+    #[arg(long, hide = true)]
+    pub pad_to_names: Option<usize>,
+}
+
+/// Print an update event on a terminal (progress on one rewritten line).
+pub fn print_update_event(err: &mut dyn Write, ev: &UpdateEvent) -> std::io::Result<()> {
+    match ev {
+        UpdateEvent::Started { key, url, .. } => writeln!(err, "downloading {key} from {url}"),
+        UpdateEvent::Progress { key, bytes, total } => match total {
+            Some(t) if *t > 0 => write!(err, "\r{key}: {:>3}% ({bytes} bytes)", bytes * 100 / t),
+            _ => write!(err, "\r{key}: {bytes} bytes"),
+        },
+        UpdateEvent::Updated(m) => {
+            writeln!(err, "\r{}: stored ({} entities)", m.key, m.entity_count)
+        }
+        UpdateEvent::Failed { key, error } => writeln!(err, "\r{key}: FAILED: {error}"),
+    }
+}
+
+/// Run a `lists` command on the lists under `data_dir`: results to `out`, download progress
+/// to `err`. Fails when every list of an update failed.
+pub fn run_lists(
+    data_dir: &Path,
+    cmd: ListsCommand,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), AmlError> {
+    match cmd {
+        ListsCommand::Import { format, key, paths } => {
+            lists_import(
+                &ImportOptions {
+                    data_dir: data_dir.to_path_buf(),
+                    format: format.parse()?,
+                    paths,
+                    key,
+                },
+                out,
+            )?;
+        }
+        ListsCommand::Update => {
+            let report = lists_update(
+                &UpdateOptions {
+                    data_dir: data_dir.to_path_buf(),
+                    sources: None,
+                },
+                out,
+                &mut |ev| {
+                    let _ = print_update_event(err, &ev);
+                },
+            )?;
+            if report.updated.is_empty() && !report.failed.is_empty() {
+                return Err(AmlError::Invalid("no list could be updated".into()));
             }
         }
-    }
-    if !opts.common.json {
-        let mut order: Vec<usize> = (0..times.len()).collect();
-        order.sort_by(|&a, &b| times[b].total_cmp(&times[a]));
-        for &i in order.iter().take(5) {
-            writeln!(out, "slow: {:.0} µs {:?}", times[i], rows[i].name)?;
+        ListsCommand::Status { json } => {
+            lists_status(data_dir, json, out)?;
         }
     }
-    let stats = stats_from(&mut times, alerts, above, &ix, build_ms);
-    print_stats(out, &stats, opts.common.json)?;
-    Ok(stats)
+    out.flush()?;
+    Ok(())
+}
+
+/// Run `screen` against the lists under `data_dir`.
+pub fn run_screen(data_dir: &Path, a: ScreenArgs, out: &mut dyn Write) -> Result<(), AmlError> {
+    let common = ScreenCommon {
+        data_dir: data_dir.to_path_buf(),
+        json: a.json,
+        threshold: a.threshold,
+        any_kind: a.any_kind,
+        pad_to_names: a.pad_to_names,
+    };
+    if let Some(file) = a.batch {
+        screen_batch(
+            &BatchOptions {
+                common,
+                file,
+                names_only: a.names_only,
+                repeat: a.repeat,
+            },
+            out,
+        )?;
+    } else {
+        screen_one(
+            &ScreenOptions {
+                common,
+                name: a.name.unwrap_or_default(),
+                dob: a.dob,
+                nationality: a.nationality,
+                gender: a.gender,
+            },
+            out,
+        )?;
+    }
+    out.flush()?;
+    Ok(())
 }

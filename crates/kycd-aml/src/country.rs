@@ -52,6 +52,7 @@ const VARIANTS: &[(&str, &str)] = &[
     ("us", "US"),
     ("american", "US"),
     ("burma", "MM"),
+    ("brunei", "BN"),
     ("ivory coast", "CI"),
     ("cote divoire", "CI"),
     ("czech republic", "CZ"),
@@ -109,24 +110,14 @@ const VARIANTS: &[(&str, &str)] = &[
     ("moroccan", "MA"),
 ];
 
-/// Lower-case ASCII, letters and single spaces only (`Côte d'Ivoire` → `cote divoire`).
+/// Lower-case ASCII, letters and single spaces only, without a leading `the`
+/// (`Côte d'Ivoire` → `cote divoire`): the name form of [`crate::normalise::comparable`].
 pub fn normalise_key(s: &str) -> String {
-    let ascii = deunicode::deunicode(s).to_ascii_lowercase();
-    let mut out = String::with_capacity(ascii.len());
-    for c in ascii.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if c == '\'' || c == '.' {
-            // dropped inside words: "people's" -> "peoples", "u.s." -> "us"
-        } else if !out.ends_with(' ') && !out.is_empty() {
-            out.push(' ');
-        }
+    let key = crate::normalise::comparable(s);
+    match key.strip_prefix("the ") {
+        Some(rest) => rest.to_string(),
+        None => key,
     }
-    let trimmed = out.trim_end().to_string();
-    trimmed
-        .strip_prefix("the ")
-        .map(str::to_string)
-        .unwrap_or(trimmed)
 }
 
 fn table() -> &'static FxHashMap<String, &'static str> {

@@ -2,18 +2,16 @@
 
 use crate::model::DateSpec;
 
-const MONTHS: [&str; 12] = [
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+/// English month abbreviations, upper case (`JAN` … `DEC`).
+pub(crate) const MONTHS: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
 ];
 
 fn month_from_name(s: &str) -> Option<u8> {
-    let l = s.to_ascii_lowercase();
-    if l.len() < 3 {
-        return None;
-    }
+    let prefix = s.get(..3)?;
     MONTHS
         .iter()
-        .position(|m| l.starts_with(m))
+        .position(|m| m.eq_ignore_ascii_case(prefix))
         .map(|i| i as u8 + 1)
 }
 
@@ -52,56 +50,30 @@ pub fn parse_date(s: &str) -> Option<DateSpec> {
         let y = year(it.next()?)?;
         let m = it.next().and_then(|m| small(m, 12));
         let d = it.next().and_then(|d| small(d.get(..2.min(d.len()))?, 31));
-        return Some(DateSpec {
-            year_from: y,
-            year_to: y,
-            month: m,
-            day: m.and(d),
-            circa: false,
-        });
+        return Some(DateSpec::partial(y, m, d));
     }
     // UK dd/mm/yyyy
     if s.contains('/') {
         let parts: Vec<&str> = s.split('/').collect();
         if parts.len() == 3 {
             let y = year(parts[2])?;
-            let m = small(parts[1], 12);
-            let d = small(parts[0], 31);
-            return Some(DateSpec {
-                year_from: y,
-                year_to: y,
-                month: m,
-                day: m.and(d),
-                circa: false,
-            });
+            return Some(DateSpec::partial(
+                y,
+                small(parts[1], 12),
+                small(parts[0], 31),
+            ));
         }
         return None;
     }
     // OFAC "12 Mar 1960" / "Mar 1960"
     let parts: Vec<&str> = s.split_whitespace().collect();
     match parts.as_slice() {
-        [d, m, y] => {
-            let y = year(y)?;
-            let m = month_from_name(m)?;
-            Some(DateSpec {
-                year_from: y,
-                year_to: y,
-                month: Some(m),
-                day: small(d, 31),
-                circa: false,
-            })
-        }
-        [m, y] => {
-            let y = year(y)?;
-            let m = month_from_name(m)?;
-            Some(DateSpec {
-                year_from: y,
-                year_to: y,
-                month: Some(m),
-                day: None,
-                circa: false,
-            })
-        }
+        [d, m, y] => Some(DateSpec::partial(
+            year(y)?,
+            Some(month_from_name(m)?),
+            small(d, 31),
+        )),
+        [m, y] => Some(DateSpec::partial(year(y)?, Some(month_from_name(m)?), None)),
         _ => None,
     }
 }

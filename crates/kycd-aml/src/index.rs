@@ -57,6 +57,10 @@ pub struct Index {
     pub(crate) tok_map: FxHashMap<Box<str>, u32>,
     pub(crate) tok_weight: Vec<f32>,
     pub(crate) tok_weight_final: Vec<f32>,
+    pub(crate) tok_minor: Vec<bool>,
+    /// Per entity: every name but the original-script ones has at most one major token (a
+    /// mononym such as UN `FAIZ`).
+    pub(crate) mononym: Vec<bool>,
     pub(crate) postings: Vec<Vec<u32>>,
     pub(crate) del_map: FxHashMap<u64, Vec<u32>>,
     pub(crate) phon_map: FxHashMap<u64, Vec<u32>>,
@@ -88,6 +92,8 @@ impl Index {
             tok_map: FxHashMap::default(),
             tok_weight: Vec::new(),
             tok_weight_final: Vec::new(),
+            tok_minor: Vec::new(),
+            mononym: Vec::new(),
             postings: Vec::new(),
             del_map: FxHashMap::default(),
             phon_map: FxHashMap::default(),
@@ -143,6 +149,14 @@ impl Index {
             .zip(&ix.tok_weight)
             .map(|(t, w)| w * class_factor(classify(t)))
             .collect();
+        ix.tok_minor = ix.tok_str.iter().map(|t| Index::is_minor(t)).collect();
+        ix.mononym = vec![true; entities.len()];
+        for name in &ix.names {
+            // original-script names split into syllables or words differently
+            if name.kind != NameKind::OriginalScript && ix.major_token_count(name) > 1 {
+                ix.mononym[name.entity as usize] = false;
+            }
+        }
         ix.max_weight = n.ln().max(1.0);
         for (tid, t) in ix.tok_str.iter().enumerate() {
             let tid = tid as u32;
@@ -319,6 +333,19 @@ impl Index {
     /// Whether a token is a low-information class (particle, title, legal form).
     pub(crate) fn is_minor(t: &str) -> bool {
         !matches!(classify(t), TokenClass::Normal | TokenClass::Number)
+    }
+
+    /// The name parts of an indexed name that are not particles, titles or legal forms.
+    pub(crate) fn major_tokens<'a>(&'a self, name: &'a IxName) -> impl Iterator<Item = u32> + 'a {
+        name.tokens
+            .iter()
+            .copied()
+            .filter(|&t| !self.tok_minor[t as usize])
+    }
+
+    /// How many of a name's parts are not particles, titles or legal forms.
+    pub(crate) fn major_token_count(&self, name: &IxName) -> usize {
+        self.major_tokens(name).count()
     }
 }
 

@@ -9,7 +9,8 @@
 //! * [`Index`] / [`ScreeningService`]: the immutable in-memory index, swapped atomically;
 //!   hot reload of lists written by another process (`reload_if_changed`, `spawn_watcher`).
 //! * [`screen`]: queries, explainable hits; [`report`]: the iDenfy-shaped `AML` array.
-//! * [`cli`]: functions behind `kycd lists …` and `kycd screen …`.
+//! * [`cli`]: the `kycd lists …` and `kycd screen …` commands (clap definitions and
+//!   functions), including the batch screen that prints one line per input row.
 
 mod batch;
 mod candidates;

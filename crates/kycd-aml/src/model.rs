@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::AmlError;
+
 /// The publisher / list an entity comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -168,26 +170,26 @@ pub struct DateSpec {
 }
 
 impl DateSpec {
-    /// A single year.
-    pub fn year(y: u16) -> Self {
+    /// A date in one year, with the month and day when known (a day without a month is
+    /// dropped).
+    pub fn partial(y: u16, month: Option<u8>, day: Option<u8>) -> Self {
         DateSpec {
             year_from: y,
             year_to: y,
-            month: None,
-            day: None,
+            month,
+            day: month.and(day),
             circa: false,
         }
     }
 
+    /// A single year.
+    pub fn year(y: u16) -> Self {
+        DateSpec::partial(y, None, None)
+    }
+
     /// A full date.
     pub fn ymd(y: u16, m: u8, d: u8) -> Self {
-        DateSpec {
-            year_from: y,
-            year_to: y,
-            month: Some(m),
-            day: Some(d),
-            circa: false,
-        }
+        DateSpec::partial(y, Some(m), Some(d))
     }
 
     /// Human/ISO-ish display: `1960-03-12`, `1960-03`, `1960`, `1960..1962`, `~1960`.
@@ -374,5 +376,21 @@ impl ParsedList {
     /// Number of entities of a kind.
     pub fn count_kind(&self, kind: EntityKind) -> usize {
         self.entities.iter().filter(|e| e.kind == kind).count()
+    }
+
+    /// Keep an entity that has a name (one without any cannot be screened and is dropped).
+    pub fn push_named(&mut self, e: Entity) {
+        if !e.names.is_empty() {
+            self.entities.push(e);
+        }
+    }
+
+    /// The list, or [`AmlError::Empty`] naming `format` when it holds no entity (an error
+    /// page or another list's format must not replace a good list).
+    pub fn non_empty(self, format: &str) -> Result<ParsedList, AmlError> {
+        if self.entities.is_empty() {
+            return Err(AmlError::Empty(format.into()));
+        }
+        Ok(self)
     }
 }

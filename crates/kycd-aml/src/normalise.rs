@@ -1,4 +1,5 @@
-//! Name normalisation: transliteration (any script → Latin ASCII via `deunicode`), case
+//! Name normalisation: transliteration (Latin diacritics through the shared
+//! `kycd_types::text` fold table, other scripts via `deunicode`), case
 //! folding, tokenisation, token classes (particles, titles, legal forms), phonetic keys
 //! and edit distances.
 
@@ -174,14 +175,33 @@ pub fn abjad_key(t: &str) -> String {
     out
 }
 
-/// Transliterate to ASCII, lower-case, delete `.` and apostrophes inside words and split on
-/// everything that is not a letter or digit.
+/// Any text to ASCII: Latin letters with diacritics through the fold table every kycd name
+/// check shares ([`kycd_types::text::fold_char`]: `Ž` → `Z`, `ß` → `SS`), every other script
+/// transliterated by `deunicode` (`Путин` → `Putin`, `محمد` → `mhmd`); characters neither
+/// knows become spaces.
+pub fn to_ascii(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.is_ascii() {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(
+                kycd_types::text::fold_char(c)
+                    .or_else(|| deunicode::deunicode_char(c))
+                    .unwrap_or(" "),
+            );
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Transliterate to ASCII ([`to_ascii`]), lower-case, delete `.` and apostrophes inside
+/// words and split on everything that is not a letter or digit.
 pub fn tokens(s: &str) -> Vec<String> {
-    let ascii = if s.is_ascii() {
-        s.to_string()
-    } else {
-        deunicode::deunicode(s)
-    };
+    let ascii = to_ascii(s);
     let mut out = Vec::new();
     let mut cur = String::new();
     for c in ascii.chars() {
@@ -422,6 +442,27 @@ mod tests {
         );
         assert_eq!(tokens("Владимир Путин"), vec!["vladimir", "putin"]);
         assert_eq!(comparable("  Ἀλέξανδρος "), "alexandros");
+    }
+
+    #[test]
+    fn latin_folding_agrees_with_the_transliteration() {
+        // the shared fold table and deunicode give the same letters for every Latin letter
+        // the table knows, so routing Latin through the table changes no token
+        for c in '\u{80}'..='\u{24F}' {
+            if let Some(f) = kycd_types::text::fold_char(c) {
+                let d: String = deunicode::deunicode_char(c)
+                    .unwrap_or("")
+                    .chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .collect();
+                assert_eq!(f.to_ascii_lowercase(), d.to_ascii_lowercase(), "{c:?}");
+            }
+        }
+        assert_eq!(
+            tokens("Žaneta Müller-Lüdenscheidt ẞ"),
+            ["zaneta", "muller", "ludenscheidt", "ss"]
+        );
+        assert_eq!(to_ascii("Владимир"), "Vladimir");
     }
 
     #[test]

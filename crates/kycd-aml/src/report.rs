@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::dates::MONTHS;
 use crate::model::Topic;
 use crate::screen::{Hit, ScreenResult};
 
@@ -82,10 +83,6 @@ pub struct AmlServiceResult {
     /// Error message when the check failed.
     pub error_message: Option<String>,
 }
-
-const MONTHS: [&str; 12] = [
-    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
-];
 
 /// `1954-08-30` → `30 AUG 1954`; `1954-08` → `AUG 1954`; others unchanged.
 fn vendor_dob(d: &str) -> String {

@@ -91,8 +91,7 @@ pub(crate) fn score_name(ix: &Index, slots: &[Slot], name: &IxName, explain: boo
                 &ix.tok_str[name.tokens[j] as usize],
                 &ix.tok_str[name.tokens[j + 1] as usize],
             );
-            if q.len() == a.len() + b.len() && q.starts_with(a.as_ref()) && q.ends_with(b.as_ref())
-            {
+            if joins(q, a, b) {
                 q_used[i] = true;
                 l_used[j] = true;
                 l_used[j + 1] = true;
@@ -100,16 +99,7 @@ pub(crate) fn score_name(ix: &Index, slots: &[Slot], name: &IxName, explain: boo
                     * (slots[i].weight
                         + ix.weight_id(name.tokens[j])
                             .max(ix.weight_id(name.tokens[j + 1])));
-                pairs.push((
-                    JOINED_SIM,
-                    w,
-                    MatchKind::Joined,
-                    if explain {
-                        format!("{q}={a}+{b} (joined)")
-                    } else {
-                        String::new()
-                    },
-                ));
+                pairs.push(joined_pair(w, explain, || format!("{q}={a}+{b} (joined)")));
                 break;
             }
         }
@@ -124,22 +114,13 @@ pub(crate) fn score_name(ix: &Index, slots: &[Slot], name: &IxName, explain: boo
                 continue;
             }
             let (a, b) = (slots[i].text.as_str(), slots[i + 1].text.as_str());
-            if t.len() == a.len() + b.len() && t.starts_with(a) && t.ends_with(b) {
+            if joins(t, a, b) {
                 q_used[i] = true;
                 q_used[i + 1] = true;
                 l_used[j] = true;
                 let w =
                     0.5 * (slots[i].weight.max(slots[i + 1].weight) + ix.weight_id(name.tokens[j]));
-                pairs.push((
-                    JOINED_SIM,
-                    w,
-                    MatchKind::Joined,
-                    if explain {
-                        format!("{a}+{b}={t} (split)")
-                    } else {
-                        String::new()
-                    },
-                ));
+                pairs.push(joined_pair(w, explain, || format!("{a}+{b}={t} (split)")));
                 break;
             }
         }
@@ -233,6 +214,21 @@ pub(crate) fn score_name(ix: &Index, slots: &[Slot], name: &IxName, explain: boo
         kinds,
         detail,
     }
+}
+
+/// `whole` is `a` and `b` written together (`abdulsalam` = `abdul` + `salam`).
+fn joins(whole: &str, a: &str, b: &str) -> bool {
+    whole.len() == a.len() + b.len() && whole.starts_with(a) && whole.ends_with(b)
+}
+
+/// An aligned joined/split pair of weight `w`, with its explanation when asked for.
+fn joined_pair(
+    w: f32,
+    explain: bool,
+    detail: impl FnOnce() -> String,
+) -> (f32, f32, MatchKind, String) {
+    let d = if explain { detail() } else { String::new() };
+    (JOINED_SIM, w, MatchKind::Joined, d)
 }
 
 fn describe(q: &str, t: &str, k: MatchKind) -> String {
@@ -364,26 +360,15 @@ mod tests {
     fn dob_rules() {
         let cfg = ScreenConfig::default();
         let l = DateSpec::ymd(1960, 3, 12);
-        assert_eq!(
-            dob_penalty(&DateSpec::ymd(1960, 3, 12), &l, &cfg).1,
-            "dob_exact"
-        );
-        assert_eq!(
-            dob_penalty(&DateSpec::ymd(1960, 12, 3), &l, &cfg).1,
-            "dob_day_month_swapped"
-        );
-        assert_eq!(
-            dob_penalty(&DateSpec::ymd(1961, 3, 12), &l, &cfg).1,
-            "dob_year_near"
-        );
-        assert_eq!(
-            dob_penalty(&DateSpec::ymd(1970, 3, 12), &l, &cfg).1,
-            "dob_year_disjoint"
-        );
-        assert_eq!(
-            dob_penalty(&DateSpec::year(1960), &l, &cfg).1,
-            "dob_year_match"
-        );
+        for (q, want) in [
+            (DateSpec::ymd(1960, 3, 12), "dob_exact"),
+            (DateSpec::ymd(1960, 12, 3), "dob_day_month_swapped"),
+            (DateSpec::ymd(1961, 3, 12), "dob_year_near"),
+            (DateSpec::ymd(1970, 3, 12), "dob_year_disjoint"),
+            (DateSpec::year(1960), "dob_year_match"),
+        ] {
+            assert_eq!(dob_penalty(&q, &l, &cfg).1, want, "{q:?}");
+        }
         let circa = DateSpec {
             circa: true,
             ..DateSpec::year(1958)

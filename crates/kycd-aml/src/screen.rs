@@ -7,8 +7,8 @@ use crate::dates::parse_date;
 use crate::error::AmlError;
 use crate::index::{Index, MatchKind};
 use crate::model::{DateSpec, EntityKind, NameKind, Source, Topic};
-use crate::normalise::Script;
-use crate::score::{Slot, qualifiers, score_name};
+use crate::normalise::{Script, TokenClass, classify};
+use crate::score::{Qualifiers, Slot, qualifiers, score_name};
 
 /// A screening query (one person or organisation).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -72,6 +72,17 @@ pub struct ScreenConfig {
     pub gender_mismatch: f32,
     /// Names rescored per query.
     pub candidates: usize,
+    /// Hold single-token queries (one name part once titles and particles are set aside) to
+    /// stricter evidence (default): nothing contradicting, and an exact single-name list
+    /// entry, a variant of one with a corroborating date of birth or nationality, or one part
+    /// of a longer list name with both. Off, a lone name part is scored like any name: only
+    /// for measuring the name scorer on labelled name pairs.
+    #[serde(default = "yes")]
+    pub single_token_evidence: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for ScreenConfig {
@@ -86,6 +97,7 @@ impl Default for ScreenConfig {
             nationality_mismatch: 0.15,
             gender_mismatch: 0.20,
             candidates: 32,
+            single_token_evidence: true,
         }
     }
 }
@@ -213,13 +225,24 @@ impl Index {
             }
         }
         let floor = cfg.threshold;
+        let single = single_token(&slots).filter(|_| cfg.single_token_evidence);
         for (ei, nm, name_score, literal) in best {
             // qualifiers only lower the score: skip early when the name alone is too weak
             if name_score < floor && !(literal && cfg.report_dob_contradicted) {
                 continue;
             }
             let e = &self.entities[ei as usize];
-            let qual = qualifiers(q_dob.as_ref(), q_nat, q.gender.as_deref(), e, cfg);
+            let mut qual = qualifiers(q_dob.as_ref(), q_nat, q.gender.as_deref(), e, cfg);
+            if let Some(qt) = single {
+                match self.single_token_evidence(qt, nm, &qual) {
+                    Some(why) => qual.features.push(Feature {
+                        feature: "single_token_query".into(),
+                        score: 0.0,
+                        detail: why.into(),
+                    }),
+                    None => continue,
+                }
+            }
             let score = (name_score - qual.penalty).clamp(0.0, 1.0);
             let above = score >= cfg.threshold;
             let contradicted = literal && qual.dob_contradicted;
@@ -247,6 +270,49 @@ impl Index {
         result
     }
 
+    /// The stricter evidence a single-token query needs (see [`single_token`]): `Some(reason)`
+    /// when the list name `nm` may be reported for the query token `qt` given the qualifiers.
+    /// Lone first names such as `John` are single-name aliases on the lists, so nothing may
+    /// contradict: no date of birth, nationality or gender mismatch (and no "exact name,
+    /// contradicting DOB" review hit).
+    ///
+    /// * The list entry is a mononym (all its names are one token, titles and particles
+    ///   aside; original-script names not counted) and its primary name is `qt` after
+    ///   folding: reported on the name (`FAIZ`).
+    /// * A single-token alias, or the single-token primary name of an entry that also has
+    ///   longer names, is a partial name (`John`, `Ward`, `Adam`); it, like a typo, phonetic
+    ///   or given-name variant of `qt` in a single-token list name, is reported only with a
+    ///   corroborating date of birth or nationality (`AFIZ`, 1969, AF against `FAIZ`, ~1969,
+    ///   AF).
+    /// * The list name has several parts, one of them exactly `qt`: only when both the date
+    ///   of birth and the nationality match (and the name score still reaches the threshold).
+    /// * Anything else (a typo of one part of a longer name) is never reported.
+    fn single_token_evidence(&self, qt: &str, nm: u32, qual: &Qualifiers) -> Option<&'static str> {
+        if qual.penalty > 0.0 {
+            return None;
+        }
+        let name = &self.names[nm as usize];
+        let majors: Vec<&str> = self
+            .major_tokens(name)
+            .map(|t| &*self.tok_str[t as usize])
+            .collect();
+        match majors.as_slice() {
+            [t] if *t == qt
+                && name.kind == NameKind::Primary
+                && self.mononym[name.entity as usize] =>
+            {
+                Some("single-name query: exact name of a single-name list entry")
+            }
+            [_] if qual.dob_match || qual.nationality_match => Some(
+                "single-name query: single-name alias or variant, corroborated by date of birth or nationality",
+            ),
+            [_, _, ..] if qual.dob_match && qual.nationality_match && majors.contains(&qt) => Some(
+                "single-name query: one part of the list name, corroborated by date of birth and nationality",
+            ),
+            _ => None,
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn make_hit(
         &self,
@@ -254,7 +320,7 @@ impl Index {
         nm: u32,
         score: f32,
         name_score: f32,
-        qual: crate::score::Qualifiers,
+        qual: Qualifiers,
         above: bool,
         contradicted: bool,
         q_dob: Option<&DateSpec>,
@@ -342,6 +408,23 @@ impl Index {
     }
 }
 
+/// The query's only name part when it has a single one once titles are set aside (`AFIZ`,
+/// `Haji FAIZ`; particles are name parts: `El Sheikh` is a surname, `ELSHAFEE EL SHEIKH` a
+/// full name). Such a query matches any name containing that token, so it needs more
+/// evidence than a full name ([`Index::single_token_evidence`]).
+fn single_token(slots: &[Slot]) -> Option<&str> {
+    let parts: Vec<&str> = slots
+        .iter()
+        .map(|s| s.text.as_str())
+        .filter(|t| classify(t) != TokenClass::Title)
+        .collect();
+    match (parts.as_slice(), slots) {
+        ([t], _) => Some(t),
+        ([], [only]) => Some(only.text.as_str()),
+        _ => None,
+    }
+}
+
 fn kind_label(k: NameKind) -> &'static str {
     match k {
         NameKind::Primary => "primary name",
@@ -374,5 +457,141 @@ fn han_factor(q_han: &[char], list_name: &str) -> f32 {
         1.0
     } else {
         0.75
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Entity, NameRecord};
+
+    fn person(id: &str, names: &[&str], dob: Option<DateSpec>, nat: Option<&str>) -> Entity {
+        let mut e = Entity::new(Source::UnSc, id, EntityKind::Person);
+        for n in names {
+            e.push_name(NameRecord::new(*n, NameKind::Primary));
+        }
+        if let Some(d) = dob {
+            e.push_birth_date(d);
+        }
+        if let Some(n) = nat {
+            e.push_nationality(n);
+        }
+        e
+    }
+
+    fn index() -> Index {
+        let mut v = vec![
+            person("1", &["FAIZ"], Some(DateSpec::year(1969)), Some("AF")),
+            person(
+                "2",
+                &["Tariq Saeedullah Khan"],
+                Some(DateSpec::year(1971)),
+                Some("PK"),
+            ),
+        ];
+        let mut alias = person(
+            "3",
+            &["Ward Lambert Hollis"],
+            Some(DateSpec::year(1950)),
+            Some("US"),
+        );
+        alias.push_name(NameRecord::new("WARD", NameKind::Aka));
+        v.push(alias);
+        let mut partial = person("4", &["Lydia"], None, None);
+        partial.push_name(NameRecord::new("Lydia Marguerite Okonkwo", NameKind::Aka));
+        v.push(partial);
+        // padding so that the IDF weights look like a real list
+        for i in 0..40 {
+            v.push(person(
+                &format!("p{i}"),
+                &[&format!("Hafiz Person{i} Zadran")],
+                None,
+                None,
+            ));
+        }
+        Index::build(v, vec![])
+    }
+
+    fn hits(
+        ix: &Index,
+        name: &str,
+        dob: Option<&str>,
+        nat: Option<&str>,
+        cfg: &ScreenConfig,
+    ) -> Vec<String> {
+        let q = Query {
+            name: name.into(),
+            birth_date: dob.map(str::to_string),
+            nationality: nat.map(str::to_string),
+            ..Query::person("")
+        };
+        ix.screen(&q, cfg)
+            .hits
+            .into_iter()
+            .map(|h| h.entity_id)
+            .collect()
+    }
+
+    #[test]
+    fn single_token_queries_need_stricter_evidence() {
+        let ix = index();
+        let cfg = ScreenConfig::default();
+        // exact single-name entry: by name alone, titles aside
+        assert_eq!(hits(&ix, "Faiz", None, None, &cfg), ["un:1"]);
+        assert_eq!(hits(&ix, "Haji FAIZ", None, None, &cfg), ["un:1"]);
+        // ... unless something contradicts (no review hit for a lone name either)
+        assert!(hits(&ix, "Faiz", Some("1990"), None, &cfg).is_empty());
+        assert!(hits(&ix, "Faiz", None, Some("IR"), &cfg).is_empty());
+        // a single-token alias (a partial name): only with a corroborating qualifier
+        assert!(hits(&ix, "Ward", None, None, &cfg).is_empty());
+        assert!(hits(&ix, "Ward", None, Some("FR"), &cfg).is_empty());
+        assert_eq!(hits(&ix, "Ward", Some("1950"), None, &cfg), ["un:3"]);
+        // the single-token primary name of an entry with longer names is a partial name too
+        assert!(hits(&ix, "Lydia", Some("1950"), Some("CH"), &cfg).is_empty());
+        // a typo of a single-token name: likewise
+        assert!(hits(&ix, "AFIZ", None, None, &cfg).is_empty());
+        assert_eq!(hits(&ix, "AFIZ", Some("1969"), None, &cfg), ["un:1"]);
+        assert_eq!(hits(&ix, "AFIZ", None, Some("af"), &cfg), ["un:1"]);
+        assert!(hits(&ix, "AFIZ", Some("1969"), Some("IR"), &cfg).is_empty());
+        // one part of a longer name: never by name alone, and only with DOB and nationality
+        let low = ScreenConfig {
+            threshold: 0.5,
+            ..ScreenConfig::default()
+        };
+        assert!(hits(&ix, "Saeedullah", None, None, &low).is_empty());
+        assert!(hits(&ix, "Saeedullah", Some("1971"), None, &low).is_empty());
+        assert_eq!(
+            hits(&ix, "Saeedullah", Some("1971"), Some("PK"), &low),
+            ["un:2"]
+        );
+        // a typo of one part of a longer name: never
+        assert!(hits(&ix, "Saedullah", Some("1971"), Some("PK"), &low).is_empty());
+        // the rule switched off scores the lone part like any name
+        let off = ScreenConfig {
+            single_token_evidence: false,
+            ..low
+        };
+        assert_eq!(hits(&ix, "Saeedullah", None, None, &off), ["un:2"]);
+        // full names are unaffected
+        assert_eq!(
+            hits(&ix, "Tariq Saeedullah Khan", None, None, &cfg),
+            ["un:2"]
+        );
+    }
+
+    #[test]
+    fn hits_explain_the_single_token_rule() {
+        let ix = index();
+        let q = Query {
+            birth_date: Some("1969".into()),
+            ..Query::person("AFIZ")
+        };
+        let r = ix.screen(&q, &ScreenConfig::default());
+        assert!(
+            r.hits[0]
+                .features
+                .iter()
+                .any(|f| f.feature == "single_token_query" && f.detail.contains("corroborated"))
+        );
     }
 }

@@ -352,6 +352,11 @@ fn write_private(path: &Path, data: &[u8]) -> Result<()> {
     std::fs::write(path, data).with_context(|| format!("cannot create {}", path.display()))
 }
 
+/// Loads the check engines (models and lists) once, with `face_pool` face engines.
+pub fn load_engines(cfg: &Config, face_pool: usize) -> Result<kycd_engines::Engines> {
+    Ok(kycd_engines::Engines::load(cfg.engine_options(face_pool))?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,9 +369,4 @@ mod tests {
         assert!(parse_num::<u64>("X", "12").is_ok());
         assert!(parse_num::<u64>("X", "twelve").is_err());
     }
-}
-
-/// Loads the check engines (models and lists) once, with `face_pool` face engines.
-pub fn load_engines(cfg: &Config, face_pool: usize) -> Result<kycd_engines::Engines> {
-    Ok(kycd_engines::Engines::load(cfg.engine_options(face_pool))?)
 }

@@ -146,17 +146,13 @@ pub fn parse<R: BufRead>(r: R) -> Result<ParsedList, AmlError> {
             XEvent::End { name, .. } => {
                 if name == "sanctionEntity"
                     && let Some(e) = cur.take()
-                    && !e.names.is_empty()
                 {
-                    out.entities.push(e);
+                    out.push_named(e);
                 }
             }
         }
     }
-    if out.entities.is_empty() {
-        return Err(AmlError::Empty("EU FSF XML".into()));
-    }
-    Ok(out)
+    out.non_empty("EU FSF XML")
 }
 
 #[cfg(test)]

@@ -141,14 +141,9 @@ pub fn parse<R: BufRead>(r: R) -> Result<ParsedList, AmlError> {
             .first_seen
             .as_deref()
             .map(|d| d.chars().take(10).collect());
-        if !e.names.is_empty() {
-            out.entities.push(e);
-        }
+        out.push_named(e);
     }
-    if out.entities.is_empty() {
-        return Err(AmlError::Empty("FtM JSON".into()));
-    }
-    Ok(out)
+    out.non_empty("FtM JSON")
 }
 
 #[cfg(test)]

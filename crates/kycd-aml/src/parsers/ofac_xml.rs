@@ -122,9 +122,7 @@ pub fn parse<R: BufRead>(source: Source, r: R) -> Result<ParsedList, AmlError> {
                             if let Some(n) = name_record(&first, &last, NameKind::Primary, false) {
                                 e.names.insert(0, n);
                             }
-                            if !e.names.is_empty() {
-                                out.entities.push(e);
-                            }
+                            out.push_named(e);
                         }
                     }
                     _ => {}
@@ -132,10 +130,7 @@ pub fn parse<R: BufRead>(source: Source, r: R) -> Result<ParsedList, AmlError> {
             }
         }
     }
-    if out.entities.is_empty() {
-        return Err(AmlError::Empty("OFAC XML".into()));
-    }
-    Ok(out)
+    out.non_empty("OFAC XML")
 }
 
 /// `01/08/2026` (US month/day/year) → `2026-01-08`; anything else is returned unchanged.

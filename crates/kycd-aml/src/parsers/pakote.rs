@@ -94,14 +94,9 @@ pub fn parse<R: Read>(r: R, only: Option<&str>) -> Result<ParsedList, AmlError> 
             .iter()
             .map(|s| format!("{s} (derived aggregate)"))
             .collect();
-        if !e.names.is_empty() {
-            out.entities.push(e);
-        }
+        out.push_named(e);
     }
-    if out.entities.is_empty() {
-        return Err(AmlError::Empty("aggregate JSON".into()));
-    }
-    Ok(out)
+    out.non_empty("aggregate JSON")
 }
 
 #[cfg(test)]

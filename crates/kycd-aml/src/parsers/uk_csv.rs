@@ -227,10 +227,7 @@ fn parse_inner<R: Read>(r: R, require_fcdo: bool) -> Result<ParsedList, AmlError
     if require_fcdo && cols.is_none() {
         return Err(AmlError::parse("UK FCDO CSV", "no header row found"));
     }
-    if out.entities.is_empty() {
-        return Err(AmlError::Empty("UK CSV".into()));
-    }
-    Ok(out)
+    out.non_empty("UK CSV")
 }
 
 #[cfg(test)]

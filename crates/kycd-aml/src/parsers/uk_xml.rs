@@ -302,10 +302,7 @@ pub fn parse<R: BufRead>(r: R) -> Result<ParsedList, AmlError> {
             "input ends inside a Designation (truncated file?)",
         ));
     }
-    if out.entities.is_empty() {
-        return Err(AmlError::Empty("UK Sanctions List XML".into()));
-    }
-    Ok(out)
+    out.non_empty("UK Sanctions List XML")
 }
 
 #[cfg(test)]

@@ -186,9 +186,7 @@ pub fn parse<R: BufRead>(r: R) -> Result<ParsedList, AmlError> {
                             if !rec.full.is_empty() {
                                 e.names.insert(0, rec);
                             }
-                            if !e.names.is_empty() {
-                                out.entities.push(e);
-                            }
+                            out.push_named(e);
                         }
                     }
                     _ => {}
@@ -196,10 +194,7 @@ pub fn parse<R: BufRead>(r: R) -> Result<ParsedList, AmlError> {
             }
         }
     }
-    if out.entities.is_empty() {
-        return Err(AmlError::Empty("UN XML".into()));
-    }
-    Ok(out)
+    out.non_empty("UN XML")
 }
 
 #[cfg(test)]
