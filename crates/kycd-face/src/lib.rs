@@ -24,10 +24,8 @@
 //! * CLI `kycd face compare A B [--json]`: [`compare_images`] → [`CompareReport`] (serialises to
 //!   `{"facesA", "facesB", "distance", "match", "status"}`).
 //! * Storage: [`Embedding::to_bytes`] / [`Embedding::from_bytes`] (516 bytes, `KFE1` + 128 LE f32).
-//! * Duplicates / blocklists: [`FaceIndex`] (one per kind: selfies for `DUPLICATE_FACE`, document
-//!   portraits for `DUPLICATE_DOC_FACE`, blocklist faces), `search(&emb,
-//!   thresholds::DUPLICATE_THRESHOLD, Some(client_id), limit)` skips the same clientId;
-//!   `remove_reference(scan_ref)` on `/api/v2/delete`.
+//! * Duplicates / blocklists: the embeddings are searched with `thresholds::DUPLICATE_THRESHOLD` by the
+//!   pipeline's one face index (`kycd_pipeline::fraud::face_index`).
 
 use std::path::PathBuf;
 
@@ -35,7 +33,6 @@ mod chip;
 mod decision;
 mod embedding;
 mod engine;
-mod index;
 mod models;
 mod pool;
 pub mod thresholds;
@@ -50,7 +47,6 @@ pub use engine::{
     AnalysisIssue, EngineConfig, FaceAnalysis, FaceBox, FaceCheck, FaceEngine, FaceSample,
     ImageKind, decode_image, decode_image_scaled,
 };
-pub use index::{FaceIndex, IndexHit};
 pub use models::{ENCODER_FILE, LANDMARKS_FILE, ModelPaths};
 pub use pool::FacePool;
 

@@ -1,9 +1,9 @@
-//! The duplicate-face index: every partner's stored face embeddings (selfies and document portraits) decrypted into
-//! memory once and then loaded incrementally by row id before each search, so any number of worker processes see
-//! each other's faces through the database. Brute-force Euclidean search over 128-d floats (measured in
-//! `crates/kycd-face/benches`: fast enough at 1 M faces). Hits are re-checked against the database so erased
-//! verifications never count.
+//! The duplicate-face cache: every partner's stored face embeddings (selfies and document portraits) decrypted into
+//! one [`FaceIndex`] per partner and kind, loaded incrementally by row id before each search, so any number of
+//! worker processes see each other's faces through the database. Hits are re-checked against the database so
+//! erased verifications never count.
 
+use crate::fraud::face_index::FaceIndex;
 use kycd_store::{Keyring, Store};
 use kycd_types::PartnerId;
 use std::collections::HashMap;
@@ -16,10 +16,9 @@ pub const KIND_DOC_FACE: &str = "DOC_FACE";
 
 #[derive(Default)]
 struct Shard {
+    /// The highest stored row id loaded so far.
     last_id: i64,
-    refs: Vec<(String, String)>,
-    vectors: Vec<f32>,
-    dim: usize,
+    index: FaceIndex,
 }
 
 /// In-memory face index per (partner, kind).
@@ -88,71 +87,30 @@ impl FaceCache {
             }
             for r in rows {
                 shard.last_id = shard.last_id.max(r.id);
-                let Some(v) = open(keyring, &r.embedding_enc) else {
-                    continue;
-                };
-                if shard.dim == 0 {
-                    shard.dim = v.len();
+                if let Some(v) = open(keyring, &r.embedding_enc) {
+                    shard.index.insert(&r.scan_ref, &r.client_id, &v);
                 }
-                if v.len() != shard.dim {
-                    continue;
-                }
-                shard.vectors.extend_from_slice(&v);
-                shard.refs.push((r.scan_ref, r.client_id));
             }
         }
-        if shard.dim == 0 || query.len() != shard.dim {
-            return Ok(Vec::new());
-        }
-        let t2 = threshold * threshold;
         // The brute-force scan is CPU work (tens of ms at a million faces): keep it off the async workers.
-        let mut hits: Vec<(f32, usize)> = tokio::task::block_in_place(|| {
+        let refs: Vec<String> = tokio::task::block_in_place(|| {
             shard
-                .vectors
-                .chunks_exact(shard.dim)
-                .enumerate()
-                .filter_map(|(i, v)| {
-                    let d2: f32 = v.iter().zip(query).map(|(x, y)| (x - y) * (x - y)).sum();
-                    (d2 <= t2).then_some((d2, i))
-                })
-                .filter(|(_, i)| {
-                    let (s, c) = &shard.refs[*i];
-                    c != client_id && s != own_scan_ref
-                })
+                .index
+                .search(query, threshold, Some(client_id), limit.saturating_add(1))
+                .into_iter()
+                .map(|h| h.reference)
+                .filter(|r| r != own_scan_ref)
+                .take(limit)
                 .collect()
         });
-        hits.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut refs: Vec<String> = Vec::new();
-        for (_, i) in hits {
-            let s = &shard.refs[i].0;
-            if !refs.contains(s) {
-                refs.push(s.clone());
-            }
-            if refs.len() >= limit {
-                break;
-            }
-        }
         drop(shards);
         // Erased verifications lose their embeddings in the database: drop stale hits (and from the cache).
         let present = store.faces_present(&refs, kind).await?;
         if present.len() != refs.len() {
-            let gone: Vec<&String> = refs.iter().filter(|r| !present.contains(r)).collect();
             let mut shards = self.shards.lock().await;
             if let Some(shard) = shards.get_mut(&(partner.0, kind.to_string())) {
-                let dim = shard.dim;
-                let mut i = 0;
-                while i < shard.refs.len() {
-                    if gone.contains(&&shard.refs[i].0) {
-                        shard.refs.swap_remove(i);
-                        let last = shard.vectors.len() / dim - 1;
-                        if i != last {
-                            let (head, tail) = shard.vectors.split_at_mut(last * dim);
-                            head[i * dim..(i + 1) * dim].copy_from_slice(&tail[..dim]);
-                        }
-                        shard.vectors.truncate(last * dim);
-                    } else {
-                        i += 1;
-                    }
+                for gone in refs.iter().filter(|r| !present.contains(r)) {
+                    shard.index.remove_reference(gone);
                 }
             }
         }

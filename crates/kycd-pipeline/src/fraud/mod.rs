@@ -12,6 +12,7 @@
 pub mod blocklists;
 pub mod consistency;
 pub mod duplicates;
+pub mod face_index;
 pub mod tampering;
 
 use crate::PipelineError;

@@ -1,15 +1,13 @@
-//! In-memory 1:N index for duplicate-face search (`DUPLICATE_FACE` / `DUPLICATE_DOC_FACE`)
-//! and face blocklists.
-//!
-//! Exact brute force over 128-d `f32` vectors, stored contiguously; the scan is split across
-//! threads for large indexes. Measured on the 2-core development VM (criterion, `benches/index.rs`):
-//! see the crate README / report for the 100 k and 1 M figures. Keep one index per kind
-//! (selfies, document portraits, blocklist) and rebuild it at start-up from the stored
-//! embedding bytes ([`crate::Embedding::from_bytes`]).
+//! The in-memory 1:N face index of the duplicate search (`DUPLICATE_FACE` / `DUPLICATE_DOC_FACE`): exact brute force
+//! over the embeddings, stored contiguously; the scan is split across threads for large indexes. Measured with
+//! `cargo bench -p kycd-pipeline --bench face_index` (100 k and 1 M faces). [`crate::faces::FaceCache`] keeps one
+//! per partner and kind, loaded from the store.
 
 use std::collections::HashMap;
 
-use crate::embedding::{EMBEDDING_DIM, Embedding, squared_distance};
+fn squared_distance(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+}
 
 /// One hit of a search.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,10 +20,11 @@ pub struct IndexHit {
     pub distance: f32,
 }
 
-/// Exact in-memory face index.
+/// Exact in-memory face index (all embeddings of one index have the dimension of the first one).
 #[derive(Default)]
 pub struct FaceIndex {
-    vectors: Vec<[f32; EMBEDDING_DIM]>,
+    dim: usize,
+    vectors: Vec<f32>,
     references: Vec<String>,
     client_of: Vec<u32>,
     clients: Vec<String>,
@@ -44,7 +43,16 @@ impl FaceIndex {
 
     /// Number of stored faces.
     pub fn len(&self) -> usize {
-        self.vectors.len()
+        self.references.len()
+    }
+
+    /// The embeddings' dimension (0 while empty).
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    fn vector(&self, i: usize) -> &[f32] {
+        &self.vectors[i * self.dim..(i + 1) * self.dim]
     }
 
     /// True when nothing is stored.
@@ -52,8 +60,13 @@ impl FaceIndex {
         self.vectors.is_empty()
     }
 
-    /// Adds one face. A reference may own several faces (e.g. several selfies).
-    pub fn insert(&mut self, reference: &str, client_id: &str, embedding: &Embedding) {
+    /// Adds one face; false (nothing stored) when its dimension differs from the index's. A reference may own
+    /// several faces (e.g. several selfies).
+    pub fn insert(&mut self, reference: &str, client_id: &str, embedding: &[f32]) -> bool {
+        if embedding.is_empty() || (self.dim != 0 && embedding.len() != self.dim) {
+            return false;
+        }
+        self.dim = embedding.len();
         let cid = match self.client_ids.get(client_id) {
             Some(&c) => c,
             None => {
@@ -63,26 +76,15 @@ impl FaceIndex {
                 c
             }
         };
-        let slot = self.vectors.len();
-        self.vectors.push(embedding.0);
+        let slot = self.references.len();
+        self.vectors.extend_from_slice(embedding);
         self.references.push(reference.to_owned());
         self.client_of.push(cid);
         self.by_reference
             .entry(reference.to_owned())
             .or_default()
             .push(slot);
-    }
-
-    /// Adds a stored face from its persisted bytes ([`Embedding::to_bytes`]).
-    pub fn insert_bytes(
-        &mut self,
-        reference: &str,
-        client_id: &str,
-        bytes: &[u8],
-    ) -> Result<(), crate::FaceError> {
-        let e = Embedding::from_bytes(bytes)?;
-        self.insert(reference, client_id, &e);
-        Ok(())
+        true
     }
 
     /// Removes every face stored under `reference` (e.g. on `/api/v2/delete`). Returns how many.
@@ -92,9 +94,14 @@ impl FaceIndex {
         };
         // Remove from the highest slot down so swap_remove never moves a slot still to be removed.
         slots.sort_unstable_by(|a, b| b.cmp(a));
+        let dim = self.dim;
         for &slot in &slots {
-            let last = self.vectors.len() - 1;
-            self.vectors.swap_remove(slot);
+            let last = self.references.len() - 1;
+            if slot != last {
+                let (head, tail) = self.vectors.split_at_mut(last * dim);
+                head[slot * dim..(slot + 1) * dim].copy_from_slice(&tail[..dim]);
+            }
+            self.vectors.truncate(last * dim);
             self.references.swap_remove(slot);
             self.client_of.swap_remove(slot);
             if slot != last {
@@ -117,14 +124,17 @@ impl FaceIndex {
     /// nearest first, at most `limit` hits (one per reference).
     pub fn search(
         &self,
-        query: &Embedding,
+        query: &[f32],
         max_distance: f32,
         exclude_client_id: Option<&str>,
         limit: usize,
     ) -> Vec<IndexHit> {
+        if query.len() != self.dim {
+            return Vec::new();
+        }
         let excluded = exclude_client_id.and_then(|c| self.client_ids.get(c).copied());
         let max_sq = max_distance * max_distance;
-        let n = self.vectors.len();
+        let n = self.len();
         let threads = if n >= PARALLEL_MIN {
             std::thread::available_parallelism()
                 .map_or(1, |p| p.get())
@@ -135,7 +145,7 @@ impl FaceIndex {
         let scan = |range: std::ops::Range<usize>| -> Vec<(usize, f32)> {
             let mut out = Vec::new();
             for i in range {
-                let d = squared_distance(&query.0, &self.vectors[i]);
+                let d = squared_distance(query, self.vector(i));
                 if d <= max_sq && Some(self.client_of[i]) != excluded {
                     out.push((i, d));
                 }
@@ -183,8 +193,8 @@ impl FaceIndex {
 mod tests {
     use super::*;
 
-    fn emb(seed: u32) -> Embedding {
-        let mut v = [0f32; EMBEDDING_DIM];
+    fn emb(seed: u32) -> Vec<f32> {
+        let mut v = vec![0f32; 128];
         let mut x = seed.wrapping_mul(2654435761).wrapping_add(1);
         for o in v.iter_mut() {
             x ^= x << 13;
@@ -192,7 +202,7 @@ mod tests {
             x ^= x << 5;
             *o = (x as f32 / u32::MAX as f32 - 0.5) * 0.2;
         }
-        Embedding(v)
+        v
     }
 
     #[test]
@@ -240,10 +250,8 @@ mod tests {
         }
         let q = emb(777);
         let hits = idx.search(&q, 0.5, None, usize::MAX);
-        let serial: usize = idx
-            .vectors
-            .iter()
-            .filter(|v| squared_distance(&q.0, v) <= 0.25)
+        let serial: usize = (0..idx.len())
+            .filter(|&i| squared_distance(&q, idx.vector(i)) <= 0.25)
             .count();
         assert_eq!(hits.len(), serial);
         assert_eq!(hits[0].reference, "r777");
@@ -251,10 +259,12 @@ mod tests {
     }
 
     #[test]
-    fn insert_bytes_validates() {
+    fn embeddings_of_another_dimension_are_refused() {
         let mut idx = FaceIndex::new();
-        assert!(idx.insert_bytes("r", "c", &[1, 2, 3]).is_err());
-        idx.insert_bytes("r", "c", &emb(1).to_bytes()).unwrap();
+        assert!(!idx.insert("r", "c", &[]));
+        assert!(idx.insert("r", "c", &emb(1)));
+        assert!(!idx.insert("r", "c", &[1.0, 2.0, 3.0]));
         assert_eq!(idx.len(), 1);
+        assert!(idx.search(&[1.0, 2.0], 10.0, None, 5).is_empty());
     }
 }
