@@ -98,6 +98,36 @@ pub struct Truth {
     pub mrz_lines: Vec<String>,
 }
 
+impl Truth {
+    /// The same identity with another expiry date (the MRZ re-rendered with valid check digits).
+    pub fn with_expiry(mut self, expiry: Ymd) -> Result<Truth, SynthError> {
+        self.expiry = expiry;
+        self.mrz_fields.expiry_date = self.expiry.yymmdd().into();
+        self.mrz_lines = kycd_mrz::render(&self.mrz_fields)?;
+        Ok(self)
+    }
+
+    /// The same identity with the document number's check digit off by one (an MRZ that does not validate while
+    /// every field stays readable).
+    pub fn with_bad_number_check_digit(mut self) -> Truth {
+        // The document number's check digit: TD3 line 2 column 10; TD1 line 1 column 15.
+        let (line, col) = match self.kind {
+            DocKind::Passport => (1, 9),
+            DocKind::IdCard => (0, 14),
+        };
+        if let Some(l) = self.mrz_lines.get_mut(line) {
+            let mut b = l.clone().into_bytes();
+            if let Some(c) = b.get_mut(col)
+                && c.is_ascii_digit()
+            {
+                *c = b'0' + (*c - b'0' + 1) % 10;
+            }
+            *l = String::from_utf8(b).unwrap_or_default();
+        }
+        self
+    }
+}
+
 const SURNAMES: &[&str] = &[
     "ERIKSSON",
     "MUELLER",

@@ -170,7 +170,23 @@ impl Generator {
     /// Generates, renders and photographs one document.
     pub fn generate(&self, spec: &Spec<'_>) -> Result<SynthDocument, SynthError> {
         let truth = self.truth(spec.seed, spec.kind)?;
-        let flats = self.render(spec, &truth);
+        self.generate_with(spec, truth, None)
+    }
+
+    /// Renders and photographs the document of `truth`; `overprint` is printed in large red letters across the
+    /// middle of every side with a visual zone, as on specimen and demo documents ("SPECIMEN").
+    pub fn generate_with(
+        &self,
+        spec: &Spec<'_>,
+        truth: Truth,
+        overprint: Option<&str>,
+    ) -> Result<SynthDocument, SynthError> {
+        let mut flats = self.render(spec, &truth);
+        if let Some(text) = overprint {
+            for f in flats.iter_mut().filter(|f| f.side.has_viz()) {
+                self.overprint(&mut f.image, text);
+            }
+        }
         let base = Rng::new(spec.seed);
         let mut sides = Vec::with_capacity(flats.len());
         for (i, flat) in flats.into_iter().enumerate() {
@@ -189,5 +205,26 @@ impl Generator {
             });
         }
         Ok(SynthDocument { truth, sides })
+    }
+
+    /// Prints `text` across the middle of `img`, as wide as about 60 % of the page.
+    fn overprint(&self, img: &mut RgbImage, text: &str) {
+        use ab_glyph::PxScale;
+        let probe = PxScale::from(100.0);
+        let (w100, _) = imageproc::drawing::text_size(probe, &self.font, text);
+        let width = img.width() as f32 * 0.6;
+        let scale = PxScale::from(100.0 * width / (w100.max(1) as f32));
+        let (tw, th) = imageproc::drawing::text_size(scale, &self.font, text);
+        let x = (img.width().saturating_sub(tw) / 2) as i32;
+        let y = (img.height() as f32 * 0.40) as i32 - th as i32 / 2;
+        imageproc::drawing::draw_text_mut(
+            img,
+            image::Rgb([200, 30, 30]),
+            x,
+            y,
+            scale,
+            &self.font,
+            text,
+        );
     }
 }
