@@ -168,6 +168,12 @@ impl DocumentAnalyzer for VisionAnalyzer {
         if data.doc_type.is_none() {
             data.doc_type = reading.doc_type;
         }
+        // The quality gates protect reading, they do not replace it: a glare spot or blur on a document whose MRZ
+        // validates, whose visual zone agrees with it and whose portrait was found did not stop anything from
+        // being read, so it does not reject (the issue stays in the evidence).
+        let read_in_full =
+            mrz.valid() && reading.mismatches.is_empty() && reading.portrait.is_some();
+        let gate = reading.quality.as_ref().and_then(|q| q.issues.first());
         let evidence = json!({
             "mrz": {
                 "side": mrz_side,
@@ -185,13 +191,14 @@ impl DocumentAnalyzer for VisionAnalyzer {
                 }),
             },
             "quality": quality,
+            "qualityGateWaived": gate.is_some() && read_in_full,
             "detectedType": reading.doc_type.map(|t| t.as_str()),
             "vizFields": reading.viz.eu_driving_licence || reading.viz.us_driving_licence,
             "portraitFound": reading.portrait.is_some(),
             "vizMismatches": reading.mismatches.iter().map(|m| m.field).collect::<Vec<_>>(),
         });
-        let failure: Option<(DocumentStatus, String)> = if let Some(q) = &reading.quality
-            && let Some(issue) = q.issues.first()
+        let failure: Option<(DocumentStatus, String)> = if let Some(issue) = gate
+            && !read_in_full
         {
             Some((
                 status_of(issue.idenfy_code()),
