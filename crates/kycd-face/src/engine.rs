@@ -1,5 +1,8 @@
 //! Detection (dlib HOG on a downscaled copy), 5-point landmarks, alignment and the 128-d
 //! ResNet embedding.
+//!
+//! Over ~600 lines only through its tests (the code is ~570 lines): detection, landmarks, alignment and embedding
+//! share the dlib handles of one engine and are kept together.
 
 use std::io::Cursor;
 
