@@ -56,7 +56,12 @@ impl FromRequestParts<AppState> for AuthPartner {
                     .map_err(crate::error::rate_limited)?;
                 Ok(AuthPartner(p))
             }
-            Some(p) if ok && p.disabled => Err(unauthorized("Partner inactive")),
+            // iDenfy answers a disabled account with 403 `Partner inactive` (idenfy-api.md §4.3); kycd's envelope
+            // needs an identifier, and the 403 one is `PARTNER_CONTRACT_ERROR`.
+            Some(p) if ok && p.disabled => Err(ApiFailure::new(
+                ErrorIdentifier::PartnerContractError,
+                "Partner inactive",
+            )),
             _ => Err(unauthorized("Invalid authorization credentials")),
         }
     }

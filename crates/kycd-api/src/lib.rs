@@ -9,6 +9,7 @@ mod blocklist;
 mod body;
 mod error;
 mod ingest;
+mod listing;
 pub mod media;
 pub mod openapi;
 mod process;

@@ -9,6 +9,7 @@
 //! request types below describe what those parsers accept and are used for the document only.
 
 use crate::blocklist::{BlocklistDataEntry, BlocklistEntry, BlocklistFaceEntry};
+use crate::listing::{IdentificationList, IdentificationListItem};
 use crate::retrieval::{DataResponse, FilesResponse, ReplayResponse, StatusResponse};
 use crate::token::TokenCreated;
 use kycd_types::error::ErrorEnvelope;
@@ -16,7 +17,7 @@ use kycd_types::token::{CountryRestriction, FLAG_DEFAULTS, TokenSettings};
 use kycd_types::webhook::{DataBlock, IdentificationResult, StatusBlock};
 use kycd_types::{
     AdditionalStepsStatus, DocSex, DocumentStatus, DocumentType, ErrorIdentifier, FaceStatus,
-    FraudTag, MismatchTag, OverallStatus, Platform, StepType, TokenType,
+    FraudTag, Locale, MismatchTag, OverallStatus, Platform, StepType, TokenType,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -42,7 +43,8 @@ pub struct TokenRequest {
     /// A partner reference echoed in results (at most 40 characters).
     #[schema(max_length = 40)]
     pub external_ref: Option<String>,
-    /// Token type; kycd supports `IDENTIFICATION` (default) and `DOCUMENT`.
+    /// Token type (default `IDENTIFICATION`). Every documented type is accepted; the video-call types
+    /// (`VIDEO_CALL`, `VIDEO_CALL_PHOTOS`, `VIDEO_CALL_IDENTIFICATION`) cannot be used with `/api/v2/process`.
     pub token_type: Option<TokenType>,
     /// Refused with `PERMISSIONS_ERROR`: dummy results are not available.
     pub dummy_status: Option<String>,
@@ -100,12 +102,12 @@ pub struct TokenRequest {
     /// Per-token webhook URL (https unless private webhooks are allowed, 5 to 2048 characters).
     #[schema(format = "uri", min_length = 5, max_length = 2048)]
     pub callback_url: Option<String>,
-    /// UI locale (2 to 7 characters).
-    #[schema(min_length = 2, max_length = 7, default = "en")]
-    pub locale: Option<String>,
+    /// UI locale (any case; stored lower-case); another value is `BAD_VALUE`.
+    #[schema(default = "en")]
+    pub locale: Option<Locale>,
     /// UI theme id.
     pub theme: Option<String>,
-    /// Questionnaire key.
+    /// Questionnaire key; accepted and echoed (it does not stop direct processing: only attached answers would).
     pub questionnaire: Option<String>,
     /// Risk-assessment profile.
     pub risk_assessment_profile: Option<String>,
@@ -252,10 +254,19 @@ fn add_flags(o: &mut Object, required: bool) {
 #[derive(utoipa::IntoResponses)]
 #[response(
     status = 401,
-    description = "`UNAUTHORIZED`: missing, malformed or wrong credentials, or an inactive partner."
+    description = "`UNAUTHORIZED`: missing, malformed or wrong credentials."
 )]
 #[allow(dead_code)]
 pub(crate) struct Unauthorized(ErrorEnvelope<'static>);
+
+/// `403`: the partner is disabled (iDenfy's `403 Partner inactive`, idenfy-api.md §4.3).
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 403,
+    description = "`PARTNER_CONTRACT_ERROR` with the message `Partner inactive`: the partner is disabled."
+)]
+#[allow(dead_code)]
+pub(crate) struct PartnerInactive(ErrorEnvelope<'static>);
 
 /// `429`: over the partner's rate limit.
 #[derive(utoipa::IntoResponses)]
@@ -293,7 +304,8 @@ pub(crate) struct SmallBodyTooLarge(ErrorEnvelope<'static>);
             `{\"message\", \"identifier\", \"documentation\", \"severity\"}` with the HTTP status of its identifier; \
             an unknown path answers `404 NOT_FOUND` and a known path with the wrong method \
             `405 METHOD_NOT_ALLOWED`. The authenticated endpoints answer `401 UNAUTHORIZED` without valid HTTP \
-            Basic credentials and `429 TOO_MANY_REQUESTS` (with `Retry-After`) over the partner's rate limit.",
+            Basic credentials, `403 PARTNER_CONTRACT_ERROR` (`Partner inactive`) for a disabled partner and \
+            `429 TOO_MANY_REQUESTS` (with `Retry-After`) over the partner's rate limit.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     paths(
@@ -306,6 +318,7 @@ pub(crate) struct SmallBodyTooLarge(ErrorEnvelope<'static>);
         crate::router::delete_verification,
         crate::router::replay_webhooks,
         crate::router::upload_additional_step,
+        crate::router::list_identifications,
         crate::router::add_blocklist,
         crate::router::remove_blocklist,
         crate::router::healthz,
@@ -330,6 +343,8 @@ pub(crate) struct SmallBodyTooLarge(ErrorEnvelope<'static>);
         DataBlock,
         FilesResponse,
         ReplayResponse,
+        IdentificationList,
+        IdentificationListItem,
         BlocklistEntry,
         BlocklistFaceEntry,
         BlocklistDataEntry,
@@ -337,6 +352,7 @@ pub(crate) struct SmallBodyTooLarge(ErrorEnvelope<'static>);
         StatusBlock,
         OverallStatus,
         TokenType,
+        Locale,
         Platform,
         DocumentType,
         FaceStatus,

@@ -106,10 +106,16 @@ async fn process_parsed(
             "Token requires NFC reading, which is not possible with direct processing.",
         ));
     }
-    if token.questionnaire_required {
+    // Only questionnaire answers attached to the token refuse direct processing (idenfy-api.md §2.2, §3.1); a
+    // `questionnaire` key on the token does not. kycd has no hosted questionnaire, so no answers are ever attached.
+    if token.settings.token_type.is_video_call() {
         return Err(err(
             ErrorIdentifier::PartnerContractError,
-            "Token requires questionnaire answers, which cannot be given with direct processing.",
+            format!(
+                "Token type '{}' needs a live video call with an agent, which direct processing cannot provide; \
+                 use an IDENTIFICATION or DOCUMENT token.",
+                token.settings.token_type
+            ),
         ));
     }
     // 8. country.

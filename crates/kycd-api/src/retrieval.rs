@@ -119,8 +119,19 @@ async fn lookup(
 }
 
 fn token_status(t: &TokenRow) -> &'static str {
-    let expired = t.used_at.is_none() && t.expires_at <= now_ms();
-    match (t.deleted_at.is_some(), expired) {
+    unused_token_status(t.used_at, t.expires_at, t.deleted_at, now_ms())
+}
+
+/// The overall status of a scanRef that has no verification: `ACTIVE` or `EXPIRED` by the token's expiry,
+/// `DELETED` or `EXPIRED-DELETED` once erased (also used by the identification list).
+pub(crate) fn unused_token_status(
+    used_at: Option<i64>,
+    expires_at: i64,
+    deleted_at: Option<i64>,
+    now: i64,
+) -> &'static str {
+    let expired = used_at.is_none() && expires_at <= now;
+    match (deleted_at.is_some(), expired) {
         (true, true) => "EXPIRED-DELETED",
         (true, false) => "DELETED",
         (false, true) => "EXPIRED",

@@ -7,7 +7,7 @@ use crate::process::Accepted;
 use crate::{ApiFailure, AppState, retrieval, token};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::rejection::PathRejection;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -30,6 +30,8 @@ pub fn router(state: AppState) -> Router {
             "/api/v2/upload-additional-step",
             post(upload_additional_step),
         )
+        .route("/kyc/identifications/", get(list_identifications))
+        .route("/kyc/identifications", get(list_identifications))
         .route(
             "/kyc/identifications/{scan_ref}/blocklists/{source}/",
             post(add_blocklist).delete(remove_blocklist),
@@ -100,6 +102,7 @@ fn created(v: &impl serde::Serialize) -> Response {
             )),
         (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `clientId`), `BAD_VALUE` (a value out of its constraints) or `PERMISSIONS_ERROR` (`dummyStatus`).", body = ErrorEnvelope),
         crate::openapi::Unauthorized,
+        crate::openapi::PartnerInactive,
         crate::openapi::SmallBodyTooLarge,
         crate::openapi::RateLimited,
         crate::openapi::Internal,
@@ -131,7 +134,7 @@ async fn create_token(
             the token is consumed either way.", body = ErrorEnvelope),
         (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no token, country, images or a required step), `TOKEN_NOT_VALID` (unknown, used or expired token) or `BAD_VALUE` (country, document type, image step or image content).", body = ErrorEnvelope),
         crate::openapi::Unauthorized,
-        (status = 403, description = "`PARTNER_CONTRACT_ERROR`: direct processing is not enabled for the partner, or the token requires NFC or a questionnaire.", body = ErrorEnvelope),
+        (status = 403, description = "`PARTNER_CONTRACT_ERROR`: the partner is inactive (`Partner inactive`), direct processing is not enabled for the partner, the token requires NFC, or the token is of a video-call type (`VIDEO_CALL`, `VIDEO_CALL_PHOTOS`, `VIDEO_CALL_IDENTIFICATION`), which needs a live agent.", body = ErrorEnvelope),
         (status = 413, description = "`PAYLOAD_TOO_LARGE`: the body is over the limit (20 MiB by default, `KYCD_MAX_BODY_MB`).", body = ErrorEnvelope),
         crate::openapi::RateLimited,
         crate::openapi::Internal,
@@ -161,6 +164,7 @@ async fn process_verification(
         (status = 200, description = "The status.", body = crate::retrieval::StatusResponse),
         (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `scanRef`) or `BAD_VALUE` (empty `scanRef`).", body = ErrorEnvelope),
         crate::openapi::Unauthorized,
+        crate::openapi::PartnerInactive,
         (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
         crate::openapi::SmallBodyTooLarge,
         crate::openapi::RateLimited,
@@ -192,6 +196,7 @@ async fn get_status(
         (status = 200, description = "The data.", body = crate::retrieval::DataResponse),
         (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `scanRef`) or `BAD_VALUE` (empty `scanRef`).", body = ErrorEnvelope),
         crate::openapi::Unauthorized,
+        crate::openapi::PartnerInactive,
         (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
         crate::openapi::SmallBodyTooLarge,
         crate::openapi::RateLimited,
@@ -223,6 +228,7 @@ async fn get_data(
         (status = 200, description = "URLs by step.", body = crate::retrieval::FilesResponse),
         (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `scanRef`) or `BAD_VALUE` (empty `scanRef`).", body = ErrorEnvelope),
         crate::openapi::Unauthorized,
+        crate::openapi::PartnerInactive,
         (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
         crate::openapi::SmallBodyTooLarge,
         crate::openapi::RateLimited,
@@ -254,6 +260,7 @@ async fn get_files(
         (status = 200, description = "Deleted; empty body."),
         (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `scanRef`), `BAD_VALUE` (empty `scanRef`) or `PARTNER_ERROR` (the token is still usable).", body = ErrorEnvelope),
         crate::openapi::Unauthorized,
+        crate::openapi::PartnerInactive,
         (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
         crate::openapi::SmallBodyTooLarge,
         crate::openapi::RateLimited,
@@ -283,6 +290,7 @@ async fn delete_verification(
         (status = 200, description = "How many deliveries were made due.", body = crate::retrieval::ReplayResponse),
         (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `scanRef`) or `BAD_VALUE` (empty `scanRef`).", body = ErrorEnvelope),
         crate::openapi::Unauthorized,
+        crate::openapi::PartnerInactive,
         (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
         crate::openapi::SmallBodyTooLarge,
         crate::openapi::RateLimited,
@@ -315,6 +323,7 @@ async fn replay_webhooks(
         (status = 200, description = "Stored and re-queued; empty body."),
         (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (a required field), `BAD_VALUE` (unknown step, bad image) or `PARTNER_ERROR` (still being processed).", body = ErrorEnvelope),
         crate::openapi::Unauthorized,
+        crate::openapi::PartnerInactive,
         (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
         (status = 413, description = "`PAYLOAD_TOO_LARGE`: the body is over the limit (20 MiB by default, `KYCD_MAX_BODY_MB`).", body = ErrorEnvelope),
         crate::openapi::RateLimited,
@@ -331,6 +340,51 @@ async fn upload_additional_step(
     let bytes = read_limited(&headers, body, state.config.max_process_body).await?;
     crate::additional::upload(&state, &partner, &bytes).await?;
     Ok(StatusCode::OK.into_response())
+}
+
+/// The partner's identifications, newest first, a page at a time (also served without the trailing slash).
+#[utoipa::path(
+    get,
+    path = "/kyc/identifications/",
+    operation_id = "listIdentifications",
+    tag = "retrieval",
+    params(
+        ("clientId" = Option<String>, Query, description = "Only this user's identifications (empty: all)."),
+        ("page" = Option<u64>, Query, description = "Page number, from 1 (default 1).", minimum = 1),
+        ("perPage" = Option<u64>, Query, description = "Identifications per page (default 10); a value over \
+            100 is served as 100.", minimum = 1),
+    ),
+    responses(
+        (status = 200, description = "One page. Every token is an identification: one not yet processed is \
+            `ACTIVE` or `EXPIRED`, a deleted one `DELETED` or `EXPIRED-DELETED`.",
+            body = crate::listing::IdentificationList),
+        (status = 400, description = "`BAD_VALUE`: `page` or `perPage` is not a positive integer, or the query \
+            string cannot be decoded.", body = ErrorEnvelope),
+        crate::openapi::Unauthorized,
+        crate::openapi::PartnerInactive,
+        (status = 404, description = "`NOT_FOUND`: `page` is past the last page (page 1 always exists).",
+            body = ErrorEnvelope),
+        crate::openapi::RateLimited,
+        crate::openapi::Internal,
+    ),
+    security(("apiKeyPair" = [])),
+)]
+async fn list_identifications(
+    State(state): State<AppState>,
+    AuthPartner(partner): AuthPartner,
+    query: Result<Query<std::collections::HashMap<String, String>>, QueryRejection>,
+) -> Result<Response, ApiFailure> {
+    let Query(q) = query.map_err(|e| {
+        ApiFailure::new(
+            ErrorIdentifier::BadValue,
+            format!("Invalid query string: {}", e.body_text()),
+        )
+    })?;
+    let q = crate::listing::ListQuery::parse(&q)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &crate::listing::list(&state, &partner, &q).await?,
+    ))
 }
 
 /// Adds a verification's face or personal data to the partner's blocklist (also served without the trailing slash).
@@ -350,6 +404,7 @@ async fn upload_additional_step(
         (status = 201, description = "The entry.", body = crate::blocklist::BlocklistEntry),
         (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `BAD_VALUE` (unknown source, a path parameter that is not UTF-8, reason too long) or `PARTNER_ERROR` (nothing to blocklist: no face or no personal data read).", body = ErrorEnvelope),
         crate::openapi::Unauthorized,
+        crate::openapi::PartnerInactive,
         (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
         crate::openapi::SmallBodyTooLarge,
         crate::openapi::RateLimited,
@@ -387,6 +442,7 @@ async fn add_blocklist(
         (status = 204, description = "Removed."),
         (status = 400, description = "`BAD_VALUE`: unknown source, or a path parameter that is not UTF-8.", body = ErrorEnvelope),
         crate::openapi::Unauthorized,
+        crate::openapi::PartnerInactive,
         (status = 404, description = "`NOT_FOUND`: no such verification or entry.", body = ErrorEnvelope),
         crate::openapi::RateLimited,
         crate::openapi::Internal,

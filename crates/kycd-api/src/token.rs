@@ -3,7 +3,7 @@
 use crate::{ApiFailure, AppState};
 use kycd_store::{NewToken, PartnerRow, now_ms};
 use kycd_types::token::{CountryRestriction, FLAG_DEFAULTS, TokenSettings};
-use kycd_types::{DocumentType, ErrorIdentifier, ScanRef, StepType, TokenType};
+use kycd_types::{DocumentType, ErrorIdentifier, Locale, ScanRef, StepType, TokenType};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -68,6 +68,11 @@ fn len_between(field: &str, v: &str, min: usize, max: usize) -> Result<(), ApiFa
         )));
     }
     Ok(())
+}
+
+/// `A, B, C` for an error message.
+fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {
+    it.collect::<Vec<_>>().join(", ")
 }
 
 /// A valid `YYYY-MM-DD` calendar date.
@@ -282,21 +287,16 @@ pub fn build_settings(
     if let Some(e) = &external_ref {
         len_between("externalRef", e, 0, 40)?;
     }
+    // Every documented type is accepted (§2.1.1, §6.11), as iDenfy clients send them; `/api/v2/process` refuses
+    // the video-call types, which need a live agent.
     let token_type = match opt_str(o, "tokenType")? {
         None => TokenType::Identification,
-        Some(t) => match t.parse::<TokenType>() {
-            Ok(tt @ (TokenType::Identification | TokenType::Document)) => tt,
-            Ok(_) => {
-                return Err(bad(format!(
-                    "Token type '{t}' is not supported by this service."
-                )));
-            }
-            Err(_) => {
-                return Err(bad(format!(
-                    "Field 'tokenType' has an unknown value '{t}'."
-                )));
-            }
-        },
+        Some(t) => t.parse::<TokenType>().map_err(|_| {
+            bad(format!(
+                "Field 'tokenType' must be one of {}; got '{t}'.",
+                names(TokenType::ALL.iter().map(TokenType::as_str))
+            ))
+        })?,
     };
     if opt_str(o, "dummyStatus")?.is_some() {
         return Err(ApiFailure::new(
@@ -377,8 +377,23 @@ pub fn build_settings(
             "Field 'sessionLength' must be between 60 and 3600 seconds.",
         ));
     }
-    let locale = opt_str(o, "locale")?.unwrap_or_else(|| "en".into());
-    len_between("locale", &locale, 2, 7)?;
+    // idenfy-api.md §2.1.6: `locale` is a string of at most 7 characters; one of iDenfy's locales is kept, any
+    // other falls back to English, as iDenfy does (clients sending e.g. `uk` keep working).
+    let locale = match opt_str(o, "locale")? {
+        None => Locale::En,
+        Some(l) if l.is_empty() || l.chars().count() > 7 => {
+            return Err(bad(format!(
+                "Field 'locale' must be 1 to 7 characters, one of {} (others fall back to en).",
+                names(Locale::ALL.iter().map(Locale::as_str))
+            )));
+        }
+        Some(l) => l
+            .to_ascii_lowercase()
+            .parse::<Locale>()
+            .unwrap_or(Locale::En),
+    }
+    .as_str()
+    .to_string();
     let utility_bill = opt_bool(o, "utilityBill")?;
     let additional_steps = match o.get("additionalSteps") {
         None | Some(Value::Null) => None,
@@ -493,13 +508,33 @@ pub fn build_settings(
     })
 }
 
+/// Fills `expiryTime`, `documents` and `country` from the partner's token defaults (`kycd partner update
+/// --default-...`) where the request does not give them (`null` counts as not given); the result is then validated
+/// like any request.
+fn with_partner_defaults(mut o: Obj, partner: &PartnerRow) -> Obj {
+    let d = &partner.token_defaults;
+    let defaults = [
+        ("expiryTime", d.expiry_time.map(Value::from)),
+        ("documents", d.documents.clone().map(Value::from)),
+        ("country", d.country.clone().map(Value::from)),
+    ];
+    for (key, value) in defaults {
+        if let Some(value) = value
+            && o.get(key).is_none_or(Value::is_null)
+        {
+            o.insert(key.to_string(), value);
+        }
+    }
+    o
+}
+
 /// Creates a token for `partner`; returns the `201` response body.
 pub async fn create_token(
     state: &AppState,
     partner: &PartnerRow,
     body: &[u8],
 ) -> Result<TokenCreated, ApiFailure> {
-    let o = crate::body::parse_object(body)?;
+    let o = with_partner_defaults(crate::body::parse_object(body)?, partner);
     let settings = build_settings(
         &o,
         state.config.allow_private_webhooks,
@@ -623,9 +658,15 @@ mod tests {
                 "BAD_VALUE",
             ),
             (
-                json!({"clientId": "u", "tokenType": "VIDEO_CALL"}),
+                json!({"clientId": "u", "tokenType": "VIDEO_CHAT"}),
                 "BAD_VALUE",
             ),
+            (
+                json!({"clientId": "u", "locale": "portuguese"}),
+                "BAD_VALUE",
+            ),
+            (json!({"clientId": "u", "locale": ""}), "BAD_VALUE"),
+            (json!({"clientId": "u", "locale": 5}), "JSON_ERROR"),
             (json!({"clientId": "u", "checkAml": "yes"}), "JSON_ERROR"),
             (
                 json!({"clientId": "u", "utilityBill": true, "additionalSteps": {"ALL": {"ALL": {"UTILITY_BILL": {}}}}}),
@@ -652,6 +693,22 @@ mod tests {
         for (req, want) in cases {
             assert_eq!(id_of(build(req.clone())), want, "{req}");
         }
+    }
+
+    #[test]
+    fn every_documented_token_type_and_locale_is_accepted() {
+        for t in TokenType::ALL {
+            let s = build(serde_json::json!({"clientId": "u", "tokenType": t.as_str()})).unwrap();
+            assert_eq!(s.token_type, *t);
+        }
+        for l in Locale::ALL {
+            let s = build(serde_json::json!({"clientId": "u", "locale": l.as_str()})).unwrap();
+            assert_eq!(s.locale, l.as_str());
+        }
+        let s = build(serde_json::json!({"clientId": "u", "locale": "DE"})).unwrap();
+        assert_eq!(s.locale, "de");
+        let s = build(serde_json::json!({"clientId": "u", "locale": null})).unwrap();
+        assert_eq!(s.locale, "en");
     }
 
     #[test]

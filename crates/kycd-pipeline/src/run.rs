@@ -96,12 +96,15 @@ impl Run {
             .map_err(|e| PipelineError::Check(format!("check task failed: {e}")))
     }
 
-    /// Runs every stage for a verification and derives the decision.
+    /// Runs every stage for a verification and derives the decision. `partner_aml` is the partner's AML switch
+    /// ([`kycd_store::PartnerRow::aml`]): when it is off nothing is screened (no `AML` array, no AML tags), whatever
+    /// the token's `checkAml` says.
     pub async fn evaluate(
         &self,
         v: &VerificationRow,
         token: &TokenSettings,
         images: Images,
+        partner_aml: bool,
     ) -> Result<Evaluated, PipelineError> {
         let today = today();
         let precheck: Option<PhotoValidation> = v
@@ -158,7 +161,7 @@ impl Run {
                 )
                 .await?,
             );
-            if token.flag("checkAml") {
+            if partner_aml && token.flag("checkAml") {
                 f.aml = Some(timed("aml", crate::aml::screen(self, f.document.as_ref())).await?);
             }
         }

@@ -223,7 +223,7 @@ impl Worker {
             keyring: self.files.keyring.clone(),
             faces: self.faces.clone(),
         };
-        let evaluated = run.evaluate(&v, &token, images).await?;
+        let evaluated = run.evaluate(&v, &token, images, partner.aml).await?;
         let mut outcome = job_outcome(&self.files, &v, &token, &partner, evaluated);
         if job.kind == kycd_store::JobKind::Reprocess
             && let Some(o) = outcome.outbox.as_mut()

@@ -29,9 +29,11 @@ pub use fraud::{BlocklistRow, KeyMatch, NewBlocklistEntry, StoredFace};
 pub use jobs::{ClaimedJob, JobKind, JobOutcome};
 pub use keys::{KeyError, Keyring};
 pub use outbox::{AttemptRecord, ClaimedDelivery, OutboxEntry, WebhookAttemptRow, WebhookRow};
-pub use partners::{NewPartner, PartnerRow};
+pub use partners::{NewPartner, PartnerRow, PartnerUpdate, TokenDefaults};
 pub use tokens::{NewToken, TokenRow};
-pub use verifications::{AcceptedVerification, ImageRef, VerificationRow};
+pub use verifications::{
+    AcceptedVerification, IdentificationListRow, IdentificationPage, ImageRef, VerificationRow,
+};
 
 use serde::Serialize;
 use sqlx::any::{AnyPoolOptions, AnyRow, install_default_drivers};

@@ -1,9 +1,33 @@
-//! Partners (API clients).
+//! Partners (API clients) and their settings.
 
-use crate::{Store, StoreError, conflict, flag, flag_col, now_ms};
+use crate::{Store, StoreError, conflict, flag, flag_col, json, now_ms};
 use kycd_types::PartnerId;
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+
+/// A partner's defaults for new tokens: each one fills the `/api/v2/token` field of that name when a request does
+/// not give it. Stored as one JSON object; absent keys are not defaulted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenDefaults {
+    /// `expiryTime` in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_time: Option<i64>,
+    /// `documents`: document type names (`PASSPORT`, `ID_CARD`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documents: Option<Vec<String>>,
+    /// `country`: ISO 3166-1 alpha-2 code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+impl TokenDefaults {
+    /// Whether no default is set.
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+}
 
 /// A partner to create.
 #[derive(Debug, Clone)]
@@ -22,6 +46,11 @@ pub struct NewPartner {
     pub manual_review: bool,
     /// Default webhook URL.
     pub webhook_url: Option<String>,
+    /// AML screening is part of the partner's service (when off, no verification of the partner is screened,
+    /// whatever its token's `checkAml` says).
+    pub aml: bool,
+    /// Defaults for new tokens.
+    pub token_defaults: TokenDefaults,
 }
 
 /// A stored partner.
@@ -47,12 +76,49 @@ pub struct PartnerRow {
     pub disabled: bool,
     /// Creation time (ms).
     pub created_at: i64,
+    /// AML screening is part of the partner's service.
+    pub aml: bool,
+    /// Defaults for new tokens.
+    pub token_defaults: TokenDefaults,
+}
+
+/// Changes to a partner's settings; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default)]
+pub struct PartnerUpdate {
+    /// New default webhook URL; `Some(None)` removes it.
+    pub webhook_url: Option<Option<String>>,
+    /// Manual review on or off.
+    pub manual_review: Option<bool>,
+    /// AML screening on or off.
+    pub aml: Option<bool>,
+    /// Direct processing on or off.
+    pub direct_processing: Option<bool>,
+    /// Default `expiryTime`; `Some(None)` removes the default.
+    pub default_expiry_time: Option<Option<i64>>,
+    /// Default `documents`; `Some(None)` removes the default.
+    pub default_documents: Option<Option<Vec<String>>>,
+    /// Default `country`; `Some(None)` removes the default.
+    pub default_country: Option<Option<String>>,
+}
+
+impl PartnerUpdate {
+    /// Whether the update changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.webhook_url.is_none()
+            && self.manual_review.is_none()
+            && self.aml.is_none()
+            && self.direct_processing.is_none()
+            && self.default_expiry_time.is_none()
+            && self.default_documents.is_none()
+            && self.default_country.is_none()
+    }
 }
 
 const COLS: &str = "id, name, api_key, secret_hash, signing_key_enc, direct_processing, manual_review, webhook_url, \
-                    disabled, created_at";
+                    disabled, created_at, aml, token_defaults";
 
-fn row(r: &AnyRow) -> Result<PartnerRow, sqlx::Error> {
+fn row(r: &AnyRow) -> Result<PartnerRow, StoreError> {
+    let defaults: String = r.try_get("token_defaults")?;
     Ok(PartnerRow {
         id: PartnerId(r.try_get("id")?),
         name: r.try_get("name")?,
@@ -64,6 +130,9 @@ fn row(r: &AnyRow) -> Result<PartnerRow, sqlx::Error> {
         webhook_url: r.try_get("webhook_url")?,
         disabled: flag_col(r, "disabled")?,
         created_at: r.try_get("created_at")?,
+        aml: flag_col(r, "aml")?,
+        token_defaults: serde_json::from_str(&defaults)
+            .map_err(|e| StoreError::Corrupt(format!("partner token defaults: {e}")))?,
     })
 }
 
@@ -72,7 +141,8 @@ impl Store {
     pub async fn create_partner(&self, p: NewPartner) -> Result<PartnerRow, StoreError> {
         let sql = format!(
             "INSERT INTO partners (name, api_key, secret_hash, signing_key_enc, direct_processing, manual_review, \
-             webhook_url, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8) RETURNING {COLS}"
+             webhook_url, disabled, created_at, aml, token_defaults) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10) RETURNING {COLS}"
         );
         let r = bound!(
             &sql,
@@ -83,12 +153,14 @@ impl Store {
             flag(p.direct_processing),
             flag(p.manual_review),
             &p.webhook_url,
-            now_ms()
+            now_ms(),
+            flag(p.aml),
+            json(&p.token_defaults)?
         )
         .fetch_one(&self.pool)
         .await
         .map_err(conflict("api key"))?;
-        Ok(row(&r)?)
+        row(&r)
     }
 
     /// Finds a partner by API key.
@@ -98,21 +170,99 @@ impl Store {
     ) -> Result<Option<PartnerRow>, StoreError> {
         let sql = format!("SELECT {COLS} FROM partners WHERE api_key = $1");
         let r = bound!(&sql, api_key).fetch_optional(&self.pool).await?;
-        Ok(r.as_ref().map(row).transpose()?)
+        r.as_ref().map(row).transpose()
     }
 
     /// Finds a partner by id.
     pub async fn partner_by_id(&self, id: PartnerId) -> Result<Option<PartnerRow>, StoreError> {
         let sql = format!("SELECT {COLS} FROM partners WHERE id = $1");
         let r = bound!(&sql, id.0).fetch_optional(&self.pool).await?;
-        Ok(r.as_ref().map(row).transpose()?)
+        r.as_ref().map(row).transpose()
     }
 
     /// Every partner, oldest first.
     pub async fn list_partners(&self) -> Result<Vec<PartnerRow>, StoreError> {
         let sql = format!("SELECT {COLS} FROM partners ORDER BY id");
         let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(row).collect::<Result<_, _>>()?)
+        rows.iter().map(row).collect()
+    }
+
+    /// Finds the one partner `key` names: its API key, or else its name. Names are not unique: a name that
+    /// several partners share is refused with [`StoreError::Conflict`] (use the API key then).
+    pub async fn partner_by_key_or_name(
+        &self,
+        key: &str,
+    ) -> Result<Option<PartnerRow>, StoreError> {
+        if let Some(p) = self.partner_by_api_key(key).await? {
+            return Ok(Some(p));
+        }
+        let sql = format!("SELECT {COLS} FROM partners WHERE name = $1 ORDER BY id LIMIT 2");
+        let rows = bound!(&sql, key).fetch_all(&self.pool).await?;
+        match rows.as_slice() {
+            [] => Ok(None),
+            [one] => row(one).map(Some),
+            _ => Err(StoreError::Conflict(format!(
+                "several partners are named '{key}': name the partner by its API key"
+            ))),
+        }
+    }
+
+    /// Changes the settings of the partner `key` names (API key or unique name, as
+    /// [`Store::partner_by_key_or_name`]); returns the updated row, or None when no partner matches. The change is
+    /// one transaction holding the partner's row, so concurrent updates of different settings do not undo each
+    /// other. Every process reads partners from the store per request and per job, so the change applies at once.
+    pub async fn update_partner(
+        &self,
+        key: &str,
+        u: &PartnerUpdate,
+    ) -> Result<Option<PartnerRow>, StoreError> {
+        let Some(found) = self.partner_by_key_or_name(key).await? else {
+            return Ok(None);
+        };
+        let mut tx = self.pool.begin().await?;
+        // A no-op write first: it takes the row lock (PostgreSQL) or the write lock (SQLite) before the read, so the
+        // read-merge-write below cannot interleave with another update.
+        let locked = bound!("UPDATE partners SET name = name WHERE id = $1", found.id.0)
+            .execute(&mut *tx)
+            .await?;
+        if locked.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let sql = format!("SELECT {COLS} FROM partners WHERE id = $1");
+        let current = row(&bound!(&sql, found.id.0).fetch_one(&mut *tx).await?)?;
+        let mut defaults = current.token_defaults.clone();
+        if let Some(v) = &u.default_expiry_time {
+            defaults.expiry_time = *v;
+        }
+        if let Some(v) = &u.default_documents {
+            defaults.documents = v.clone();
+        }
+        if let Some(v) = &u.default_country {
+            defaults.country = v.clone();
+        }
+        let webhook_url = match &u.webhook_url {
+            Some(w) => w.clone(),
+            None => current.webhook_url.clone(),
+        };
+        let sql = format!(
+            "UPDATE partners SET webhook_url = $1, manual_review = $2, aml = $3, direct_processing = $4, \
+             token_defaults = $5 WHERE id = $6 RETURNING {COLS}"
+        );
+        let r = bound!(
+            &sql,
+            webhook_url,
+            flag(u.manual_review.unwrap_or(current.manual_review)),
+            flag(u.aml.unwrap_or(current.aml)),
+            flag(u.direct_processing.unwrap_or(current.direct_processing)),
+            json(&defaults)?,
+            current.id.0
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let updated = row(&r)?;
+        tx.commit().await?;
+        Ok(Some(updated))
     }
 
     /// Enables or disables a partner by API key; false when no such partner exists.

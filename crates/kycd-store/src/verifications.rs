@@ -1,5 +1,5 @@
 //! Verifications and their state changes: acceptance (token consumed, job queued), results set after the fact,
-//! reopening with a new file (reprocess job), retention listing and erasure.
+//! reopening with a new file (reprocess job), retention listing, the partner's identification list and erasure.
 
 use crate::jobs::{JobKind, enqueue_job_in};
 use crate::{Store, StoreError, flag, flag_col, json, now_ms};
@@ -114,6 +114,36 @@ fn row(store: &Store, r: &AnyRow) -> Result<VerificationRow, StoreError> {
         finished_at: r.try_get("finished_at")?,
         deleted_at: r.try_get("deleted_at")?,
     })
+}
+
+/// One identification of a partner's list (`GET /kyc/identifications/`): a token and, once `/process` accepted
+/// it, its verification. iDenfy issues the scanRef with the token, so an unused token is listed too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentificationListRow {
+    /// Verification id.
+    pub scan_ref: String,
+    /// Partner's user id.
+    pub client_id: String,
+    /// Token creation time (ms): the list's order.
+    pub created_at: i64,
+    /// Token expiry (ms).
+    pub token_expires_at: i64,
+    /// When the token was consumed (ms).
+    pub token_used_at: Option<i64>,
+    /// When the token's personal data was erased (ms).
+    pub token_deleted_at: Option<i64>,
+    /// The verification's overall status (`REVIEWING` while in progress, `DELETED` once erased); `None` while
+    /// no verification exists for the token.
+    pub verification_status: Option<String>,
+}
+
+/// One page of a partner's identifications, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentificationPage {
+    /// How many identifications match the filter in all.
+    pub total: i64,
+    /// The rows of the page.
+    pub rows: Vec<IdentificationListRow>,
 }
 
 impl Store {
@@ -233,6 +263,60 @@ impl Store {
         }
         tx.commit().await?;
         Ok(r.rows_affected() == 1)
+    }
+
+    /// A page of `partner`'s identifications (of one `client_id` when given): at most `limit` rows after skipping
+    /// `offset`, newest token first (ties broken by scanRef, descending), with the total count. Served by the
+    /// `tokens_partner_created` / `tokens_partner_client_created` indexes.
+    pub async fn list_identifications(
+        &self,
+        partner: PartnerId,
+        client_id: Option<&str>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<IdentificationPage, StoreError> {
+        let (offset, limit) = (offset.max(0), limit.max(0));
+        let filter = if client_id.is_some() {
+            "t.partner_id = $1 AND t.client_id = $2"
+        } else {
+            "t.partner_id = $1"
+        };
+        let count_sql = format!("SELECT COUNT(*) AS n FROM tokens t WHERE {filter}");
+        let page_sql = format!(
+            "SELECT t.scan_ref, t.client_id, t.created_at, t.expires_at, t.used_at, t.deleted_at, \
+             v.status AS v_status FROM tokens t LEFT JOIN verifications v ON v.scan_ref = t.scan_ref \
+             WHERE {filter} ORDER BY t.created_at DESC, t.scan_ref DESC LIMIT {limit} OFFSET {offset}"
+        );
+        let mut tx = self.pool.begin().await?;
+        let (count, page) = match client_id {
+            Some(c) => (
+                bound!(&count_sql, partner.0, c).fetch_one(&mut *tx).await?,
+                bound!(&page_sql, partner.0, c).fetch_all(&mut *tx).await?,
+            ),
+            None => (
+                bound!(&count_sql, partner.0).fetch_one(&mut *tx).await?,
+                bound!(&page_sql, partner.0).fetch_all(&mut *tx).await?,
+            ),
+        };
+        tx.commit().await?;
+        let rows = page
+            .iter()
+            .map(|r| {
+                Ok(IdentificationListRow {
+                    scan_ref: r.try_get("scan_ref")?,
+                    client_id: r.try_get("client_id")?,
+                    created_at: r.try_get("created_at")?,
+                    token_expires_at: r.try_get("expires_at")?,
+                    token_used_at: r.try_get("used_at")?,
+                    token_deleted_at: r.try_get("deleted_at")?,
+                    verification_status: r.try_get("v_status")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok(IdentificationPage {
+            total: count.try_get("n")?,
+            rows,
+        })
     }
 
     /// Counts verifications by status (for tests and metrics).

@@ -3,7 +3,7 @@
 
 use kycd_store::{
     AcceptedVerification, AttemptRecord, ImageRef, JobOutcome, NewBlocklistEntry, NewPartner,
-    NewToken, OutboxEntry, Store, StoreError, now_ms,
+    NewToken, OutboxEntry, PartnerUpdate, Store, StoreError, TokenDefaults, now_ms,
 };
 use kycd_types::token::TokenSettings;
 use kycd_types::{PartnerId, TokenType};
@@ -75,6 +75,8 @@ async fn partner(store: &Store, key: &str) -> PartnerId {
             direct_processing: true,
             manual_review: false,
             webhook_url: Some("https://example.com/hook".into()),
+            aml: true,
+            token_defaults: Default::default(),
         })
         .await
         .unwrap()
@@ -163,7 +165,9 @@ async fn partners_are_created_found_and_disabled(store: Store) {
                 signing_key_enc: vec![],
                 direct_processing: false,
                 manual_review: false,
-                webhook_url: None
+                webhook_url: None,
+                aml: true,
+                token_defaults: Default::default(),
             })
             .await,
         Err(StoreError::Conflict(_))
@@ -590,3 +594,313 @@ on_all_backends!(
     reopen_and_results,
     finished_verifications_are_reopened_and_results_replaced
 );
+
+async fn partner_settings_are_defaulted_updated_and_cleared(store: Store) {
+    // A partner written before the settings existed gets AML on and no token defaults (the migration's defaults).
+    sqlx::query(
+        "INSERT INTO partners (name, api_key, secret_hash, signing_key_enc, created_at) \
+         VALUES ('old', 'key-old', $1, $2, 0)",
+    )
+    .bind(vec![1u8; 32])
+    .bind(vec![2u8; 40])
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let old = store.partner_by_api_key("key-old").await.unwrap().unwrap();
+    assert!(old.aml);
+    assert!(old.token_defaults.is_empty());
+    // A partner is found by its name as well as by its API key.
+    let by_name = store
+        .update_partner(
+            "old",
+            &PartnerUpdate {
+                manual_review: Some(true),
+                ..PartnerUpdate::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((by_name.id, by_name.manual_review), (old.id, true));
+
+    let id = partner(&store, "key-s").await;
+    let u = PartnerUpdate {
+        aml: Some(false),
+        default_expiry_time: Some(Some(86_400)),
+        default_documents: Some(Some(vec!["PASSPORT".into(), "ID_CARD".into()])),
+        default_country: Some(Some("LT".into())),
+        ..PartnerUpdate::default()
+    };
+    let p = store.update_partner("key-s", &u).await.unwrap().unwrap();
+    assert_eq!(p.id, id);
+    assert!(!p.aml);
+    assert_eq!(
+        p.token_defaults,
+        TokenDefaults {
+            expiry_time: Some(86_400),
+            documents: Some(vec!["PASSPORT".into(), "ID_CARD".into()]),
+            country: Some("LT".into()),
+        }
+    );
+    // Untouched settings keep their values; what is read back is what was written.
+    assert!(p.direct_processing && !p.manual_review);
+    assert_eq!(p.webhook_url.as_deref(), Some("https://example.com/hook"));
+    let again = store.partner_by_id(id).await.unwrap().unwrap();
+    assert_eq!(again.token_defaults, p.token_defaults);
+    assert!(!again.aml);
+
+    // `Some(None)` removes one default and the webhook URL; other defaults stay.
+    let p = store
+        .update_partner(
+            "key-s",
+            &PartnerUpdate {
+                webhook_url: Some(None),
+                manual_review: Some(true),
+                direct_processing: Some(false),
+                aml: Some(true),
+                default_country: Some(None),
+                ..PartnerUpdate::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.webhook_url, None);
+    assert!(p.manual_review && !p.direct_processing && p.aml);
+    assert_eq!(p.token_defaults.country, None);
+    assert_eq!(p.token_defaults.expiry_time, Some(86_400));
+
+    // Unknown partner; a name shared by two partners is refused, their API keys still work.
+    assert!(
+        store
+            .update_partner("nobody", &PartnerUpdate::default())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    for key in ["twin-1", "twin-2"] {
+        store
+            .create_partner(NewPartner {
+                name: "twin".into(),
+                api_key: key.into(),
+                secret_hash: vec![1; 32],
+                signing_key_enc: vec![2; 40],
+                direct_processing: false,
+                manual_review: false,
+                webhook_url: None,
+                aml: true,
+                token_defaults: TokenDefaults::default(),
+            })
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        store
+            .update_partner(
+                "twin",
+                &PartnerUpdate {
+                    aml: Some(false),
+                    ..PartnerUpdate::default()
+                }
+            )
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let t = store
+        .update_partner(
+            "twin-2",
+            &PartnerUpdate {
+                aml: Some(false),
+                ..PartnerUpdate::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!t.aml);
+    assert!(
+        store
+            .partner_by_api_key("twin-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .aml
+    );
+}
+on_all_backends!(
+    partner_settings,
+    partner_settings_are_defaulted_updated_and_cleared
+);
+
+async fn concurrent_partner_updates_of_different_settings_all_apply(store: Store) {
+    let id = partner(&store, "key-c").await;
+    let updates = vec![
+        PartnerUpdate {
+            webhook_url: Some(Some("https://example.com/new".into())),
+            ..PartnerUpdate::default()
+        },
+        PartnerUpdate {
+            manual_review: Some(true),
+            ..PartnerUpdate::default()
+        },
+        PartnerUpdate {
+            aml: Some(false),
+            ..PartnerUpdate::default()
+        },
+        PartnerUpdate {
+            direct_processing: Some(false),
+            ..PartnerUpdate::default()
+        },
+        PartnerUpdate {
+            default_expiry_time: Some(Some(60)),
+            ..PartnerUpdate::default()
+        },
+        PartnerUpdate {
+            default_documents: Some(Some(vec!["PASSPORT".into()])),
+            ..PartnerUpdate::default()
+        },
+        PartnerUpdate {
+            default_country: Some(Some("DE".into())),
+            ..PartnerUpdate::default()
+        },
+    ];
+    let tasks: Vec<_> = updates
+        .into_iter()
+        .map(|u| {
+            let s = store.clone();
+            tokio::spawn(async move { s.update_partner("key-c", &u).await })
+        })
+        .collect();
+    for t in futures::future::join_all(tasks).await {
+        assert!(t.unwrap().unwrap().is_some());
+    }
+    let p = store.partner_by_id(id).await.unwrap().unwrap();
+    assert_eq!(p.webhook_url.as_deref(), Some("https://example.com/new"));
+    assert!(p.manual_review && !p.aml && !p.direct_processing);
+    assert_eq!(
+        p.token_defaults,
+        TokenDefaults {
+            expiry_time: Some(60),
+            documents: Some(vec!["PASSPORT".into()]),
+            country: Some("DE".into()),
+        }
+    );
+}
+on_all_backends!(
+    concurrent_partner_updates,
+    concurrent_partner_updates_of_different_settings_all_apply
+);
+
+/// Stores a token of `client` created at `created_at` (ms); its scanRef.
+async fn listed_token(
+    store: &Store,
+    p: PartnerId,
+    auth: &str,
+    client: &str,
+    created_at: i64,
+) -> String {
+    let scan = uuid::Uuid::new_v4().to_string();
+    let mut s = settings(auth, &scan);
+    s.client_id = client.into();
+    store
+        .insert_token(&NewToken {
+            partner_id: p,
+            settings: s,
+            created_at,
+            expires_at: created_at + 3_600_000,
+        })
+        .await
+        .unwrap();
+    scan
+}
+
+async fn identifications_are_listed_per_partner_newest_first(store: Store) {
+    let a = partner(&store, "list-a").await;
+    let b = partner(&store, "list-b").await;
+    let t0 = now_ms();
+    // Partner a: 7 tokens, clients alternating; two share a creation time (the scanRef breaks the tie).
+    let mut a_all = Vec::new();
+    for i in 0..7i64 {
+        let client = if i % 2 == 0 { "even" } else { "odd" };
+        let at = if i == 6 { t0 + 5 } else { t0 + i };
+        let auth = format!("la{i}");
+        let scan = listed_token(&store, a, &auth, client, at).await;
+        a_all.push((at, scan, client, auth));
+        listed_token(&store, b, &format!("lb{i}"), client, at).await;
+    }
+    a_all.sort_by(|x, y| (y.0, &y.1).cmp(&(x.0, &x.1)));
+    let newest_first: Vec<String> = a_all.iter().map(|x| x.1.clone()).collect();
+    // One accepted, then erased: it keeps its place with the verification's status.
+    let used = &a_all[2];
+    store
+        .accept_verification(&AcceptedVerification {
+            client_id: used.2.into(),
+            ..accepted(a, &used.3, &used.1)
+        })
+        .await
+        .unwrap();
+    let page = |client: Option<&'static str>, offset: i64, limit: i64| {
+        let store = store.clone();
+        async move {
+            store
+                .list_identifications(a, client, offset, limit)
+                .await
+                .unwrap()
+        }
+    };
+    let all = page(None, 0, 100).await;
+    assert_eq!(all.total, 7);
+    let got: Vec<String> = all.rows.iter().map(|r| r.scan_ref.clone()).collect();
+    assert_eq!(got, newest_first);
+    assert!(
+        all.rows
+            .windows(2)
+            .all(|w| w[0].created_at >= w[1].created_at)
+    );
+    // Pages of 3: 3 + 3 + 1, then nothing; the total is the same on every page.
+    let mut paged = Vec::new();
+    for (offset, want) in [(0, 3), (3, 3), (6, 1), (7, 0), (70, 0)] {
+        let p = page(None, offset, 3).await;
+        assert_eq!((p.total, p.rows.len()), (7, want), "offset {offset}");
+        paged.extend(p.rows.into_iter().map(|r| r.scan_ref));
+    }
+    assert_eq!(paged, newest_first);
+    assert_eq!(page(None, 0, 0).await.rows.len(), 0);
+    // clientId filter.
+    let even = page(Some("even"), 0, 100).await;
+    assert_eq!(even.total, 4);
+    assert!(even.rows.iter().all(|r| r.client_id == "even"));
+    let want: Vec<&String> = a_all
+        .iter()
+        .filter(|x| x.2 == "even")
+        .map(|x| &x.1)
+        .collect();
+    assert_eq!(
+        even.rows.iter().map(|r| &r.scan_ref).collect::<Vec<_>>(),
+        want
+    );
+    assert_eq!(page(Some("odd"), 2, 2).await.rows.len(), 1);
+    assert_eq!(page(Some("nobody"), 0, 10).await.total, 0);
+    // Partner isolation: b sees only its own 7, none of a's.
+    let bl = store.list_identifications(b, None, 0, 100).await.unwrap();
+    assert_eq!(bl.total, 7);
+    assert!(bl.rows.iter().all(|r| !newest_first.contains(&r.scan_ref)));
+    let c = partner(&store, "list-c").await;
+    let empty = store.list_identifications(c, None, 0, 10).await.unwrap();
+    assert_eq!((empty.total, empty.rows.len()), (0, 0));
+    // Token and verification state per row.
+    let row_of = |rows: &[kycd_store::IdentificationListRow], s: &str| {
+        rows.iter().find(|r| r.scan_ref == s).cloned().unwrap()
+    };
+    let r = row_of(&all.rows, &newest_first[0]);
+    assert_eq!(r.verification_status, None);
+    assert_eq!(r.token_used_at, None);
+    assert_eq!(r.token_expires_at, r.created_at + 3_600_000);
+    let r = row_of(&page(None, 0, 100).await.rows, &used.1);
+    assert_eq!(r.verification_status.as_deref(), Some("REVIEWING"));
+    assert!(r.token_used_at.is_some());
+    assert!(store.tombstone_verification(&used.1, a).await.unwrap());
+    let r = row_of(&page(None, 0, 100).await.rows, &used.1);
+    assert_eq!(r.verification_status.as_deref(), Some("DELETED"));
+}
+on_all_backends!(listing, identifications_are_listed_per_partner_newest_first);

@@ -33,6 +33,42 @@ wire_enum! {
     }
 }
 
+impl TokenType {
+    /// Whether the type needs a live video call with an agent, which direct processing (images only) cannot give.
+    pub fn is_video_call(&self) -> bool {
+        matches!(
+            self,
+            TokenType::VideoCall | TokenType::VideoCallPhotos | TokenType::VideoCallIdentification
+        )
+    }
+}
+
+wire_enum! {
+    /// UI locale of a token (§2.1.6): the 2023 list, the KYB additions `nl` and `pt`, and `ko` of the current
+    /// token schema's example.
+    pub enum Locale {
+        Lt = "lt",
+        En = "en",
+        Ru = "ru",
+        Pl = "pl",
+        Lv = "lv",
+        Ro = "ro",
+        It = "it",
+        De = "de",
+        Fr = "fr",
+        Sv = "sv",
+        Es = "es",
+        Hu = "hu",
+        Ja = "ja",
+        Bg = "bg",
+        Et = "et",
+        Cs = "cs",
+        Nl = "nl",
+        Pt = "pt",
+        Ko = "ko",
+    }
+}
+
 wire_enum! {
     /// `platform` of the webhook (§6.11).
     pub enum Platform {
@@ -356,6 +392,25 @@ mod tests {
         let f = serde_json::to_value(FraudTag::schema()).unwrap();
         assert!(f.get("enum").is_none());
         assert_eq!(f["examples"].as_array().unwrap().len(), FraudTag::ALL.len());
+    }
+
+    #[test]
+    fn video_call_token_types_are_flagged_and_locales_are_lower_case() {
+        let video: Vec<_> = TokenType::ALL
+            .iter()
+            .filter(|t| t.is_video_call())
+            .collect();
+        assert_eq!(video.len(), 3);
+        assert!(!TokenType::Identification.is_video_call());
+        assert!(!TokenType::Document.is_video_call());
+        assert_eq!("ko".parse::<Locale>(), Ok(Locale::Ko));
+        assert!("EN".parse::<Locale>().is_err());
+        assert!("xx".parse::<Locale>().is_err());
+        assert!(
+            Locale::ALL
+                .iter()
+                .all(|l| l.as_str().len() == 2 && l.as_str() == l.as_str().to_lowercase())
+        );
     }
 
     #[test]

@@ -99,6 +99,8 @@ async fn env() -> Env {
             direct_processing: false,
             manual_review: false,
             webhook_url: None,
+            aml: true,
+            token_defaults: Default::default(),
         })
         .await
         .unwrap();

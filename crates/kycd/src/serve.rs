@@ -77,10 +77,13 @@ pub async fn serve(cfg: Config, role: &str) -> Result<()> {
     let engines = crate::config::load_engines(&cfg, cfg.workers.max(1))?;
     let aml = engines.aml.clone();
     if aml.is_empty() {
-        tracing::warn!(
-            "AML: {} (verifications get AML_FAILED until lists are imported)",
-            aml.list_summary()
-        );
+        let warning = "no sanctions/PEP lists are loaded: every verification of a partner with AML on that passes \
+                       its other checks becomes SUSPECTED with AML_FAILED. Run `kycd lists update` to download the \
+                       official lists (or `kycd lists import` for local files; the running server picks them up), \
+                       or switch AML off for partners without the service: `kycd partner update NAME --aml off`";
+        tracing::warn!("AML: {warning}");
+        // Also on the console of whoever started the server, whatever the log format or level.
+        eprintln!("WARNING: {warning}");
     } else {
         info!(
             entities = aml.index().entities().len(),

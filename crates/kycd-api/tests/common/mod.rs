@@ -112,6 +112,8 @@ impl TestApp {
                 direct_processing,
                 manual_review: false,
                 webhook_url: None,
+                aml: true,
+                token_defaults: Default::default(),
             })
             .await
             .unwrap();
