@@ -1,4 +1,7 @@
 //! Routes and thin handlers.
+//!
+//! Over ~600 lines because each handler carries its `#[utoipa::path]` attribute (the OpenAPI document is generated
+//! from them); the handlers themselves are a few lines each and call one service function.
 
 use crate::auth::AuthPartner;
 use crate::body::read_limited;

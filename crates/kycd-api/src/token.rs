@@ -1,4 +1,7 @@
 //! `POST /api/v2/token`: validation of the flat iDenfy token request and creation of the session.
+//!
+//! Over ~600 lines only through its tests (the code is ~560 lines): the request's ~60 fields are validated in one
+//! pass, in the order iDenfy reports errors, and the table tests sit next to it.
 
 use crate::{ApiFailure, AppState};
 use kycd_store::{NewToken, PartnerRow, now_ms};
