@@ -587,19 +587,25 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Readiness: the database answers.
+/// Readiness: the database answers. A server without sanctions/PEP lists is ready but says so on a second line.
 #[utoipa::path(
     get,
     path = "/readyz",
     operation_id = "readyz",
     tag = "operations",
     responses(
-        (status = 200, description = "Ready.", body = String, content_type = "text/plain", example = "ready"),
+        (status = 200, description = "Ready; a second line `warning: …` when no sanctions/PEP lists are loaded.", body = String, content_type = "text/plain", example = "ready"),
         (status = 503, description = "The database is unavailable.", body = String, content_type = "text/plain", example = "database unavailable"),
     ),
 )]
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
+        Ok(()) if state.checks.aml.as_ref().is_some_and(|a| !a.lists_loaded()) => (
+            StatusCode::OK,
+            "ready\nwarning: no sanctions/PEP lists are loaded: verifications of partners with AML on get \
+             AML_FAILED; run `kycd lists update` (or `kycd partner update NAME --aml off`)",
+        )
+            .into_response(),
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");

@@ -16,6 +16,10 @@ impl AmlEngine {
 }
 
 impl AmlScreener for AmlEngine {
+    fn lists_loaded(&self) -> bool {
+        !self.service.is_empty()
+    }
+
     fn screen(
         &self,
         first_name: Option<&str>,

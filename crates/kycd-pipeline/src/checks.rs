@@ -201,6 +201,10 @@ pub trait FaceMatcher: Send + Sync {
 
 /// Sanctions/PEP screening.
 pub trait AmlScreener: Send + Sync {
+    /// Whether any sanctions/PEP list is loaded (without lists every screening fails with `AML_FAILED`).
+    fn lists_loaded(&self) -> bool {
+        true
+    }
     /// Screens a person.
     fn screen(
         &self,

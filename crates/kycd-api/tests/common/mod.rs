@@ -42,6 +42,11 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app with the given API configuration.
 pub async fn spawn_app_with(config: ApiConfig) -> TestApp {
+    spawn_app_with_checks(config, kycd_pipeline::Checks::default()).await
+}
+
+/// Starts the app with the given API configuration and check engines.
+pub async fn spawn_app_with_checks(config: ApiConfig, checks: kycd_pipeline::Checks) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let keyring = Keyring::from_master(&[7u8; 32]).unwrap();
     let db = dir.path().join("kycd.db");
@@ -57,7 +62,7 @@ pub async fn spawn_app_with(config: ApiConfig) -> TestApp {
             .unwrap()
             .with_envelope(&keyring.blob_kek()),
         keyring: keyring.clone(),
-        checks: kycd_pipeline::Checks::default(),
+        checks,
         files: kycd_pipeline::result::FileUrls {
             base: base.clone(),
             keyring: keyring.clone(),
