@@ -168,12 +168,6 @@ impl DocumentAnalyzer for VisionAnalyzer {
         if data.doc_type.is_none() {
             data.doc_type = reading.doc_type;
         }
-        // The quality gates protect reading, they do not replace it: a glare spot or blur on a document whose MRZ
-        // validates, whose visual zone agrees with it and whose portrait was found did not stop anything from
-        // being read, so it does not reject (the issue stays in the evidence).
-        let read_in_full =
-            mrz.valid() && reading.mismatches.is_empty() && reading.portrait.is_some();
-        let gate = reading.quality.as_ref().and_then(|q| q.issues.first());
         let evidence = json!({
             "mrz": {
                 "side": mrz_side,
@@ -191,25 +185,25 @@ impl DocumentAnalyzer for VisionAnalyzer {
                 }),
             },
             "quality": quality,
-            "qualityGateWaived": gate.is_some() && read_in_full,
             "detectedType": reading.doc_type.map(|t| t.as_str()),
             "vizFields": reading.viz.eu_driving_licence || reading.viz.us_driving_licence,
             "portraitFound": reading.portrait.is_some(),
             "vizMismatches": reading.mismatches.iter().map(|m| m.field).collect::<Vec<_>>(),
         });
-        let failure: Option<(DocumentStatus, String)> = if let Some(issue) = gate
-            && !read_in_full
-        {
-            Some((
-                status_of(issue.idenfy_code()),
-                format!("quality gate: {}", issue.idenfy_code()),
-            ))
-        } else if mrz.valid() || (mrz.status == MrzStatus::NotFound && has_viz) {
-            None
-        } else {
-            let code = mrz.status.idenfy_code().unwrap_or("MRZ_NOT_FOUND");
-            Some((status_of(code), format!("MRZ: {code}")))
-        };
+        // Whether a quality issue rejects the document is the decision's rule (it weighs what was read); the
+        // reading only reports the first issue found.
+        let quality_issue = reading
+            .quality
+            .as_ref()
+            .and_then(|q| q.issues.first())
+            .map(|i| status_of(i.idenfy_code()));
+        let failure: Option<(DocumentStatus, String)> =
+            if mrz.valid() || (mrz.status == MrzStatus::NotFound && has_viz) {
+                None
+            } else {
+                let code = mrz.status.idenfy_code().unwrap_or("MRZ_NOT_FOUND");
+                Some((status_of(code), format!("MRZ: {code}")))
+            };
         let specimen_text = has_specimen_word(reading.lines.iter().map(|l| l.text.as_str()));
         let portrait = reading.portrait.as_ref().and_then(|p| {
             let mut out = std::io::Cursor::new(Vec::new());
@@ -238,6 +232,8 @@ impl DocumentAnalyzer for VisionAnalyzer {
             failure,
             failure_detail,
             data,
+            quality_issue,
+            mrz_valid: mrz.valid(),
             expiry_checked,
             viz_mismatches: reading
                 .mismatches

@@ -89,6 +89,11 @@ pub struct DocumentFacts {
     pub failure_detail: String,
     /// Fields.
     pub data: DocData,
+    /// The first issue the quality gates found (`DOC_GLARED`, `DOC_TOO_BLURRY`, `DOC_NOT_FULLY_VISIBLE`, …); the
+    /// decision judges whether it rejects.
+    pub quality_issue: Option<DocumentStatus>,
+    /// The MRZ was read and every check digit validates.
+    pub mrz_valid: bool,
     /// The expiry date passed its own check digit (or was read from a document without an MRZ).
     pub expiry_checked: bool,
     /// Fields on which the visual zone disagrees with the MRZ.

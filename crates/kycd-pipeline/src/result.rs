@@ -5,8 +5,8 @@ use crate::decision::review::needs_review;
 use crate::run::Evaluated;
 use kycd_store::{JobOutcome, Keyring, OutboxEntry, PartnerRow, VerificationRow, now_ms};
 use kycd_types::token::TokenSettings;
-use kycd_types::webhook::{DataBlock, IdentificationResult};
-use kycd_types::{DocumentType, EventType, OverallStatus, Platform};
+use kycd_types::webhook::IdentificationResult;
+use kycd_types::{DocumentType, EventType, OverallStatus};
 use std::collections::BTreeMap;
 
 /// Builds the short-lived signed URLs kycd serves files under.
@@ -118,35 +118,6 @@ pub fn base_result(
     client_id: &str,
     status: kycd_types::webhook::StatusBlock,
 ) -> IdentificationResult {
-    IdentificationResult {
-        is_final: true,
-        platform: Platform::Other,
-        status,
-        data: DataBlock::default(),
-        file_urls: BTreeMap::new(),
-        additional_step_pdf_urls: BTreeMap::new(),
-        aml: None,
-        aml_check: None,
-        lid: None,
-        criminal_check: None,
-        scan_ref: scan_ref.to_string(),
-        external_ref: None,
-        client_id: client_id.to_string(),
-        company_id: None,
-        beneficiary_id: None,
-        start_time: now_ms() / 1000,
-        finish_time: now_ms() / 1000,
-        client_ip: None,
-        client_ip_country: None,
-        client_location: None,
-        gdc_match: None,
-        manual_address: None,
-        manual_address_match: false,
-        additional_steps: None,
-        registry_center_check: None,
-        address_verification: None,
-        questionnaire_answers: None,
-        risk_assessment: None,
-        kycd: None,
-    }
+    let now = now_ms() / 1000;
+    IdentificationResult::new(scan_ref, client_id, status, now, now)
 }

@@ -121,26 +121,19 @@ pub struct IdentificationResult {
     pub kycd: Option<serde_json::Value>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_key_is_present_even_when_null() {
-        let r = IdentificationResult {
+impl IdentificationResult {
+    /// A body with every key present: `final: true`, the given status and times, empty data, no files.
+    pub fn new(
+        scan_ref: &str,
+        client_id: &str,
+        status: StatusBlock,
+        start_time: i64,
+        finish_time: i64,
+    ) -> Self {
+        IdentificationResult {
             is_final: true,
             platform: Platform::Other,
-            status: StatusBlock {
-                overall: OverallStatus::Denied,
-                fraud_tags: vec![],
-                mismatch_tags: vec![],
-                auto_face: FaceStatus::FaceNotChecked,
-                manual_face: None,
-                auto_document: DocumentStatus::DocNotAnalysed,
-                manual_document: None,
-                additional_steps: None,
-                suspicion_reasons: vec![],
-            },
+            status,
             data: DataBlock::default(),
             file_urls: BTreeMap::new(),
             additional_step_pdf_urls: BTreeMap::new(),
@@ -148,13 +141,13 @@ mod tests {
             aml_check: None,
             lid: None,
             criminal_check: None,
-            scan_ref: "x".into(),
+            scan_ref: scan_ref.into(),
             external_ref: None,
-            client_id: "c".into(),
+            client_id: client_id.into(),
             company_id: None,
             beneficiary_id: None,
-            start_time: 1,
-            finish_time: 2,
+            start_time,
+            finish_time,
             client_ip: None,
             client_ip_country: None,
             client_location: None,
@@ -167,7 +160,33 @@ mod tests {
             questionnaire_answers: None,
             risk_assessment: None,
             kycd: None,
-        };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_present_even_when_null() {
+        let r = IdentificationResult::new(
+            "x",
+            "c",
+            StatusBlock {
+                overall: OverallStatus::Denied,
+                fraud_tags: vec![],
+                mismatch_tags: vec![],
+                auto_face: FaceStatus::FaceNotChecked,
+                manual_face: None,
+                auto_document: DocumentStatus::DocNotAnalysed,
+                manual_document: None,
+                additional_steps: None,
+                suspicion_reasons: vec![],
+            },
+            1,
+            2,
+        );
         let v = serde_json::to_value(&r).unwrap();
         for k in [
             "final",

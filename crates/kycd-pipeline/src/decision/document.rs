@@ -19,6 +19,27 @@ pub(super) fn status(input: &DecisionInput<'_>, b: &mut Builder) -> DocumentStat
         );
         return DocumentStatus::DocNotAnalysed;
     };
+    // The quality gates protect reading, they do not replace it: glare or blur on a document whose MRZ validates,
+    // whose visual zone agrees with it and whose portrait was found stopped nothing from being read.
+    if let Some(q) = &doc.quality_issue {
+        let read_in_full = doc.mrz_valid && doc.viz_mismatches.is_empty() && doc.portrait.is_some();
+        if !read_in_full {
+            b.status(
+                q.as_str(),
+                "quality-gate",
+                format!("quality gate: {}", q.as_str()),
+            );
+            return q.clone();
+        }
+        b.rules.push(super::Rule {
+            rule: "quality-gate",
+            produced: "NONE".into(),
+            detail: format!(
+                "{} waived: the MRZ validates, the visual zone agrees and the portrait was found",
+                q.as_str()
+            ),
+        });
+    }
     if let Some(f) = &doc.failure {
         // An MRZ that fails its checks elsewhere still proves an expiry whose own check digit holds: an expired
         // document is reported as expired, not as unreadable.

@@ -43,6 +43,8 @@ fn doc() -> DocumentFacts {
             issuing_country: Some("LT".into()),
             doc_type: Some(DocumentType::Passport),
         },
+        quality_issue: None,
+        mrz_valid: true,
         expiry_checked: true,
         viz_mismatches: vec![],
         specimen_text: false,
@@ -505,4 +507,28 @@ fn expired_document_with_an_invalid_mrz_is_expired() {
     d.expiry_checked = true;
     d.data.expiry = Some("2031-05-05".into());
     assert_eq!(c.run().results.document, DocumentStatus::MrzInvalid);
+}
+
+#[test]
+fn quality_issues_reject_only_what_was_not_read_in_full() {
+    let mut c = Case::new();
+    c.doc.as_mut().unwrap().quality_issue = Some(DocumentStatus::DocGlared);
+    // No portrait was cropped: the glare may hide it.
+    assert_eq!(c.run().results.document, DocumentStatus::DocGlared);
+    c.doc.as_mut().unwrap().portrait = Some(vec![1, 2, 3]);
+    let d = c.run();
+    assert_eq!(d.results.document, DocumentStatus::DocValidated);
+    assert!(
+        d.rules
+            .iter()
+            .any(|r| r.rule == "quality-gate" && r.produced == "NONE")
+    );
+    // The visual zone disagrees with the MRZ: the glare may have changed a field.
+    c.doc.as_mut().unwrap().viz_mismatches = vec!["surname".into()];
+    assert_eq!(c.run().results.document, DocumentStatus::DocGlared);
+    // The MRZ does not validate.
+    let d = c.doc.as_mut().unwrap();
+    d.viz_mismatches.clear();
+    d.mrz_valid = false;
+    assert_eq!(c.run().results.document, DocumentStatus::DocGlared);
 }
