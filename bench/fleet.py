@@ -3,8 +3,12 @@
 processes on loopback, N submissions, and a chaos loop that `kill -9`s a random worker or api process every few
 seconds and restarts it.
 
-Usage: bench/fleet.py [--n 1000] [--api 2] [--workers 3] [--kill-every 4] [--bin target/release/kycd]
+Usage: bench/fleet.py [--n 1000] [--api 2] [--workers 3] [--kill-every 3] [--bin target/release/kycd]
                       [--pg postgres://postgres@127.0.0.1:5432/postgres] [--s3-endpoint URL]
+                      [--lease SECS] [--signal kill|term|mix] [--wait 600]
+
+The job lease is kycd's default (`KYCD_JOB_LEASE_SECS`, 30 s, renewed every 10 s) unless --lease is given.
+--signal term stops victims with SIGTERM (a graceful stop releases their leases at once), mix alternates.
 
 A scratch database is created (and dropped at the end) on the PostgreSQL server; without --s3-endpoint a moto S3
 server (PyPI `moto[server]`, installed by scripts/setup.sh) is started on a free port. All processes share the
@@ -17,7 +21,10 @@ At the end it checks, with the chaos stopped and the fleet drained:
   * no verification processed to two different results: every IDENTIFICATION_AUTO_FINISHED body received for a
     scanRef is byte-identical (a redelivery after a crash is allowed, a second different result is not), and it
     matches the stored status;
-and prints the figures (submissions/s, verifications/s, kills, redeliveries). Exit code 1 on any violation.
+and prints the figures (submissions/s, verifications/s, kills, redeliveries, p50/p95/p99 from accept to the first
+webhook attempt received, and the reclaim time of the jobs a killed worker held: from the kill until another worker
+claimed or finished each of them, read from the jobs table). Exit code 1 on any violation; "lost" counts the
+accepted verifications without a webhook --wait seconds after the last submission was accepted.
 """
 import argparse, base64, hashlib, hmac, http.client, http.server, json, os, random, shutil, signal, socket
 import subprocess, sys, tempfile, threading, time, urllib.request
@@ -38,6 +45,18 @@ def free_port():
 
 def psql(url, sql):
     subprocess.run(["psql", url, "-qtAc", sql], check=True, stdout=subprocess.DEVNULL)
+
+
+def psql_rows(url, sql):
+    out = subprocess.run(["psql", url, "-qtAc", sql], check=True, capture_output=True, text=True).stdout
+    return [line.split("|") for line in out.splitlines() if line]
+
+
+def pct(xs, q):
+    """The q-quantile (nearest rank) of a sorted list, rounded to 0.1."""
+    if not xs:
+        return None
+    return round(xs[min(len(xs) - 1, int(len(xs) * q))], 1)
 
 
 class Proc:
@@ -65,6 +84,13 @@ class Proc:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
 
+    def term(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill9()
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -76,14 +102,18 @@ class Proc:
 
 class Fleet:
     def __init__(self, args, work, db_url, s3_endpoint, hook_url):
-        self.bin, self.work = args.bin, work
+        self.bin, self.work, self.db_url, self.signal = args.bin, work, db_url, args.signal
         self.env = dict(os.environ, KYCD_DATA_DIR=os.path.join(work, "data"), KYCD_DATABASE_URL=db_url,
                         KYCD_S3_BUCKET="kycd-fleet", KYCD_S3_ENDPOINT=s3_endpoint, KYCD_S3_ACCESS_KEY_ID="fleet",
                         KYCD_S3_SECRET_ACCESS_KEY="fleet",
                         KYCD_MASTER_KEY=base64.b64encode(os.urandom(32)).decode(), KYCD_LOG="warn",
-                        KYCD_WORKERS="1", KYCD_JOB_LEASE_SECS=str(args.lease), KYCD_WEBHOOK_ALLOW_PRIVATE="true",
+                        KYCD_WORKERS="1", KYCD_WEBHOOK_ALLOW_PRIVATE="true",
                         KYCD_WEBHOOK_RETRY_SCHEDULE="1,2,3,5,8,13,20,30", KYCD_RATE_LIMIT_RPS="0",
                         KYCD_JOB_MAX_ATTEMPTS="20")
+        if args.lease:
+            self.env["KYCD_JOB_LEASE_SECS"] = str(args.lease)
+        else:
+            self.env.pop("KYCD_JOB_LEASE_SECS", None)
         self.partner = json.loads(subprocess.check_output(
             [self.bin, "partner", "create", "--name", "fleet", "--direct-processing", "--webhook-url", hook_url],
             env=self.env))
@@ -93,6 +123,7 @@ class Fleet:
         self.workers = [Proc(self, "worker", i) for i in range(args.workers)]
         self.lock = threading.Lock()
         self.kills = {"api": 0, "worker": 0}
+        self.reclaims, self.pending_reclaims = [], []  # seconds; (job id, victim owner prefix, kill time)
 
     def call(self, path, body, timeout=120):
         """POSTs to a random live api process; raises OSError when the connection fails."""
@@ -126,9 +157,44 @@ class Fleet:
             with self.lock:
                 victims = self.workers if role == "worker" else self.apis
                 p = random.choice(victims)
-            p.kill9()
+            owner = f"kycd-{p.proc.pid}-"
+            graceful = self.signal == "term" or (self.signal == "mix" and self.kills[role] % 2 == 1)
+            at = time.time()
+            held = []
+            if role == "worker":
+                try:
+                    held = [int(r[0]) for r in psql_rows(
+                        self.db_url, f"SELECT id FROM jobs WHERE state = 'running' AND lease_owner LIKE '{owner}%'")]
+                except subprocess.CalledProcessError:
+                    pass
+            p.term() if graceful else p.kill9()
             self.kills[role] += 1
+            with self.lock:
+                self.pending_reclaims += [(j, owner, at) for j in held]
             p.start()
+
+    def watch_reclaims(self, stop):
+        """Polls the jobs a killed worker held until another worker claims (or finishes) each of them."""
+        while not stop.wait(0.25):
+            with self.lock:
+                pending = list(self.pending_reclaims)
+            if not pending:
+                continue
+            ids = ",".join(str(j) for j, _, _ in pending)
+            try:
+                rows = {int(r[0]): (r[1], r[2]) for r in psql_rows(
+                    self.db_url, f"SELECT id, state, coalesce(lease_owner, '') FROM jobs WHERE id IN ({ids})")}
+            except subprocess.CalledProcessError:
+                continue
+            now = time.time()
+            done = set()
+            for j, owner, at in pending:
+                state, lease_owner = rows.get(j, ("done", ""))
+                if state in ("done", "dead") or (state == "running" and not lease_owner.startswith(owner)):
+                    self.reclaims.append(now - at)
+                    done.add(j)
+            with self.lock:
+                self.pending_reclaims = [x for x in self.pending_reclaims if x[0] not in done]
 
     def stop(self):
         for p in self.apis + self.workers:
@@ -142,8 +208,13 @@ def main():
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--api", type=int, default=2)
     ap.add_argument("--workers", type=int, default=3)
-    ap.add_argument("--kill-every", type=float, default=4.0)
-    ap.add_argument("--lease", type=int, default=20, help="job lease seconds (a killed worker's job waits this)")
+    ap.add_argument("--kill-every", type=float, default=3.0)
+    ap.add_argument("--lease", type=int, default=None,
+                    help="job lease seconds (default: kycd's own, 30 s with a heartbeat every 10 s)")
+    ap.add_argument("--signal", choices=["kill", "term", "mix"], default="kill",
+                    help="how victims are stopped: SIGKILL, SIGTERM (graceful, leases released), or alternating")
+    ap.add_argument("--wait", type=float, default=600,
+                    help="seconds after the last accepted submission before a verification without webhook is lost")
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--pg", default=os.environ.get("KYCD_TEST_POSTGRES_URL")
                     or "postgres://postgres@127.0.0.1:5432/postgres")
@@ -198,8 +269,10 @@ def main():
         signing["key"] = fleet.partner["signingKey"].encode()
         stop = threading.Event()
         chaos = threading.Thread(target=fleet.chaos, args=(stop, args.kill_every), daemon=True)
+        reclaim = threading.Thread(target=fleet.watch_reclaims, args=(stop,), daemon=True)
         t0 = time.time()
         chaos.start()
+        reclaim.start()
         submitted, retried = {}, [0]
 
         def submit(i):
@@ -235,7 +308,7 @@ def main():
         print(f"accepted {len(submitted)} submissions in {accept_s:.1f} s ({len(submitted) / accept_s:.1f}/s), "
               f"kills so far {fleet.kills}", flush=True)
 
-        deadline = time.time() + args.timeout
+        deadline = time.time() + min(args.timeout, args.wait)
         last = -1
         while time.time() < deadline:
             with hook_lock:
@@ -249,6 +322,7 @@ def main():
             time.sleep(3)
         stop.set()
         chaos.join()
+        reclaim.join()
         total_s = time.time() - t0
         time.sleep(5)  # late redeliveries would arrive now
 
@@ -269,6 +343,7 @@ def main():
             if stored in (None, "ACTIVE", "REVIEWING") or (fin and fin[0][4] != stored):
                 mismatched += 1
         lat = sorted(min(e[2] for e in received[s]) - submitted[s] for s in submitted if s in received)
+        rec = sorted(fleet.reclaims)
         print(json.dumps({
             "submissions": args.n, "accepted": len(submitted), "lost": len(lost),
             "processedToTwoDifferentResults": len(two_results), "redeliveredWebhooks": redelivered,
@@ -276,8 +351,12 @@ def main():
             "clientRetriesAfterConnectionErrors": retried[0],
             "acceptPerSec": round(len(submitted) / accept_s, 1),
             "endToEndPerSec": round(len(submitted) / total_s, 2), "totalSeconds": round(total_s, 1),
-            "webhookLatencyP50s": round(lat[len(lat) // 2], 1) if lat else None,
-            "webhookLatencyP95s": round(lat[int(len(lat) * 0.95)], 1) if lat else None,
+            "acceptToFirstWebhookP50s": pct(lat, 0.5), "acceptToFirstWebhookP95s": pct(lat, 0.95),
+            "acceptToFirstWebhookP99s": pct(lat, 0.99), "acceptToFirstWebhookMaxs": pct(lat, 1.0),
+            "jobsHeldByKilledWorkers": len(rec) + len(fleet.pending_reclaims),
+            "reclaimP50s": pct(rec, 0.5), "reclaimP99s": pct(rec, 0.99), "reclaimMaxs": pct(rec, 1.0),
+            "neverReclaimed": len(fleet.pending_reclaims), "signal": args.signal,
+            "jobLeaseSecs": args.lease or 30, "waitSecs": args.wait,
             "outcomes": outcomes, "apiProcesses": args.api, "workerProcesses": args.workers,
         }, indent=1))
         if lost or two_results or bad_sig or mismatched:

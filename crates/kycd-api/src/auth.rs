@@ -4,7 +4,7 @@ use crate::{ApiFailure, AppState};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use base64::Engine;
-use kycd_store::PartnerRow;
+use kycd_store::{Keyring, PartnerRow};
 use kycd_types::ErrorIdentifier;
 
 /// The authenticated partner.
@@ -13,6 +13,17 @@ pub struct AuthPartner(pub PartnerRow);
 
 fn unauthorized(msg: &str) -> ApiFailure {
     ApiFailure::new(ErrorIdentifier::Unauthorized, msg)
+}
+
+/// Whether `secret` is the partner's API secret at `now` (ms): the current one, or during the overlap of a rotation
+/// (`kycd partner rotate-secret`) the previous one too. Both are checked in constant time, the previous one only
+/// while it is still valid.
+fn secret_matches(keyring: &Keyring, p: &PartnerRow, secret: &str, now: i64) -> bool {
+    let current = keyring.verify_secret(secret, &p.secret_hash);
+    let previous = p
+        .previous_secret_hash(now)
+        .is_some_and(|h| keyring.verify_secret(secret, h));
+    current | previous
 }
 
 impl FromRequestParts<AppState> for AuthPartner {
@@ -43,11 +54,10 @@ impl FromRequestParts<AppState> for AuthPartner {
             .ok_or_else(|| unauthorized("Invalid authorization credentials"))?;
         let partner = state.store.partner_by_api_key(key).await?;
         // Hash even when the key is unknown so both paths cost the same.
-        let stored = partner
-            .as_ref()
-            .map(|p| p.secret_hash.clone())
-            .unwrap_or_else(|| vec![0u8; 32]);
-        let ok = state.keyring.verify_secret(secret, &stored);
+        let ok = match &partner {
+            Some(p) => secret_matches(&state.keyring, p, secret, kycd_store::now_ms()),
+            None => state.keyring.verify_secret(secret, &[0u8; 32]),
+        };
         match partner {
             Some(p) if ok && !p.disabled => {
                 state
@@ -64,5 +74,43 @@ impl FromRequestParts<AppState> for AuthPartner {
             )),
             _ => Err(unauthorized("Invalid authorization credentials")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kycd_store::TokenDefaults;
+    use kycd_types::PartnerId;
+
+    #[test]
+    fn previous_secret_counts_only_during_its_overlap() {
+        let k = Keyring::from_master(&[3u8; 32]).unwrap();
+        let mut p = PartnerRow {
+            id: PartnerId(1),
+            name: "p".into(),
+            api_key: "key".into(),
+            secret_hash: k.hash_secret("new").to_vec(),
+            signing_key_enc: Vec::new(),
+            direct_processing: false,
+            manual_review: false,
+            webhook_url: None,
+            disabled: false,
+            created_at: 0,
+            aml: true,
+            token_defaults: TokenDefaults::default(),
+            prev_secret_hash: Some(k.hash_secret("old").to_vec()),
+            prev_secret_until: Some(1_000),
+            prev_signing_key_enc: None,
+            prev_signing_key_until: None,
+            signing_key_confirmed_at: None,
+        };
+        assert!(secret_matches(&k, &p, "new", 0));
+        assert!(secret_matches(&k, &p, "old", 999));
+        assert!(!secret_matches(&k, &p, "old", 1_000));
+        assert!(secret_matches(&k, &p, "new", 1_000));
+        assert!(!secret_matches(&k, &p, "other", 0));
+        p.prev_secret_until = None;
+        assert!(!secret_matches(&k, &p, "old", 0));
     }
 }

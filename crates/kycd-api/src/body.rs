@@ -3,7 +3,7 @@
 use crate::ApiFailure;
 use axum::body::Body;
 use axum::http::HeaderMap;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http_body_util::BodyExt;
 use kycd_types::ErrorIdentifier;
 
@@ -19,7 +19,8 @@ pub(crate) fn too_large(limit: usize) -> ApiFailure {
 }
 
 /// Reads the whole body, refusing at once when `Content-Length` announces more than `limit` and stopping as soon
-/// as the streamed bytes pass it.
+/// as the streamed bytes pass it. The buffer grows by doubling but never past `limit` (nor past the announced
+/// size), so refusing a chunked body over the limit costs at most `limit` bytes once, freed with the refusal.
 pub async fn read_limited(
     headers: &HeaderMap,
     body: Body,
@@ -32,8 +33,11 @@ pub async fn read_limited(
     if announced.is_some_and(|n| n > limit as u64) {
         return Err(too_large(limit));
     }
-    let mut buf =
-        BytesMut::with_capacity(announced.map(|n| n as usize).unwrap_or(8 * 1024).min(limit));
+    let mut buf: Vec<u8> = Vec::new();
+    if let Some(n) = announced {
+        // At most `limit` (checked above); a client that sends more than it announced is refused below.
+        buf.reserve_exact(n as usize);
+    }
     let mut body = body;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| {
@@ -43,13 +47,29 @@ pub async fn read_limited(
             )
         })?;
         if let Ok(data) = frame.into_data() {
-            if buf.len() + data.len() > limit {
+            let needed = buf.len() + data.len();
+            if needed > limit {
                 return Err(too_large(limit));
             }
+            grow_within(&mut buf, needed, limit);
             buf.extend_from_slice(&data);
         }
     }
-    Ok(buf.freeze())
+    Ok(Bytes::from(buf))
+}
+
+/// Makes room for `needed` bytes: doubling (from 8 KiB) for amortised appends, but capped at `limit`, so the
+/// buffer never reserves more than the largest body that can be accepted.
+fn grow_within(buf: &mut Vec<u8>, needed: usize, limit: usize) {
+    if needed <= buf.capacity() {
+        return;
+    }
+    let target = needed
+        .max(buf.capacity().saturating_mul(2))
+        .max(8 * 1024)
+        .min(limit)
+        .max(needed);
+    buf.reserve_exact(target - buf.len());
 }
 
 /// Parses a small JSON object body: `ENCODING_ERROR` when it is not UTF-8, `JSON_ERROR` when it is not a JSON
@@ -73,5 +93,48 @@ pub fn parse_object(
             ErrorIdentifier::JsonError,
             format!("Request body is not valid JSON: {e}"),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunked(parts: Vec<Vec<u8>>) -> Body {
+        Body::from_stream(futures::stream::iter(
+            parts
+                .into_iter()
+                .map(|p| Ok::<_, std::io::Error>(Bytes::from(p))),
+        ))
+    }
+
+    #[test]
+    fn growth_never_passes_the_limit() {
+        let limit = 100_000;
+        let mut buf = Vec::new();
+        let mut len = 0;
+        while len < limit {
+            len = (len + 7_000).min(limit);
+            grow_within(&mut buf, len, limit);
+            assert!(buf.capacity() >= len);
+            assert!(buf.capacity() <= limit, "{} > {limit}", buf.capacity());
+            buf.resize(len, 0);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_chunked_body_over_the_limit_is_refused_and_one_within_is_read_whole() {
+        let headers = HeaderMap::new();
+        let parts = vec![vec![1u8; 40_000]; 3];
+        let err = read_limited(&headers, chunked(parts.clone()), 100_000).await;
+        assert!(
+            matches!(&err, Err(ApiFailure::Client(e)) if e.identifier == ErrorIdentifier::PayloadTooLarge),
+            "{err:?}"
+        );
+        let ok = read_limited(&headers, chunked(parts), 120_000)
+            .await
+            .unwrap();
+        assert_eq!(ok.len(), 120_000);
+        assert!(ok.iter().all(|&b| b == 1));
     }
 }

@@ -61,6 +61,15 @@ impl From<kycd_blob::BlobError> for ApiFailure {
     }
 }
 
+impl From<kycd_pipeline::PipelineError> for ApiFailure {
+    fn from(e: kycd_pipeline::PipelineError) -> Self {
+        match e {
+            kycd_pipeline::PipelineError::Store(s) => s.into(),
+            other => ApiFailure::Internal(format!("pipeline: {other}")),
+        }
+    }
+}
+
 impl From<tokio::task::JoinError> for ApiFailure {
     fn from(e: tokio::task::JoinError) -> Self {
         ApiFailure::Internal(format!("worker task: {e}"))

@@ -241,28 +241,14 @@ pub async fn files(
 /// `POST /api/v2/delete`: erases images and personal data for good; leaves a `DELETED` tombstone.
 pub async fn delete(state: &AppState, partner: &PartnerRow, body: &[u8]) -> Result<(), ApiFailure> {
     let scan_ref = scan_ref_of(body)?;
-    let (v, mut token) = lookup(state, partner, &scan_ref).await?;
+    let (v, token) = lookup(state, partner, &scan_ref).await?;
     if v.is_none() && token.is_usable(now_ms()) {
         return Err(ApiFailure::new(
             ErrorIdentifier::PartnerError,
             "Token has not expired yet.",
         ));
     }
-    // Blobs first: if this fails the rows stay and the call can be repeated.
-    state
-        .blobs
-        .delete_prefix(&kycd_blob::verification_prefix(&scan_ref))
-        .await?;
-    if v.is_some() {
-        state
-            .store
-            .tombstone_verification(&scan_ref, partner.id)
-            .await?;
-    }
-    token.settings.scrub_personal_data();
-    state
-        .store
-        .update_token_settings(partner.id, &token.settings, true)
+    kycd_pipeline::retention::erase_verification(&state.store, &state.blobs, &scan_ref, partner.id)
         .await?;
     tracing::info!(scan_ref = %scan_ref, "verification deleted");
     Ok(())

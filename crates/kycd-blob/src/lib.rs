@@ -304,9 +304,45 @@ impl BlobStore {
     }
 }
 
+/// Where the local filesystem backend ([`BlobStore::local`] over `root`) keeps the object `key`: `root` joined with
+/// the key's segments. The key is checked like any object key (no empty, `.` or `..` segment), so the result never
+/// leaves `root`. Backups copy these files as they are (sealed objects stay sealed).
+pub fn local_file(root: &std::path::Path, key: &str) -> Result<std::path::PathBuf, BlobError> {
+    if key.starts_with('/') || key.ends_with('/') {
+        return Err(BlobError::InvalidKey(key.to_string()));
+    }
+    let path = BlobStore::path(key)?;
+    let mut out = root.to_path_buf();
+    let mut parts = 0;
+    for part in path.parts() {
+        let part: &str = part.as_ref();
+        if part.is_empty() || part == "." || part == ".." || part.contains(['/', '\\']) {
+            return Err(BlobError::InvalidKey(key.to_string()));
+        }
+        out.push(part);
+        parts += 1;
+    }
+    if parts == 0 {
+        return Err(BlobError::InvalidKey(key.to_string()));
+    }
+    Ok(out)
+}
+
 /// The key of a verification's step image.
 pub fn image_key(scan_ref: &str, step: &str, ext: &str) -> String {
     format!("verifications/{scan_ref}/{step}.{ext}")
+}
+
+/// The key of the document portrait the face match used (cropped by the document reader; PNG), kept beside the
+/// images for the review console and erased with them.
+pub fn portrait_key(scan_ref: &str) -> String {
+    format!("verifications/{scan_ref}/derived/portrait.png")
+}
+
+/// The key of the document fields as each zone printed them (JSON), kept for the review console beside the images
+/// and erased with them.
+pub fn readings_key(scan_ref: &str) -> String {
+    format!("verifications/{scan_ref}/derived/readings.json")
 }
 
 /// The prefix holding all of a verification's blobs.
@@ -337,6 +373,20 @@ mod tests {
         assert!(matches!(b.get(&k).await, Err(BlobError::NotFound(_))));
         assert!(!b.exists(&k).await.unwrap());
         b.delete(&k).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn local_file_is_where_the_local_backend_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = BlobStore::local(dir.path()).unwrap();
+        let k = "verifications/abc/0f1e/FRONT.jpg";
+        b.put(k, Bytes::from_static(b"bytes")).await.unwrap();
+        let f = local_file(dir.path(), k).unwrap();
+        assert_eq!(f, dir.path().join("verifications/abc/0f1e/FRONT.jpg"));
+        assert_eq!(std::fs::read(f).unwrap(), b"bytes");
+        for bad in ["", "../x", "a/../b", "a//b", "/abs", "a/./b"] {
+            assert!(local_file(dir.path(), bad).is_err(), "{bad:?} accepted");
+        }
     }
 
     #[tokio::test]

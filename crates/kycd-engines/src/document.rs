@@ -168,6 +168,10 @@ impl DocumentAnalyzer for VisionAnalyzer {
         if data.doc_type.is_none() {
             data.doc_type = reading.doc_type;
         }
+        let readings = kycd_pipeline::checks::Readings {
+            mrz: mrz.repaired.as_ref().map(|r| mrz_data(r, viz)),
+            visual_zone: has_viz.then(|| viz_data(viz, reading.doc_type)),
+        };
         let evidence = json!({
             "mrz": {
                 "side": mrz_side,
@@ -243,6 +247,7 @@ impl DocumentAnalyzer for VisionAnalyzer {
             specimen_text,
             portrait,
             evidence,
+            readings,
         })
     }
 

@@ -79,6 +79,17 @@ pub struct DocData {
     pub doc_type: Option<DocumentType>,
 }
 
+/// The fields as each zone of the document printed them, before they were merged into [`DocData`]: shown to the
+/// reviewer side by side (stored sealed beside the images, never sent in a webhook).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Readings {
+    /// From the machine-readable zone (after repair), when one was read.
+    pub mrz: Option<DocData>,
+    /// From the visual zone, when it was read.
+    pub visual_zone: Option<DocData>,
+}
+
 /// What the document analysis found.
 #[derive(Debug, Clone, Default)]
 pub struct DocumentFacts {
@@ -98,6 +109,8 @@ pub struct DocumentFacts {
     pub expiry_checked: bool,
     /// Fields on which the visual zone disagrees with the MRZ.
     pub viz_mismatches: Vec<String>,
+    /// The fields per zone, for the reviewer.
+    pub readings: Readings,
     /// The word SPECIMEN (or a translation) is printed on the document.
     pub specimen_text: bool,
     /// The document portrait, encoded (PNG), when located (`None`: the face is looked for on FRONT).

@@ -56,6 +56,8 @@ pub fn job_outcome(
         aml,
         additional_steps,
         evidence,
+        portrait: _,
+        readings: _,
     } = ev;
     let review = needs_review(partner, token, overall);
     if review {

@@ -38,20 +38,8 @@ impl RetentionSweeper {
             if old.is_empty() {
                 return Ok(n);
             }
-            for (scan_ref, partner, auth) in old {
-                // Blobs first: if that fails the rows stay and the next pass repeats it.
-                self.blobs
-                    .delete_prefix(&kycd_blob::verification_prefix(&scan_ref))
-                    .await?;
-                self.store
-                    .tombstone_verification(&scan_ref, partner)
-                    .await?;
-                if let Some(mut t) = self.store.token_for_partner(&auth, partner).await? {
-                    t.settings.scrub_personal_data();
-                    self.store
-                        .update_token_settings(partner, &t.settings, true)
-                        .await?;
-                }
+            for (scan_ref, partner, _) in old {
+                erase_verification(&self.store, &self.blobs, &scan_ref, partner).await?;
                 n += 1;
             }
         }
@@ -81,4 +69,27 @@ impl RetentionSweeper {
             }
         }
     }
+}
+
+/// Erases one verification for good, as `/api/v2/delete`, retention and the console's erase do: its images and
+/// derived files first (if that fails the rows stay and the erasure can be repeated), then its personal data,
+/// embeddings, keyed hashes, webhook bodies and audit notes, leaving a `DELETED` tombstone; the token's personal
+/// settings are scrubbed. Returns false when there was no such verification of `partner`.
+pub async fn erase_verification(
+    store: &kycd_store::Store,
+    blobs: &kycd_blob::BlobStore,
+    scan_ref: &str,
+    partner: kycd_types::PartnerId,
+) -> Result<bool, crate::PipelineError> {
+    blobs
+        .delete_prefix(&kycd_blob::verification_prefix(scan_ref))
+        .await?;
+    let erased = store.tombstone_verification(scan_ref, partner).await?;
+    if let Some(mut t) = store.token_by_scan_ref(scan_ref, partner).await? {
+        t.settings.scrub_personal_data();
+        store
+            .update_token_settings(partner, &t.settings, true)
+            .await?;
+    }
+    Ok(erased)
 }

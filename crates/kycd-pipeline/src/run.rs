@@ -36,6 +36,10 @@ pub struct Evaluated {
     pub additional_steps: BTreeMap<String, Option<String>>,
     /// The `kycd` evidence object.
     pub evidence: Value,
+    /// The document portrait the face match used (PNG), when the reader cropped one.
+    pub portrait: Option<Vec<u8>>,
+    /// The fields per zone of the document (JSON of [`crate::checks::Readings`]), for the reviewer.
+    pub readings: Option<Value>,
 }
 
 /// The context a run needs.
@@ -168,7 +172,14 @@ impl Run {
         let decision = evaluate(&input(&f, v, token, declared_type, &today));
         let data = data_block(&f, &decision.results.fraud_tags);
         let evidence = self.evidence(&decision.rules, &f, v);
+        let portrait = f.document.as_ref().and_then(|d| d.portrait.clone());
+        let readings = f
+            .document
+            .as_ref()
+            .and_then(|d| serde_json::to_value(&d.readings).ok());
         Ok(Evaluated {
+            portrait,
+            readings,
             overall: decision.overall,
             status: decision.status,
             data,

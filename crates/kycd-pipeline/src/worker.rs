@@ -31,6 +31,11 @@ pub struct WorkerConfig {
     pub retry_backoff: Duration,
 }
 
+/// The heartbeat period for a lease: a third of it (at least 200 ms), so two renewals may fail before it lapses.
+pub fn heartbeat(lease: Duration) -> Duration {
+    (lease / 3).max(Duration::from_millis(200))
+}
+
 /// The in-process worker pool.
 #[derive(Clone)]
 pub struct Worker {
@@ -68,7 +73,10 @@ impl Worker {
         self.wake.clone()
     }
 
-    /// Runs `concurrency` loops until `shutdown` turns true; in-flight jobs finish first.
+    /// Runs `concurrency` loops until `shutdown` turns true (or its sender is dropped). A job still being checked
+    /// then is abandoned and its lease released at once ([`Store::release_job`]: queued again, due now, the attempt
+    /// not counted), so another process takes it on its next poll instead of waiting for the lease to lapse; a job
+    /// whose result is being stored finishes first.
     pub async fn run(self, shutdown: watch::Receiver<bool>) {
         let mut set = tokio::task::JoinSet::new();
         for i in 0..self.cfg.concurrency.max(1) {
@@ -83,13 +91,13 @@ impl Worker {
     async fn run_loop(self, owner: String, mut shutdown: watch::Receiver<bool>) {
         let lease_ms = self.cfg.lease.as_millis() as i64;
         loop {
-            if *shutdown.borrow() {
+            if *shutdown.borrow() || shutdown.has_changed().is_err() {
                 return;
             }
             match self.store.claim_job(&owner, lease_ms).await {
                 Ok(Some(job)) => {
                     let span = info_span!("job", job_id = %job.id, scan_ref = %job.scan_ref, attempt = job.attempts);
-                    self.handle(job).instrument(span).await;
+                    self.handle(job, &mut shutdown).instrument(span).await;
                     continue;
                 }
                 Ok(None) => {}
@@ -103,19 +111,21 @@ impl Worker {
         }
     }
 
-    async fn handle(&self, job: ClaimedJob) {
+    async fn handle(&self, job: ClaimedJob, shutdown: &mut watch::Receiver<bool>) {
         let started = std::time::Instant::now();
         // Heartbeat: keep the lease while the checks run (OCR and face models can take longer than a short lease).
+        // A worker that dies stops renewing, so its job is claimable again at most one lease after its death.
         let lease_ms = self.cfg.lease.as_millis() as i64;
-        let beat = (self.cfg.lease / 3).max(std::time::Duration::from_millis(200));
+        let beat = heartbeat(self.cfg.lease);
         let processed = {
             let work = self.process(&job);
             tokio::pin!(work);
             let mut tick = tokio::time::interval(beat);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             tick.tick().await;
             loop {
                 tokio::select! {
-                    r = &mut work => break r,
+                    r = &mut work => break Some(r),
                     _ = tick.tick() => {
                         match self.store.extend_job_lease(&job, lease_ms).await {
                             Ok(true) => {}
@@ -123,8 +133,25 @@ impl Worker {
                             Err(e) => warn!(error = %e, "could not extend the job lease"),
                         }
                     }
+                    r = shutdown.changed() => {
+                        // A dropped sender counts as a stop too.
+                        if r.is_err() || *shutdown.borrow() {
+                            break None;
+                        }
+                    }
                 }
             }
+        };
+        let Some(processed) = processed else {
+            // Graceful stop: hand the job back now rather than make it wait out the lease.
+            match self.store.release_job(&job).await {
+                Ok(true) => info!("stopping: job released for another worker"),
+                Ok(false) => warn!("stopping: the job's lease was already lost"),
+                Err(e) => {
+                    warn!(error = %e, "stopping: could not release the job; it is reclaimed when its lease ends")
+                }
+            }
+            return;
         };
         let outcome = match processed {
             Ok(o) => o,
@@ -224,6 +251,17 @@ impl Worker {
             faces: self.faces.clone(),
         };
         let evaluated = run.evaluate(&v, &token, images, partner.aml).await?;
+        // The portrait the face match used, for the reviewer (sealed like the images, erased with them).
+        if let Some(p) = &evaluated.portrait {
+            self.blobs
+                .put(&kycd_blob::portrait_key(&v.scan_ref), p.clone().into())
+                .await?;
+        }
+        if let Some(r) = &evaluated.readings {
+            self.blobs
+                .put(&kycd_blob::readings_key(&v.scan_ref), r.to_string().into())
+                .await?;
+        }
         let mut outcome = job_outcome(&self.files, &v, &token, &partner, evaluated);
         if job.kind == kycd_store::JobKind::Reprocess
             && let Some(o) = outcome.outbox.as_mut()
@@ -257,6 +295,8 @@ impl Worker {
                 aml: None,
                 additional_steps: BTreeMap::new(),
                 evidence: serde_json::json!({ "error": "processing failed repeatedly" }),
+                portrait: None,
+                readings: None,
             },
         ))
     }

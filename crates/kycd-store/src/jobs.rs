@@ -161,12 +161,20 @@ impl Store {
             return Ok(false);
         }
         let result = self.seal_json(&outcome.result)?;
+        let sum = crate::console::Summary::of(&outcome.status, &outcome.result);
         let v = bound!(
-            "UPDATE verifications SET status = $1, result_json = $2, finished_at = $3 WHERE scan_ref = $4 \
-             AND finished_at IS NULL AND deleted_at IS NULL",
+            "UPDATE verifications SET status = $1, result_json = $2, finished_at = $3, auto_document = $4, \
+             auto_face = $5, manual_document = $6, manual_face = $7, tags = $8, review_pending = $9 \
+             WHERE scan_ref = $10 AND finished_at IS NULL AND deleted_at IS NULL",
             &outcome.status,
             result,
             now,
+            sum.auto_document,
+            sum.auto_face,
+            sum.manual_document,
+            sum.manual_face,
+            sum.tags,
+            crate::flag(sum.review_pending),
             &job.scan_ref
         )
         .execute(&mut *tx)
@@ -201,6 +209,22 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Gives a held job back at once without counting the attempt (a graceful stop): queued again and due now, so
+    /// another worker claims it on its next poll instead of waiting for the lease to lapse. Returns false when the
+    /// lease was already lost (nothing is written then).
+    pub async fn release_job(&self, job: &ClaimedJob) -> Result<bool, StoreError> {
+        let now = now_ms();
+        self.changes_one(bound!(
+            "UPDATE jobs SET state = 'queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, \
+             run_after = $1, lease_until = NULL, lease_owner = NULL, updated_at = $1 WHERE id = $2 \
+             AND lease_owner = $3 AND state = 'running'",
+            now,
+            job.id.0,
+            &job.owner
+        ))
+        .await
     }
 
     /// Re-queues dead jobs (all, or of one verification); returns how many.

@@ -6,7 +6,8 @@
 //! are tables written in the same transaction as the state change that causes them.
 //!
 //! Modules by table: partners, tokens, verifications (acceptance, results, reopening, erasure),
-//! jobs (the processing queue), outbox (webhooks), fraud (face embeddings, keyed hashes, blocklists); `seal` and
+//! jobs (the processing queue), outbox (webhooks), fraud (face embeddings, keyed hashes, blocklists), operators and
+//! audit (the review console's people and their actions), console (the queue and dashboard reads); `seal` and
 //! [`keys`] encrypt personal data at rest.
 
 /// `sqlx::query(sql)` with the arguments bound in order to `$1`, `$2`, …
@@ -16,18 +17,26 @@ macro_rules! bound {
     };
 }
 
+mod audit;
+pub mod backup;
+mod console;
 mod fraud;
 mod jobs;
 pub mod keys;
+mod operators;
 mod outbox;
 mod partners;
 mod seal;
 mod tokens;
 mod verifications;
 
+pub use audit::{AuditAction, AuditRow, NewAuditEntry};
+pub use backup::{BackupError, VerificationImages};
+pub use console::{DashboardStats, DayCounts, QueueCursor, QueueFilter, QueueOrder, QueueRow};
 pub use fraud::{BlocklistRow, KeyMatch, NewBlocklistEntry, StoredFace};
 pub use jobs::{ClaimedJob, JobKind, JobOutcome};
 pub use keys::{KeyError, Keyring};
+pub use operators::{OperatorId, OperatorRole, OperatorRow, SessionRow};
 pub use outbox::{AttemptRecord, ClaimedDelivery, OutboxEntry, WebhookAttemptRow, WebhookRow};
 pub use partners::{NewPartner, PartnerRow, PartnerUpdate, TokenDefaults};
 pub use tokens::{NewToken, TokenRow};

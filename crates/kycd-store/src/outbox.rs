@@ -176,6 +176,65 @@ impl Store {
         Ok(Some(d))
     }
 
+    /// Claims the oldest due delivery for `lease_ms`, like [`Self::claim_delivery`], and returns the lease's
+    /// expiry (ms) with it: the token that [`Self::extend_delivery_lease`] and [`Self::release_delivery`] check, so
+    /// a deliverer that lost its lease never touches the row of the one that took it over.
+    pub async fn claim_delivery_leased(
+        &self,
+        lease_ms: i64,
+    ) -> Result<Option<(ClaimedDelivery, i64)>, StoreError> {
+        let now = now_ms();
+        let lease_until = now.saturating_add(lease_ms);
+        let lock = self.skip_locked();
+        let sql = format!(
+            "UPDATE webhook_outbox SET lease_until = $1 WHERE id = (SELECT id FROM webhook_outbox \
+             WHERE state = 'pending' AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2) \
+             ORDER BY next_attempt_at, id LIMIT 1{lock}) \
+             RETURNING id, webhook_id, scan_ref, partner_id, event_type, url, body, attempts, created_at"
+        );
+        let r = bound!(&sql, lease_until, now)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(mut d) = r.as_ref().map(claimed).transpose()? else {
+            return Ok(None);
+        };
+        d.body = self.seal.open_bytes(d.body, "webhook body")?;
+        Ok(Some((d, lease_until)))
+    }
+
+    /// Extends a delivery lease held since `lease_until` (the token from [`Self::claim_delivery_leased`] or the
+    /// previous extension) by `lease_ms` from now; the new token, or None when the lease was lost (taken over,
+    /// recorded or released).
+    pub async fn extend_delivery_lease(
+        &self,
+        id: i64,
+        lease_until: i64,
+        lease_ms: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        // Strictly later than the old token, so a token is never reused for the same row.
+        let next = now_ms().saturating_add(lease_ms).max(lease_until + 1);
+        let ok = self
+            .changes_one(bound!(
+                "UPDATE webhook_outbox SET lease_until = $1 WHERE id = $2 AND lease_until = $3 AND state = 'pending'",
+                next,
+                id,
+                lease_until
+            ))
+            .await?;
+        Ok(ok.then_some(next))
+    }
+
+    /// Gives a claimed delivery back at once (a graceful stop) without recording an attempt: due again now, so any
+    /// deliverer claims it on its next poll. False when the lease was already lost or the attempt recorded.
+    pub async fn release_delivery(&self, id: i64, lease_until: i64) -> Result<bool, StoreError> {
+        self.changes_one(bound!(
+            "UPDATE webhook_outbox SET lease_until = NULL WHERE id = $1 AND lease_until = $2 AND state = 'pending'",
+            id,
+            lease_until
+        ))
+        .await
+    }
+
     /// Records an attempt and moves the row to its new state, in one transaction.
     pub async fn record_attempt(
         &self,

@@ -80,6 +80,43 @@ pub struct PartnerRow {
     pub aml: bool,
     /// Defaults for new tokens.
     pub token_defaults: TokenDefaults,
+    /// Keyed hash of the previous API secret after a rotation (`kycd partner rotate-secret`).
+    pub prev_secret_hash: Option<Vec<u8>>,
+    /// Until when (ms) the previous API secret still authenticates.
+    pub prev_secret_until: Option<i64>,
+    /// The previous webhook signing key after a rotation (`kycd partner rotate-signing-key`), encrypted like
+    /// `signing_key_enc`.
+    pub prev_signing_key_enc: Option<Vec<u8>>,
+    /// Until when (ms) webhooks are still signed with the previous signing key too.
+    pub prev_signing_key_until: Option<i64>,
+    /// When (ms) the partner confirmed it verifies with the new signing key (`kycd partner confirm-signing-key`);
+    /// from then on `Idenfy-Signature` uses the new key.
+    pub signing_key_confirmed_at: Option<i64>,
+}
+
+impl PartnerRow {
+    /// The keyed hash of the previous API secret when it still authenticates at `now` (ms): during the overlap of
+    /// a rotation, both it and [`PartnerRow::secret_hash`] are accepted.
+    pub fn previous_secret_hash(&self, now: i64) -> Option<&[u8]> {
+        match (&self.prev_secret_hash, self.prev_secret_until) {
+            (Some(h), Some(until)) if now < until => Some(h),
+            _ => None,
+        }
+    }
+
+    /// The encrypted previous signing key when webhooks are still signed with it at `now` (ms).
+    pub fn previous_signing_key_enc(&self, now: i64) -> Option<&[u8]> {
+        match (&self.prev_signing_key_enc, self.prev_signing_key_until) {
+            (Some(k), Some(until)) if now < until => Some(k),
+            _ => None,
+        }
+    }
+
+    /// Whether `Idenfy-Signature` (which carries one signature only) is still made with the previous signing key
+    /// at `now`: during the overlap until the partner confirms the new key.
+    pub fn idenfy_signs_with_previous_key(&self, now: i64) -> bool {
+        self.previous_signing_key_enc(now).is_some() && self.signing_key_confirmed_at.is_none()
+    }
 }
 
 /// Changes to a partner's settings; `None` leaves a setting as it is.
@@ -115,7 +152,8 @@ impl PartnerUpdate {
 }
 
 const COLS: &str = "id, name, api_key, secret_hash, signing_key_enc, direct_processing, manual_review, webhook_url, \
-                    disabled, created_at, aml, token_defaults";
+                    disabled, created_at, aml, token_defaults, prev_secret_hash, prev_secret_until, \
+                    prev_signing_key_enc, prev_signing_key_until, signing_key_confirmed_at";
 
 fn row(r: &AnyRow) -> Result<PartnerRow, StoreError> {
     let defaults: String = r.try_get("token_defaults")?;
@@ -133,6 +171,11 @@ fn row(r: &AnyRow) -> Result<PartnerRow, StoreError> {
         aml: flag_col(r, "aml")?,
         token_defaults: serde_json::from_str(&defaults)
             .map_err(|e| StoreError::Corrupt(format!("partner token defaults: {e}")))?,
+        prev_secret_hash: r.try_get("prev_secret_hash")?,
+        prev_secret_until: r.try_get("prev_secret_until")?,
+        prev_signing_key_enc: r.try_get("prev_signing_key_enc")?,
+        prev_signing_key_until: r.try_get("prev_signing_key_until")?,
+        signing_key_confirmed_at: r.try_get("signing_key_confirmed_at")?,
     })
 }
 
@@ -277,5 +320,202 @@ impl Store {
             api_key
         ))
         .await
+    }
+
+    /// Replaces the API secret of the partner `key` names (API key or unique name, as
+    /// [`Store::partner_by_key_or_name`]) by the secret hashed as `new_hash`. The current secret becomes the
+    /// previous one and keeps authenticating for `overlap_ms` more milliseconds (0 or less: it stops at once).
+    /// Returns the updated row, or None when no partner matches.
+    ///
+    /// While the overlap of an earlier rotation is still running the rotation is refused with
+    /// [`StoreError::Conflict`] (rotating again would stop the secret the partner may still be using at once),
+    /// unless `force`, which drops that older secret.
+    pub async fn rotate_partner_secret(
+        &self,
+        key: &str,
+        new_hash: &[u8],
+        overlap_ms: i64,
+        force: bool,
+    ) -> Result<Option<PartnerRow>, StoreError> {
+        let Some(found) = self.partner_by_key_or_name(key).await? else {
+            return Ok(None);
+        };
+        let now = now_ms();
+        let until = overlap_end(now, overlap_ms);
+        let previous = if until.is_some() {
+            "prev_secret_hash = secret_hash, prev_secret_until = $4"
+        } else {
+            "prev_secret_hash = NULL, prev_secret_until = NULL"
+        };
+        // One statement: the right-hand sides read the row as it was, so the old hash moves atomically.
+        let sql = format!(
+            "UPDATE partners SET {previous}, secret_hash = $1 \
+             WHERE id = $2 AND (prev_secret_until IS NULL OR prev_secret_until <= $3) RETURNING {COLS}"
+        );
+        let mut q = bound!(&sql, new_hash.to_vec(), found.id.0, cutoff(now, force));
+        if let Some(u) = until {
+            q = q.bind(u);
+        }
+        match q.fetch_optional(&self.pool).await? {
+            Some(r) => row(&r).map(Some),
+            None => self.rotation_refused(found.id, "API secret").await,
+        }
+    }
+
+    /// Replaces the webhook signing key of the partner `key` names by `new_key_enc` (encrypted like
+    /// [`PartnerRow::signing_key_enc`]). The current key becomes the previous one: for `overlap_ms` more
+    /// milliseconds (0 or less: none) every webhook is signed with both keys in `webhook-signature`, and
+    /// `Idenfy-Signature` stays on the previous key until [`Store::confirm_partner_signing_key`] or the end of the
+    /// overlap. Refused like [`Store::rotate_partner_secret`] while an earlier overlap runs, unless `force`.
+    pub async fn rotate_partner_signing_key(
+        &self,
+        key: &str,
+        new_key_enc: &[u8],
+        overlap_ms: i64,
+        force: bool,
+    ) -> Result<Option<PartnerRow>, StoreError> {
+        let Some(found) = self.partner_by_key_or_name(key).await? else {
+            return Ok(None);
+        };
+        let now = now_ms();
+        let until = overlap_end(now, overlap_ms);
+        let previous = if until.is_some() {
+            "prev_signing_key_enc = signing_key_enc, prev_signing_key_until = $4"
+        } else {
+            "prev_signing_key_enc = NULL, prev_signing_key_until = NULL"
+        };
+        let sql = format!(
+            "UPDATE partners SET {previous}, signing_key_enc = $1, signing_key_confirmed_at = NULL \
+             WHERE id = $2 AND (prev_signing_key_until IS NULL OR prev_signing_key_until <= $3) RETURNING {COLS}"
+        );
+        let mut q = bound!(&sql, new_key_enc.to_vec(), found.id.0, cutoff(now, force));
+        if let Some(u) = until {
+            q = q.bind(u);
+        }
+        match q.fetch_optional(&self.pool).await? {
+            Some(r) => row(&r).map(Some),
+            None => self.rotation_refused(found.id, "signing key").await,
+        }
+    }
+
+    /// Records that the partner `key` names verifies webhooks with its new signing key: from now on
+    /// `Idenfy-Signature` uses the new key (`webhook-signature` keeps both until the overlap ends). Returns the
+    /// updated row, None when no partner matches, [`StoreError::Conflict`] when no signing-key rotation is in its
+    /// overlap. Confirming twice keeps the first confirmation time.
+    pub async fn confirm_partner_signing_key(
+        &self,
+        key: &str,
+    ) -> Result<Option<PartnerRow>, StoreError> {
+        let Some(found) = self.partner_by_key_or_name(key).await? else {
+            return Ok(None);
+        };
+        let sql = format!(
+            "UPDATE partners SET signing_key_confirmed_at = COALESCE(signing_key_confirmed_at, $1) \
+             WHERE id = $2 AND prev_signing_key_enc IS NOT NULL AND prev_signing_key_until > $1 RETURNING {COLS}"
+        );
+        match bound!(&sql, now_ms(), found.id.0)
+            .fetch_optional(&self.pool)
+            .await?
+        {
+            Some(r) => row(&r).map(Some),
+            None => Err(StoreError::Conflict(format!(
+                "no signing-key rotation of partner '{}' is in its overlap",
+                found.name
+            ))),
+        }
+    }
+
+    /// The answer to a refused rotation: the partner is gone (None), or an earlier overlap still runs.
+    async fn rotation_refused(
+        &self,
+        id: PartnerId,
+        what: &str,
+    ) -> Result<Option<PartnerRow>, StoreError> {
+        match self.partner_by_id(id).await? {
+            None => Ok(None),
+            Some(p) => Err(StoreError::Conflict(format!(
+                "the previous {what} of partner '{}' is still accepted: an earlier rotation is in its overlap",
+                p.name
+            ))),
+        }
+    }
+}
+
+/// The end (ms) of an overlap of `overlap_ms` from `now`; None when there is no overlap.
+fn overlap_end(now: i64, overlap_ms: i64) -> Option<i64> {
+    (overlap_ms > 0).then(|| now.saturating_add(overlap_ms))
+}
+
+/// A rotation may proceed when the previous value's overlap ended at or before this time: now, or any time when
+/// forced.
+fn cutoff(now: i64, force: bool) -> i64 {
+    if force { i64::MAX } else { now }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn partner() -> PartnerRow {
+        PartnerRow {
+            id: PartnerId(1),
+            name: "p".into(),
+            api_key: "k".into(),
+            secret_hash: vec![1; 32],
+            signing_key_enc: vec![2; 40],
+            direct_processing: false,
+            manual_review: false,
+            webhook_url: None,
+            disabled: false,
+            created_at: 0,
+            aml: true,
+            token_defaults: TokenDefaults::default(),
+            prev_secret_hash: None,
+            prev_secret_until: None,
+            prev_signing_key_enc: None,
+            prev_signing_key_until: None,
+            signing_key_confirmed_at: None,
+        }
+    }
+
+    #[test]
+    fn previous_values_count_only_inside_the_overlap() {
+        let mut p = partner();
+        assert_eq!(p.previous_secret_hash(0), None);
+        assert_eq!(p.previous_signing_key_enc(0), None);
+        assert!(!p.idenfy_signs_with_previous_key(0));
+        p.prev_secret_hash = Some(vec![3; 32]);
+        p.prev_secret_until = Some(1_000);
+        p.prev_signing_key_enc = Some(vec![4; 40]);
+        p.prev_signing_key_until = Some(2_000);
+        assert_eq!(p.previous_secret_hash(999), Some(&[3u8; 32][..]));
+        assert_eq!(
+            p.previous_secret_hash(1_000),
+            None,
+            "the end of the overlap is exclusive"
+        );
+        assert_eq!(p.previous_signing_key_enc(1_999), Some(&[4u8; 40][..]));
+        assert_eq!(p.previous_signing_key_enc(2_000), None);
+        assert!(p.idenfy_signs_with_previous_key(1_500));
+        assert!(
+            !p.idenfy_signs_with_previous_key(2_000),
+            "the overlap's end switches Idenfy-Signature"
+        );
+        p.signing_key_confirmed_at = Some(1_200);
+        assert!(
+            !p.idenfy_signs_with_previous_key(1_500),
+            "confirmation switches it earlier"
+        );
+        assert_eq!(p.previous_signing_key_enc(1_500), Some(&[4u8; 40][..]));
+    }
+
+    #[test]
+    fn overlap_and_cutoff() {
+        assert_eq!(overlap_end(10, 0), None);
+        assert_eq!(overlap_end(10, -5), None);
+        assert_eq!(overlap_end(10, 5), Some(15));
+        assert_eq!(overlap_end(i64::MAX - 1, 5), Some(i64::MAX));
+        assert_eq!(cutoff(10, false), 10);
+        assert_eq!(cutoff(10, true), i64::MAX);
     }
 }

@@ -234,7 +234,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let r = bound!(
             "UPDATE verifications SET status = 'DELETED', images_json = '{}', precheck_json = NULL, \
-             result_json = NULL, deleted_at = $1 WHERE scan_ref = $2 AND partner_id = $3",
+             result_json = NULL, review_pending = 0, deleted_at = $1 WHERE scan_ref = $2 AND partner_id = $3",
             now,
             scan_ref,
             partner.0
@@ -253,6 +253,13 @@ impl Store {
             .await?;
             // Derived personal data: face embeddings and keyed hashes used for duplicate checks.
             crate::fraud::erase_derived_in(&mut tx, scan_ref).await?;
+            // The audit log keeps the fact of every action on this verification, not the operators' notes.
+            bound!(
+                "UPDATE audit_log SET note = NULL WHERE scan_ref = $1",
+                scan_ref
+            )
+            .execute(&mut *tx)
+            .await?;
             bound!(
                 "UPDATE webhook_attempts SET response_body = NULL \
                  WHERE outbox_id IN (SELECT id FROM webhook_outbox WHERE scan_ref = $1)",
@@ -393,7 +400,7 @@ impl Store {
             parse_json(r.try_get("images_json")?, "images")?.unwrap_or_default();
         images.insert(step.to_string(), image.clone());
         let u = bound!(
-            "UPDATE verifications SET images_json = $1, status = 'REVIEWING', finished_at = NULL WHERE scan_ref = $2 \
+            "UPDATE verifications SET images_json = $1, status = 'REVIEWING', finished_at = NULL, review_pending = 0 WHERE scan_ref = $2 \
              AND finished_at IS NOT NULL",
             json(&images)?,
             scan_ref
@@ -431,10 +438,19 @@ impl Store {
         result: &serde_json::Value,
     ) -> Result<(), StoreError> {
         let body = self.seal_json(result)?;
+        let sum = crate::console::Summary::of(status, result);
         bound!(
-            "UPDATE verifications SET status = $1, result_json = $2 WHERE scan_ref = $3 AND deleted_at IS NULL",
+            "UPDATE verifications SET status = $1, result_json = $2, auto_document = $3, auto_face = $4, \
+             manual_document = $5, manual_face = $6, tags = $7, review_pending = $8 \
+             WHERE scan_ref = $9 AND deleted_at IS NULL",
             status,
             body,
+            sum.auto_document,
+            sum.auto_face,
+            sum.manual_document,
+            sum.manual_face,
+            sum.tags,
+            flag(sum.review_pending),
             scan_ref
         )
         .execute(&self.pool)

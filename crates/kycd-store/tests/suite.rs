@@ -1,132 +1,14 @@
 //! The store test suite: every test runs on SQLite and, when `KYCD_TEST_POSTGRES_URL` is set, on PostgreSQL
 //! (each test in a scratch database of its own).
 
+#[macro_use]
+mod common;
+use common::*;
 use kycd_store::{
     AcceptedVerification, AttemptRecord, ImageRef, JobOutcome, NewBlocklistEntry, NewPartner,
     NewToken, OutboxEntry, PartnerUpdate, Store, StoreError, TokenDefaults, now_ms,
 };
-use kycd_types::token::TokenSettings;
-use kycd_types::{PartnerId, TokenType};
-use std::collections::BTreeMap;
-
-struct Db {
-    store: Store,
-    _dir: Option<tempfile::TempDir>,
-}
-
-async fn sqlite() -> Db {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("kycd.db").display());
-    Db {
-        store: Store::connect(&url, 8).await.unwrap(),
-        _dir: Some(dir),
-    }
-}
-
-async fn postgres() -> Option<Db> {
-    let admin = std::env::var("KYCD_TEST_POSTGRES_URL").ok()?;
-    let name = format!("kycd_t_{}", uuid::Uuid::new_v4().simple());
-    let admin_store_url = admin.clone();
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&admin_store_url)
-        .await
-        .expect("connect KYCD_TEST_POSTGRES_URL");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    let base = admin
-        .rsplit_once('/')
-        .map(|(b, _)| b.to_string())
-        .unwrap_or(admin);
-    Some(Db {
-        store: Store::connect(&format!("{base}/{name}"), 8).await.unwrap(),
-        _dir: None,
-    })
-}
-
-/// Runs `f` against every configured backend.
-macro_rules! on_all_backends {
-    ($name:ident, $f:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                super::$f(super::sqlite().await.store).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                match super::postgres().await {
-                    Some(db) => super::$f(db.store).await,
-                    None => eprintln!("KYCD_TEST_POSTGRES_URL not set: PostgreSQL run skipped"),
-                }
-            }
-        }
-    };
-}
-
-async fn partner(store: &Store, key: &str) -> PartnerId {
-    store
-        .create_partner(NewPartner {
-            name: key.into(),
-            api_key: key.into(),
-            secret_hash: vec![1; 32],
-            signing_key_enc: vec![2; 40],
-            direct_processing: true,
-            manual_review: false,
-            webhook_url: Some("https://example.com/hook".into()),
-            aml: true,
-            token_defaults: Default::default(),
-        })
-        .await
-        .unwrap()
-        .id
-}
-
-fn settings(auth: &str, scan: &str) -> TokenSettings {
-    serde_json::from_value(serde_json::json!({
-        "authToken": auth, "scanRef": scan, "clientId": "client-1", "personScanRef": "client-1",
-        "externalRef": null, "tokenType": TokenType::Identification, "firstName": null, "lastName": null,
-        "dateOfBirth": null, "sex": null, "nationality": null, "personalNumber": null, "documentNumber": null,
-        "dateOfExpiry": null, "dateOfIssue": null, "address": null, "country": null, "documents": ["PASSPORT"],
-        "allowedDocuments": {"ALL": ["PASSPORT"]}, "registryCentersCountries": null, "expiryTime": 3600,
-        "sessionLength": 600, "successUrl": null, "errorUrl": null, "unverifiedUrl": null, "callbackUrl": null,
-        "locale": "en", "theme": null, "questionnaire": null, "riskAssessmentProfile": null, "utilityBill": false,
-        "additionalSteps": null, "additionalData": null, "videoCallQuestions": [],
-        "faceMatchingThresholdModifier": 1.0, "ageLimit": null, "ageMax": null, "digitString": null,
-        "redirectUrl": null, "checkAml": true
-    }))
-    .unwrap()
-}
-
-async fn token(store: &Store, p: PartnerId, auth: &str, expires_in_ms: i64) -> String {
-    let scan = uuid::Uuid::new_v4().to_string();
-    store
-        .insert_token(&NewToken {
-            partner_id: p,
-            settings: settings(auth, &scan),
-            created_at: now_ms(),
-            expires_at: now_ms() + expires_in_ms,
-        })
-        .await
-        .unwrap();
-    scan
-}
-
-fn accepted(p: PartnerId, auth: &str, scan: &str) -> AcceptedVerification {
-    AcceptedVerification {
-        partner_id: p,
-        auth_token: auth.into(),
-        scan_ref: scan.into(),
-        client_id: "client-1".into(),
-        country: "LT".into(),
-        document_type: Some("PASSPORT".into()),
-        skip_analysis: false,
-        images: BTreeMap::new(),
-        precheck: None,
-        max_attempts: 2,
-    }
-}
+use kycd_types::PartnerId;
 
 /// Partner `a` with an accepted verification (token `t`): its id and the scanRef.
 async fn accepted_in(store: &Store) -> (PartnerId, String) {
@@ -904,3 +786,401 @@ async fn identifications_are_listed_per_partner_newest_first(store: Store) {
     assert_eq!(r.verification_status.as_deref(), Some("DELETED"));
 }
 on_all_backends!(listing, identifications_are_listed_per_partner_newest_first);
+
+/// A finished verification of `p` with `status` and the given `status` object; returns its scanRef.
+async fn finished(store: &Store, p: PartnerId, status: &str, block: serde_json::Value) -> String {
+    let auth = uuid::Uuid::new_v4().to_string();
+    let scan = token(store, p, &auth, 60_000).await;
+    store
+        .accept_verification(&accepted(p, &auth, &scan))
+        .await
+        .unwrap();
+    let job = store.claim_job("w", 60_000).await.unwrap().unwrap();
+    assert_eq!(job.scan_ref, scan);
+    let outcome = JobOutcome {
+        status: status.into(),
+        result: serde_json::json!({"status": block, "data": {"docFirstName": "ANA"}}),
+        outbox: None,
+    };
+    assert!(store.complete_job(&job, &outcome).await.unwrap());
+    scan
+}
+
+async fn operators_sessions_and_lockout(store: Store) {
+    use kycd_store::OperatorRole;
+    let a = partner(&store, "a").await;
+    let op = store
+        .create_operator(
+            "ana@bank.example",
+            "$argon2id$x",
+            OperatorRole::Reviewer,
+            Some(a),
+        )
+        .await
+        .unwrap();
+    assert_eq!(op.partner_id, Some(a));
+    assert!(matches!(
+        store
+            .create_operator("ana@bank.example", "$argon2id$y", OperatorRole::Admin, None)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    // Lockout after 3 consecutive failures; a successful login (session start) clears the count.
+    assert_eq!(
+        store.record_failed_login(op.id, 3, 60_000).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.record_failed_login(op.id, 3, 60_000).await.unwrap(),
+        None
+    );
+    assert!(
+        store
+            .record_failed_login(op.id, 3, 60_000)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let o = store
+        .operator_by_email("ana@bank.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(o.failed_logins, 3);
+    assert!(o.locked_until.unwrap() > now_ms());
+    store
+        .start_session(op.id, "hash-1", "csrf-1")
+        .await
+        .unwrap();
+    let o = store
+        .operator_by_email("ana@bank.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((o.failed_logins, o.locked_until), (0, None));
+    // A live session; idle and absolute expiry end it.
+    let s = store
+        .session("hash-1", 60_000, 60_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.csrf_token, "csrf-1");
+    assert_eq!(s.operator.email, "ana@bank.example");
+    assert!(
+        store
+            .session("nope", 60_000, 60_000)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    assert!(
+        store.session("hash-1", 60_000, 5).await.unwrap().is_none(),
+        "absolute expiry"
+    );
+    assert!(
+        store
+            .session("hash-1", 60_000, 60_000)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired sessions are deleted"
+    );
+    store
+        .start_session(op.id, "hash-2", "csrf-2")
+        .await
+        .unwrap();
+    assert!(
+        store
+            .session("hash-2", 5_000, 60_000)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    assert!(
+        store.session("hash-2", 5, 60_000).await.unwrap().is_none(),
+        "idle expiry"
+    );
+    // Disabling ends sessions; a password reset too.
+    store
+        .start_session(op.id, "hash-3", "csrf-3")
+        .await
+        .unwrap();
+    assert!(
+        store
+            .set_operator_disabled("ana@bank.example", true)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .session("hash-3", 60_000, 60_000)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .set_operator_disabled("ana@bank.example", false)
+            .await
+            .unwrap()
+    );
+    store
+        .start_session(op.id, "hash-4", "csrf-4")
+        .await
+        .unwrap();
+    assert!(
+        store
+            .set_operator_password("ana@bank.example", "$argon2id$z")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .session("hash-4", 60_000, 60_000)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        !store
+            .set_operator_password("nobody@bank.example", "x")
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.list_operators().await.unwrap().len(), 1);
+}
+
+on_all_backends!(operators, operators_sessions_and_lockout);
+
+async fn queue_filters_pages_and_review(store: Store) {
+    use kycd_store::{QueueCursor, QueueFilter, QueueOrder};
+    let a = partner(&store, "a").await;
+    let b = partner(&store, "b").await;
+    let ok = serde_json::json!({"autoDocument": "DOC_VALIDATED", "autoFace": "FACE_MATCH",
+        "fraudTags": [], "mismatchTags": []});
+    let dup = serde_json::json!({"autoDocument": "DOC_VALIDATED", "autoFace": "FACE_MATCH",
+        "fraudTags": ["DUPLICATE_FACE"], "mismatchTags": ["NAME"]});
+    let mut approved = Vec::new();
+    for _ in 0..5 {
+        approved.push(finished(&store, a, "APPROVED", ok.clone()).await);
+    }
+    let suspected = finished(&store, a, "SUSPECTED", dup.clone()).await;
+    let other = finished(&store, b, "SUSPECTED", dup.clone()).await;
+    let all = |f: QueueFilter| {
+        let store = store.clone();
+        async move { store.queue(&QueueFilter { limit: 50, ..f }).await.unwrap() }
+    };
+    assert_eq!(all(QueueFilter::default()).await.len(), 7);
+    let mine = all(QueueFilter {
+        partner: Some(a),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(mine.len(), 6);
+    assert!(mine.iter().all(|r| r.partner_id == a.0));
+    // Review queue: SUSPECTED without a manual decision, oldest first, per partner.
+    let review = all(QueueFilter {
+        review_only: true,
+        order: QueueOrder::Oldest,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        review
+            .iter()
+            .map(|r| r.scan_ref.clone())
+            .collect::<Vec<_>>(),
+        vec![suspected.clone(), other.clone()]
+    );
+    let review_a = all(QueueFilter {
+        review_only: true,
+        partner: Some(a),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(review_a.len(), 1);
+    assert_eq!(
+        review_a[0].tags,
+        vec!["DUPLICATE_FACE".to_string(), "NAME".to_string()]
+    );
+    assert_eq!(store.review_backlog(Some(a)).await.unwrap().0, 1);
+    // Tag, status and search filters.
+    assert_eq!(
+        all(QueueFilter {
+            tag: Some("DUPLICATE_FACE".into()),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        2
+    );
+    assert_eq!(
+        all(QueueFilter {
+            tag: Some("DUPLICATE".into()),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        0
+    );
+    assert_eq!(
+        all(QueueFilter {
+            status: Some("APPROVED".into()),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        5
+    );
+    assert_eq!(
+        all(QueueFilter {
+            search: Some(approved[2].clone()),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        1
+    );
+    assert_eq!(
+        all(QueueFilter {
+            search: Some("client-1".into()),
+            partner: Some(b),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        1
+    );
+    // Keyset paging visits every row once, in both orders.
+    for order in [QueueOrder::Newest, QueueOrder::Oldest] {
+        let mut seen = Vec::new();
+        let mut after: Option<QueueCursor> = None;
+        loop {
+            let page = store
+                .queue(&QueueFilter {
+                    order,
+                    after: after.clone(),
+                    limit: 2,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            if page.is_empty() {
+                break;
+            }
+            let last = page.last().unwrap();
+            after = Some(QueueCursor {
+                created_at: last.created_at,
+                scan_ref: last.scan_ref.clone(),
+            });
+            seen.extend(page.into_iter().map(|r| r.scan_ref));
+        }
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!((seen.len(), unique.len()), (7, 7), "{order:?}");
+    }
+    // A manual decision takes the verification out of the review queue.
+    let decided = serde_json::json!({"status": {"autoDocument": "DOC_VALIDATED", "autoFace": "FACE_MATCH",
+        "manualDocument": "DOC_VALIDATED", "manualFace": "FACE_MATCH", "fraudTags": ["DUPLICATE_FACE"]}});
+    store
+        .set_result(&suspected, "SUSPECTED", &decided)
+        .await
+        .unwrap();
+    assert_eq!(store.review_backlog(Some(a)).await.unwrap().0, 0);
+    let row = &all(QueueFilter {
+        search: Some(suspected.clone()),
+        ..Default::default()
+    })
+    .await[0];
+    assert_eq!(row.manual_face.as_deref(), Some("FACE_MATCH"));
+    // Counts and the dashboard.
+    let counts = store.status_counts(Some(a)).await.unwrap();
+    assert_eq!(
+        counts,
+        vec![("APPROVED".to_string(), 5), ("SUSPECTED".to_string(), 1)]
+    );
+    let day = 86_400_000;
+    let d = store
+        .dashboard(None, (now_ms() / day - 6) * day, (now_ms() / day + 1) * day)
+        .await
+        .unwrap();
+    assert_eq!(d.days.len(), 7);
+    assert_eq!(d.finished, 7);
+    assert_eq!(d.auto_approved, 5);
+    assert_eq!(d.backlog, 1);
+    assert!(d.processing_p50_ms.is_some() && d.processing_p95_ms >= d.processing_p50_ms);
+    let today: i64 = d
+        .days
+        .last()
+        .unwrap()
+        .by_status
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(today, 7);
+}
+
+on_all_backends!(console_queue, queue_filters_pages_and_review);
+
+async fn audit_is_kept_and_notes_erased_with_the_verification(store: Store) {
+    use kycd_store::{AuditAction, NewAuditEntry, OperatorRole};
+    let a = partner(&store, "a").await;
+    let op = store
+        .create_operator("ana@bank.example", "$argon2id$x", OperatorRole::Admin, None)
+        .await
+        .unwrap();
+    let scan = finished(&store, a, "SUSPECTED", serde_json::json!({})).await;
+    for (action, note) in [
+        (AuditAction::ViewVerification, None),
+        (AuditAction::Decision, Some("passport of Ana Example")),
+    ] {
+        store
+            .audit(&NewAuditEntry {
+                operator: Some(&op),
+                actor: "",
+                action,
+                partner_id: Some(a),
+                scan_ref: Some(&scan),
+                detail: Some("before: SUSPECTED → after: APPROVED".into()),
+                note,
+                source_ip: Some("127.0.0.1".into()),
+            })
+            .await
+            .unwrap();
+    }
+    let rows = store
+        .audit_entries(Some(&scan), None, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].action, "decision");
+    assert_eq!(rows[0].note.as_deref(), Some("passport of Ana Example"));
+    assert_eq!(rows[0].operator_email, "ana@bank.example");
+    assert!(store.tombstone_verification(&scan, a).await.unwrap());
+    let rows = store
+        .audit_entries(Some(&scan), None, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2, "the fact of each action stays");
+    assert!(rows.iter().all(|r| r.note.is_none()), "notes are erased");
+    assert_eq!(
+        rows[0].detail.as_deref(),
+        Some("before: SUSPECTED → after: APPROVED")
+    );
+    assert_eq!(
+        store
+            .audit_entries(None, Some(a), Some(rows[0].id), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+on_all_backends!(
+    audit_log,
+    audit_is_kept_and_notes_erased_with_the_verification
+);

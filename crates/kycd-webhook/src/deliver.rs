@@ -1,12 +1,13 @@
 //! The deliverer: claims outbox rows, signs and posts them, and records every attempt.
 
 use crate::schedule::{FailureKind, RetrySchedule, parse_retry_after, random_unit};
-use crate::sign::{sign, standard_signature};
+use crate::sign::{sign, standard_signatures};
 use crate::ssrf::{GuardedResolver, check_url, find_refusal};
 use kycd_store::{AttemptRecord, ClaimedDelivery, Keyring, Store, now_ms};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
@@ -33,10 +34,14 @@ pub struct DelivererConfig {
     pub concurrency: usize,
     /// Idle poll interval when no row is due and nobody wakes the deliverer.
     pub poll: Duration,
-    /// Lease on a claimed row; must exceed `timeout` plus DNS time, or another deliverer may re-send it.
+    /// Lease on a claimed row, 30 s by default. It is renewed every third of itself while the attempt runs (so it
+    /// may be shorter than `timeout`); a deliverer that dies stops renewing and its row is due again within one lease.
     pub lease: Duration,
     /// Per-request timeout (connect + send + response body), 15 s by default.
     pub timeout: Duration,
+    /// On shutdown, how long in-flight attempts may still finish (and be recorded) before they are abandoned and
+    /// their rows released for another deliverer at once; 3 s by default.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for DelivererConfig {
@@ -46,8 +51,9 @@ impl Default for DelivererConfig {
             allow_private: false,
             concurrency: 8,
             poll: Duration::from_secs(1),
-            lease: Duration::from_secs(60),
+            lease: Duration::from_secs(30),
             timeout: Duration::from_secs(15),
+            shutdown_grace: Duration::from_secs(3),
         }
     }
 }
@@ -65,6 +71,8 @@ struct Inner {
     cfg: DelivererConfig,
     client: reqwest::Client,
     waker: Arc<Notify>,
+    /// Rows this deliverer holds a lease on: outbox id → the current lease token (its `lease_until`).
+    held: Mutex<HashMap<i64, i64>>,
 }
 
 /// What one attempt decided (before it is written).
@@ -122,6 +130,7 @@ impl Deliverer {
                 cfg,
                 client,
                 waker: Arc::new(Notify::new()),
+                held: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -132,11 +141,12 @@ impl Deliverer {
     }
 
     /// Runs until `shutdown` becomes true (or its sender is dropped): claims due rows, delivers up to `concurrency`
-    /// at once and records each attempt. On shutdown it stops claiming and waits for in-flight deliveries.
+    /// at once and records each attempt. On shutdown it stops claiming, lets in-flight deliveries finish for up to
+    /// `shutdown_grace`, then abandons the rest and releases their leases so another deliverer sends them at once.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let permits = Arc::new(Semaphore::new(self.inner.cfg.concurrency.max(1)));
         let mut tasks = JoinSet::new();
-        let lease_ms = i64::try_from(self.inner.cfg.lease.as_millis()).unwrap_or(i64::MAX);
+        let lease_ms = self.lease_ms();
         loop {
             // A dropped sender counts as shutdown (otherwise `changed()` would return at once forever).
             if *shutdown.borrow() || shutdown.has_changed().is_err() {
@@ -147,8 +157,9 @@ impl Deliverer {
                 p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
                 r = shutdown.changed() => { if r.is_err() { break; } continue; }
             };
-            match self.inner.store.claim_delivery(lease_ms).await {
-                Ok(Some(d)) => {
+            match self.inner.store.claim_delivery_leased(lease_ms).await {
+                Ok(Some((d, lease_until))) => {
+                    self.hold(d.id, lease_until);
                     let me = self.clone();
                     tasks.spawn(async move {
                         me.deliver(&d).await;
@@ -166,7 +177,42 @@ impl Deliverer {
                 }
             }
         }
-        while tasks.join_next().await.is_some() {}
+        let grace = self.inner.cfg.shutdown_grace;
+        let drained =
+            tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+        if drained.is_err() {
+            tasks.abort_all();
+            while tasks.join_next().await.is_some() {}
+        }
+        self.release_held().await;
+    }
+
+    fn lease_ms(&self) -> i64 {
+        i64::try_from(self.inner.cfg.lease.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, HashMap<i64, i64>> {
+        // A poisoned map is still a valid map (no invariant spans an update).
+        self.inner.held.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn hold(&self, id: i64, lease_until: i64) {
+        self.held().insert(id, lease_until);
+    }
+
+    /// Gives back every row still leased (attempts abandoned at shutdown): due again at once for any deliverer.
+    async fn release_held(&self) {
+        let rows: Vec<(i64, i64)> = self.held().drain().collect();
+        for (id, lease_until) in rows {
+            match self.inner.store.release_delivery(id, lease_until).await {
+                Ok(true) => tracing::info!(outbox_id = id, "stopping: webhook delivery released"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(
+                    outbox_id = id, error = %e,
+                    "stopping: could not release a webhook delivery; it is retried when its lease ends"
+                ),
+            }
+        }
     }
 
     async fn idle(&self, shutdown: &mut watch::Receiver<bool>) {
@@ -180,9 +226,14 @@ impl Deliverer {
     /// Claims and delivers at most one due row; returns whether there was one. For CLI tools and tests; servers use
     /// [`Self::run`].
     pub async fn deliver_next(&self) -> Result<bool, kycd_store::StoreError> {
-        let lease_ms = i64::try_from(self.inner.cfg.lease.as_millis()).unwrap_or(i64::MAX);
-        match self.inner.store.claim_delivery(lease_ms).await? {
-            Some(d) => {
+        match self
+            .inner
+            .store
+            .claim_delivery_leased(self.lease_ms())
+            .await?
+        {
+            Some((d, lease_until)) => {
+                self.hold(d.id, lease_until);
                 self.deliver(&d).await;
                 Ok(true)
             }
@@ -190,11 +241,40 @@ impl Deliverer {
         }
     }
 
+    /// The attempt for a held row, renewing its lease every third of the lease while it runs.
+    async fn attempt_with_heartbeat(&self, d: &ClaimedDelivery) -> Outcome {
+        let lease_ms = self.lease_ms();
+        let beat = (self.inner.cfg.lease / 3).max(Duration::from_millis(200));
+        let work = self.attempt(d);
+        tokio::pin!(work);
+        let mut tick = tokio::time::interval(beat);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                o = &mut work => return o,
+                _ = tick.tick() => {
+                    let Some(token) = self.held().get(&d.id).copied() else { continue };
+                    match self.inner.store.extend_delivery_lease(d.id, token, lease_ms).await {
+                        Ok(Some(next)) => self.hold(d.id, next),
+                        Ok(None) => {
+                            tracing::warn!(webhook_id = %d.webhook_id, "webhook lease lost during the attempt");
+                            self.held().remove(&d.id);
+                        }
+                        Err(e) => tracing::warn!(
+                            webhook_id = %d.webhook_id, error = %e, "could not extend the webhook lease"
+                        ),
+                    }
+                }
+            }
+        }
+    }
+
     /// One attempt for a claimed row, recorded through the store. Store failures are logged; the lease then lapses
     /// and the row is attempted again (at-least-once).
     async fn deliver(&self, d: &ClaimedDelivery) {
         let started = Instant::now();
-        let outcome = self.attempt(d).await;
+        let outcome = self.attempt_with_heartbeat(d).await;
         let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         let rec = self.record_for(d, outcome, duration_ms);
         tracing::info!(
@@ -204,6 +284,8 @@ impl Deliverer {
         if let Err(e) = self.inner.store.record_attempt(d, &rec).await {
             tracing::error!(webhook_id = %d.webhook_id, error = %e, "recording webhook attempt failed");
         }
+        // Recorded (or left to lapse after a store failure): nothing to release at shutdown.
+        self.held().remove(&d.id);
     }
 
     fn record_for(&self, d: &ClaimedDelivery, o: Outcome, duration_ms: i64) -> AttemptRecord {
@@ -263,12 +345,16 @@ impl Deliverer {
         put(&mut headers, "idenfy-event-type", &d.event_type);
         put(&mut headers, "webhook-id", &d.webhook_id);
         put(&mut headers, "webhook-timestamp", &ts.to_string());
-        if !key.is_empty() {
-            put(&mut headers, "idenfy-signature", &sign(&key, &d.body));
+        if !key.current.is_empty() {
+            put(
+                &mut headers,
+                "idenfy-signature",
+                &sign(key.idenfy(), &d.body),
+            );
             put(
                 &mut headers,
                 "webhook-signature",
-                &standard_signature(&key, &d.webhook_id, ts, &d.body),
+                &standard_signatures(&key.standard(), &d.webhook_id, ts, &d.body),
             );
         }
         let resp = self
@@ -329,18 +415,61 @@ impl Deliverer {
         o
     }
 
-    async fn signing_key(&self, d: &ClaimedDelivery) -> Result<Vec<u8>, Outcome> {
+    async fn signing_key(&self, d: &ClaimedDelivery) -> Result<SigningKeys, Outcome> {
+        // A wrong master key is an operator error that can be fixed: keep retrying.
+        let decrypt = |enc: &[u8], what: &str| {
+            self.inner
+                .keyring
+                .decrypt(enc)
+                .map_err(|e| Outcome::transient(format!("{what}: {e}"), FailureKind::Other))
+        };
         match self.inner.store.partner_by_id(d.partner_id).await {
-            Ok(Some(p)) => self.inner.keyring.decrypt(&p.signing_key_enc).map_err(|e| {
-                // A wrong master key is an operator error that can be fixed: keep retrying.
-                Outcome::transient(format!("signing key: {e}"), FailureKind::Other)
-            }),
+            Ok(Some(p)) => {
+                let now = now_ms();
+                let previous = match p.previous_signing_key_enc(now) {
+                    Some(enc) => Some(decrypt(enc, "previous signing key")?),
+                    None => None,
+                };
+                Ok(SigningKeys {
+                    current: decrypt(&p.signing_key_enc, "signing key")?,
+                    idenfy_previous: previous.is_some() && p.idenfy_signs_with_previous_key(now),
+                    previous,
+                })
+            }
             Ok(None) => Err(Outcome::refused("partner no longer exists")),
             Err(e) => Err(Outcome::transient(
                 format!("store: {e}"),
                 FailureKind::Other,
             )),
         }
+    }
+}
+
+/// The keys a webhook is signed with at the time of its attempt. Outside a rotation only `current`. During the
+/// overlap of `kycd partner rotate-signing-key`, `webhook-signature` carries a signature of each key (the new one
+/// first), and `Idenfy-Signature`, which holds one, stays on the previous key until the partner confirms the new one
+/// (`kycd partner confirm-signing-key`) or the overlap ends.
+#[derive(Debug)]
+struct SigningKeys {
+    current: Vec<u8>,
+    previous: Option<Vec<u8>>,
+    idenfy_previous: bool,
+}
+
+impl SigningKeys {
+    /// The key of `Idenfy-Signature`.
+    fn idenfy(&self) -> &[u8] {
+        match &self.previous {
+            Some(p) if self.idenfy_previous => p,
+            _ => &self.current,
+        }
+    }
+
+    /// The keys of `webhook-signature`, the new one first.
+    fn standard(&self) -> Vec<&[u8]> {
+        let mut keys = vec![self.current.as_slice()];
+        keys.extend(self.previous.as_deref());
+        keys
     }
 }
 

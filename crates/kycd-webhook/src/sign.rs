@@ -54,6 +54,16 @@ pub fn standard_signature(key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> 
     )
 }
 
+/// A Standard Webhooks `webhook-signature` header with one `v1,` signature per key, space-separated, in the order
+/// given (during a signing-key rotation: the new key first, then the previous one). Receivers accept the message when
+/// any entry verifies with a key they hold.
+pub fn standard_signatures(keys: &[&[u8]], id: &str, timestamp: i64, body: &[u8]) -> String {
+    keys.iter()
+        .map(|k| standard_signature(k, id, timestamp, body))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Checks a Standard Webhooks `webhook-signature` header (space-separated list; any `v1,` entry may match).
 pub fn verify_standard(key: &[u8], id: &str, timestamp: i64, body: &[u8], header: &str) -> bool {
     header
@@ -143,6 +153,11 @@ mod tests {
                 prop_assert!(!verify_standard(&other, &id, ts, &body, &std_sig));
             }
             prop_assert!(!verify_standard(&key, &id, ts + 1, &body, &std_sig));
+            let both = standard_signatures(&[&key, &other], &id, ts, &body);
+            prop_assert_eq!(both.split(' ').next(), Some(std_sig.as_str()));
+            prop_assert_eq!(both.split(' ').count(), 2);
+            prop_assert!(verify_standard(&key, &id, ts, &body, &both));
+            prop_assert!(verify_standard(&other, &id, ts, &body, &both));
             if !body.is_empty() {
                 let mut tampered = body.clone();
                 let i = flip.index(tampered.len());

@@ -17,6 +17,8 @@ pub struct Config {
     pub database_url: String,
     /// Allow loopback/private and plain-http webhook targets.
     pub webhook_allow_private: bool,
+    /// Console session cookies without `Secure`, for plain-http loopback (`KYCD_CONSOLE_INSECURE_COOKIES`).
+    pub console_insecure_cookies: bool,
     /// Delays between webhook attempts (after the first, immediate one).
     pub webhook_retry_schedule: kycd_webhook::RetrySchedule,
     /// Public base URL (file links, redirect URL); defaults to `http://<bound address>`.
@@ -29,7 +31,8 @@ pub struct Config {
     pub workers: usize,
     /// CPU-bound check work (decoding, OCR, face models) running at once across this process's jobs.
     pub cpu_slots: usize,
-    /// Job lease length (seconds).
+    /// Job lease length (seconds), 30 by default; workers renew it every third of itself, so a dead worker's job
+    /// is claimable again within one lease of its death and a graceful stop releases it at once.
     pub job_lease_secs: u64,
     /// Processing attempts before a job is dead.
     pub job_max_attempts: i64,
@@ -73,6 +76,7 @@ struct FileConfig {
     bind: Option<String>,
     database_url: Option<String>,
     webhook_allow_private: Option<bool>,
+    console_insecure_cookies: Option<bool>,
     webhook_retry_schedule: Option<String>,
     public_url: Option<String>,
     master_key_file: Option<PathBuf>,
@@ -132,6 +136,10 @@ impl Config {
         let database_url = env("KYCD_DATABASE_URL")
             .or(f.database_url)
             .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("kycd.db").display()));
+        let console_insecure_cookies = match env("KYCD_CONSOLE_INSECURE_COOKIES") {
+            Some(v) => parse_bool("KYCD_CONSOLE_INSECURE_COOKIES", &v)?,
+            None => f.console_insecure_cookies.unwrap_or(false),
+        };
         let webhook_allow_private = match env("KYCD_WEBHOOK_ALLOW_PRIVATE") {
             Some(v) => parse_bool("KYCD_WEBHOOK_ALLOW_PRIVATE", &v)?,
             None => f.webhook_allow_private.unwrap_or(false),
@@ -168,7 +176,7 @@ impl Config {
                 f.cpu_slots.map(|v| v as u64),
                 kycd_pipeline::checks::default_cpu_slots() as u64,
             )? as usize,
-            job_lease_secs: num("KYCD_JOB_LEASE_SECS", f.job_lease_secs, 300)?,
+            job_lease_secs: num("KYCD_JOB_LEASE_SECS", f.job_lease_secs, 30)?,
             job_max_attempts: num(
                 "KYCD_JOB_MAX_ATTEMPTS",
                 f.job_max_attempts.map(|v| v as u64),
@@ -216,6 +224,7 @@ impl Config {
             bind,
             database_url,
             webhook_allow_private,
+            console_insecure_cookies,
             webhook_retry_schedule,
         };
         cfg.validate()?;

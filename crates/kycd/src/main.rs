@@ -1,7 +1,9 @@
 //! The `kycd` binary: CLI, configuration, telemetry and wiring of the concrete backends.
 
 mod aml;
+mod backup;
 mod config;
+mod operator;
 mod ops;
 mod partner;
 mod serve;
@@ -57,6 +59,11 @@ enum Command {
     },
     /// Runs the whole verification pipeline offline on files and prints the webhook-shaped result.
     Verify(verify::VerifyArgs),
+    /// Review-console operators (people): create, list, disable, enable, reset-password.
+    Operator {
+        #[command(subcommand)]
+        action: operator::OperatorCommand,
+    },
     /// Manual review.
     Review {
         #[command(subcommand)]
@@ -66,6 +73,16 @@ enum Command {
     Webhooks {
         #[command(subcommand)]
         action: ops::WebhooksCommand,
+    },
+    /// Backups of an embedded installation (SQLite + local blobs), taken while it runs: `--to DIR` takes one,
+    /// `--verify DIR` checks one. The master key is never written to a backup.
+    Backup(backup::BackupArgs),
+    /// Restores a backup (`kycd backup --to`) into an empty data dir, after verifying it.
+    Restore(backup::RestoreArgs),
+    /// Store consistency: `kycd store check` verifies that every verification's images exist and decrypt.
+    Store {
+        #[command(subcommand)]
+        action: backup::StoreCommand,
     },
 }
 
@@ -112,8 +129,12 @@ fn run(cli: Cli) -> Result<()> {
             Command::Serve { role } => serve::serve(cfg, &role).await,
             Command::Partner { action } => partner::run(cfg, action).await,
             Command::Verify(args) => verify::verify(cfg, args).await,
+            Command::Operator { action } => operator::run(cfg, action).await,
             Command::Review { action } => ops::review(cfg, action).await,
             Command::Webhooks { action } => ops::webhooks(cfg, action).await,
+            Command::Backup(args) => backup::backup(cfg, args).await,
+            Command::Restore(args) => backup::restore(cfg, args).await,
+            Command::Store { action } => backup::store(cfg, action).await,
             Command::Migrate => {
                 let store = serve::open_store(&cfg).await?;
                 store.close().await;

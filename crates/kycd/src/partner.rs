@@ -1,4 +1,4 @@
-//! `kycd partner create|list|update|disable|enable`.
+//! `kycd partner create|list|update|disable|enable|rotate-secret|rotate-signing-key|confirm-signing-key`.
 //!
 //! Settings changed with `update` apply at once in every process sharing the database: the API reads the partner
 //! row per request (its authentication extractor) and the worker per job; nothing caches it.
@@ -8,8 +8,11 @@ use crate::serve::open_store;
 use anyhow::{Result, bail};
 use base64::Engine;
 use clap::{Subcommand, ValueEnum};
-use kycd_store::{Keyring, NewPartner, PartnerRow, PartnerUpdate, StoreError, TokenDefaults};
+use kycd_store::{
+    Keyring, NewPartner, PartnerRow, PartnerUpdate, Store, StoreError, TokenDefaults, now_ms,
+};
 use kycd_types::DocumentType;
+use std::time::Duration;
 
 /// An on/off switch on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -93,12 +96,136 @@ pub enum PartnerCommand {
         /// The partner's API key.
         api_key: String,
     },
+    /// Replaces a partner's API secret and prints `{"apiKey", "apiSecret", "previousSecretValidUntil"}` once.
+    /// The old secret keeps authenticating until the overlap ends, then only the new one does.
+    RotateSecret {
+        /// The partner's name, or its API key (as for `update`).
+        partner: String,
+        /// How long the old secret stays valid: e.g. 24h, 30m, 90s, 1h30m, 7d; 0 stops it at once.
+        #[arg(long, default_value = "24h", value_parser = parse_overlap)]
+        overlap: Duration,
+        /// Rotate even while the overlap of an earlier rotation runs (the secret before the current one then stops
+        /// at once).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Replaces a partner's webhook signing key and prints `{"apiKey", "signingKey", "previousSigningKeyValidUntil"}`
+    /// once. During the overlap `webhook-signature` carries a signature of each key (new first) and
+    /// `Idenfy-Signature` stays on the old key until `confirm-signing-key` or the end of the overlap.
+    RotateSigningKey {
+        /// The partner's name, or its API key (as for `update`).
+        partner: String,
+        /// How long webhooks are still signed with the old key: e.g. 24h, 30m, 90s; 0 switches at once.
+        #[arg(long, default_value = "24h", value_parser = parse_overlap)]
+        overlap: Duration,
+        /// Rotate even while the overlap of an earlier rotation runs.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Records that the partner verifies `Idenfy-Signature` with its new signing key: from the next webhook on it
+    /// is made with the new key (`webhook-signature` keeps both until the overlap ends).
+    ConfirmSigningKey {
+        /// The partner's name, or its API key (as for `update`).
+        partner: String,
+    },
+}
+
+/// The longest overlap `--overlap` accepts.
+const MAX_OVERLAP: Duration = Duration::from_secs(365 * 86_400);
+
+/// Parses an overlap such as `24h`, `30m`, `90s`, `1h30m`, `7d` or `0`: one or more whole numbers each followed by
+/// a unit (`d`, `h`, `m`, `s`); a bare `0` means none. At most 365 days.
+fn parse_overlap(v: &str) -> Result<Duration, String> {
+    let v = v.trim();
+    let bad = || {
+        format!(
+            "'{v}' is not a duration: use a number with a unit (d, h, m, s), e.g. 24h, 30m, 90s, 1h30m, or 0"
+        )
+    };
+    if v == "0" {
+        return Ok(Duration::ZERO);
+    }
+    if v.is_empty() {
+        return Err(bad());
+    }
+    let mut total: u64 = 0;
+    let mut rest = v;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return Err(bad());
+        }
+        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        let unit = match rest[digits..].chars().next() {
+            Some('d') => 86_400,
+            Some('h') => 3_600,
+            Some('m') => 60,
+            Some('s') => 1,
+            _ => return Err(bad()),
+        };
+        total = n
+            .checked_mul(unit)
+            .and_then(|secs| total.checked_add(secs))
+            .ok_or_else(bad)?;
+        rest = &rest[digits + 1..];
+    }
+    let d = Duration::from_secs(total);
+    if d > MAX_OVERLAP {
+        return Err(format!("--overlap '{v}' is longer than 365 days"));
+    }
+    Ok(d)
+}
+
+fn overlap_ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// A time (ms since the epoch) as RFC 3339 UTC, e.g. `2026-12-08T06:30:00Z`.
+fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// The end of an overlap that is still running at `now`, as RFC 3339.
+fn running(until: Option<i64>, now: i64) -> Option<String> {
+    until.filter(|u| *u > now).map(rfc3339)
+}
+
+/// The refusal of a rotation: an earlier overlap still runs (with when it ends and how to proceed), or the store's
+/// own reason (a name several partners share).
+async fn refused(store: &Store, partner: &str, why: String, secret: bool) -> anyhow::Error {
+    let now = now_ms();
+    let until = match store.partner_by_key_or_name(partner).await {
+        Ok(Some(p)) if secret => running(p.prev_secret_until, now),
+        Ok(Some(p)) => running(p.prev_signing_key_until, now),
+        _ => None,
+    };
+    match until {
+        Some(u) => anyhow::anyhow!(
+            "{why}; it ends at {u}. Wait until then, or pass --force to stop the previous {} at once",
+            if secret { "secret" } else { "signing key" }
+        ),
+        None => anyhow::anyhow!("{why}"),
+    }
 }
 
 fn random_token(bytes: usize) -> Result<String> {
     let mut b = vec![0u8; bytes];
     getrandom::fill(&mut b).map_err(|_| anyhow::anyhow!("random generator failed"))?;
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b))
+}
+
+/// A new API secret: 256 random bits, URL-safe base64.
+fn new_api_secret() -> Result<String> {
+    random_token(32)
+}
+
+/// A new webhook signing key: 32 random bytes as 64 hex characters (the partner signs with the string's bytes).
+fn new_signing_key() -> Result<String> {
+    let mut sk = [0u8; 32];
+    getrandom::fill(&mut sk).map_err(|_| anyhow::anyhow!("random generator failed"))?;
+    Ok(hex(&sk))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -169,6 +296,10 @@ fn partner_json(p: &PartnerRow) -> serde_json::Value {
         "id": p.id, "name": p.name, "apiKey": p.api_key, "directProcessing": p.direct_processing,
         "manualReview": p.manual_review, "webhookUrl": p.webhook_url, "aml": p.aml,
         "tokenDefaults": p.token_defaults, "disabled": p.disabled, "createdAt": p.created_at,
+        "previousSecretValidUntil": running(p.prev_secret_until, now_ms()),
+        "previousSigningKeyValidUntil": running(p.prev_signing_key_until, now_ms()),
+        "signingKeyConfirmedAt": p.signing_key_confirmed_at.filter(|_| p.previous_signing_key_enc(now_ms()).is_some())
+            .map(rfc3339),
     })
 }
 
@@ -191,10 +322,8 @@ pub async fn run(cfg: Config, cmd: PartnerCommand) -> Result<()> {
                 check_webhook_url(u, cfg.webhook_allow_private)?;
             }
             let api_key = random_token(15)?;
-            let api_secret = random_token(32)?; // 256 bits
-            let mut sk = [0u8; 32];
-            getrandom::fill(&mut sk).map_err(|_| anyhow::anyhow!("random generator failed"))?;
-            let signing_key = hex(&sk);
+            let api_secret = new_api_secret()?;
+            let signing_key = new_signing_key()?;
             store
                 .create_partner(NewPartner {
                     name,
@@ -267,8 +396,138 @@ pub async fn run(cfg: Config, cmd: PartnerCommand) -> Result<()> {
             }
             serde_json::json!({ "apiKey": api_key, "disabled": false }).to_string()
         }
+        PartnerCommand::RotateSecret {
+            partner,
+            overlap,
+            force,
+        } => {
+            let api_secret = new_api_secret()?;
+            let hash = keyring.hash_secret(&api_secret);
+            match store
+                .rotate_partner_secret(&partner, &hash, overlap_ms(overlap), force)
+                .await
+            {
+                Ok(Some(p)) => serde_json::json!({
+                    "apiKey": p.api_key, "apiSecret": api_secret,
+                    "previousSecretValidUntil": running(p.prev_secret_until, now_ms()),
+                })
+                .to_string(),
+                Ok(None) => bail!("no partner with name or API key '{partner}'"),
+                Err(StoreError::Conflict(why)) => {
+                    return Err(refused(&store, &partner, why, true).await);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        PartnerCommand::RotateSigningKey {
+            partner,
+            overlap,
+            force,
+        } => {
+            let signing_key = new_signing_key()?;
+            let enc = keyring.encrypt(signing_key.as_bytes())?;
+            match store
+                .rotate_partner_signing_key(&partner, &enc, overlap_ms(overlap), force)
+                .await
+            {
+                Ok(Some(p)) => serde_json::json!({
+                    "apiKey": p.api_key, "signingKey": signing_key,
+                    "previousSigningKeyValidUntil": running(p.prev_signing_key_until, now_ms()),
+                })
+                .to_string(),
+                Ok(None) => bail!("no partner with name or API key '{partner}'"),
+                Err(StoreError::Conflict(why)) => {
+                    return Err(refused(&store, &partner, why, false).await);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        PartnerCommand::ConfirmSigningKey { partner } => {
+            match store.confirm_partner_signing_key(&partner).await {
+                Ok(Some(p)) => serde_json::json!({
+                    "apiKey": p.api_key,
+                    "signingKeyConfirmedAt": p.signing_key_confirmed_at.map(rfc3339),
+                    "previousSigningKeyValidUntil": running(p.prev_signing_key_until, now_ms()),
+                })
+                .to_string(),
+                Ok(None) => bail!("no partner with name or API key '{partner}'"),
+                Err(StoreError::Conflict(why)) => bail!("{why}"),
+                Err(e) => return Err(e.into()),
+            }
+        }
     };
     store.close().await;
     println!("{out}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlaps_parse() {
+        let secs = |v: &str| parse_overlap(v).map(|d| d.as_secs());
+        assert_eq!(secs("24h"), Ok(86_400));
+        assert_eq!(secs("30m"), Ok(1_800));
+        assert_eq!(secs("90s"), Ok(90));
+        assert_eq!(secs("0"), Ok(0));
+        assert_eq!(secs("0s"), Ok(0));
+        assert_eq!(secs(" 7d "), Ok(7 * 86_400));
+        assert_eq!(secs("1h30m"), Ok(5_400));
+        assert_eq!(secs("1d2h3m4s"), Ok(93_784));
+        assert_eq!(secs("365d"), Ok(365 * 86_400));
+        for bad in [
+            "",
+            "h",
+            "24",
+            "24x",
+            "1.5h",
+            "-1h",
+            "h24",
+            "1h30",
+            "24 h",
+            "366d",
+            "99999999999999999999s",
+            "18446744073709551615d",
+            "２h",
+        ] {
+            assert!(parse_overlap(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn overlaps_round_trip_over_many_values() {
+        // A deterministic sweep standing in for a property test: every split of a duration into d/h/m/s parts
+        // parses back to its total, and any trailing garbage is refused.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..2_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let (d, h, m, s) = (x % 100, (x >> 8) % 48, (x >> 16) % 120, (x >> 24) % 200);
+            let text = format!("{d}d{h}h{m}m{s}s");
+            let want = d * 86_400 + h * 3_600 + m * 60 + s;
+            assert_eq!(
+                parse_overlap(&text).map(|d| d.as_secs()),
+                Ok(want),
+                "{text}"
+            );
+            assert_eq!(parse_overlap(&format!("{s}s")).map(|d| d.as_secs()), Ok(s));
+            assert!(parse_overlap(&format!("{text}{}", d % 10)).is_err());
+            assert!(parse_overlap(&format!("{text}q")).is_err());
+        }
+    }
+
+    #[test]
+    fn times_print_as_rfc3339_and_only_while_running() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_796_625_000_000), "2026-12-07T06:30:00Z");
+        assert_eq!(running(None, 5), None);
+        assert_eq!(running(Some(5), 5), None);
+        assert_eq!(
+            running(Some(1_000), 5).as_deref(),
+            Some("1970-01-01T00:00:01Z")
+        );
+    }
 }

@@ -208,15 +208,28 @@ pub async fn serve(cfg: Config, role: &str) -> Result<()> {
                 cfg.rate_limit_burst,
             )),
         };
-        let app = kycd_api::router(state);
+        // The review console: another front end over the same store, blobs and keys, on the same port.
+        let console = kycd_console::ConsoleState::new(
+            store.clone(),
+            blobs.clone(),
+            keyring.clone(),
+            kycd_console::ConsoleConfig {
+                insecure_cookies: cfg.console_insecure_cookies,
+                ..Default::default()
+            },
+        );
+        let app = kycd_api::router(state).merge(kycd_console::router(console));
         let mut rx = rx.clone();
         tasks.spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.wait_for(|v| *v).await;
-                })
-                .await
-                .context("HTTP server failed")
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = rx.wait_for(|v| *v).await;
+            })
+            .await
+            .context("HTTP server failed")
         });
         info!(%addr, "listening");
         println!("kycd listening on http://{addr}");

@@ -7,65 +7,6 @@ use common::*;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-struct Doc {
-    front_b64: String,
-    surname: String,
-    number: String,
-    country: String,
-}
-
-/// A clean synthetic passport of a real-country issuer, unexpired, with `portrait` as the holder photo.
-fn passport(portrait_rel: &str) -> Doc {
-    use base64::Engine;
-    let generator =
-        kycd_synth::Generator::load().expect("OCR-B font (scripts/setup.sh installs fonts-ocr-b)");
-    let portrait = image::open(data(portrait_rel)).unwrap().to_rgb8();
-    let today = kycd_mrz::Date::today().to_iso();
-    for seed in 1..500u64 {
-        let truth = generator
-            .truth(seed, kycd_synth::DocKind::Passport)
-            .unwrap();
-        let Some(c) = kycd_mrz::country::by_alpha3(&truth.issuing_state) else {
-            continue;
-        };
-        if truth.expiry.iso() <= today {
-            continue;
-        }
-        let spec = kycd_synth::Spec::new(
-            seed,
-            kycd_synth::DocKind::Passport,
-            kycd_synth::Level::Clean,
-        )
-        .with_portrait(&portrait);
-        let doc = generator.generate(&spec).unwrap();
-        let front = &doc.viz_side().unwrap().photo.jpeg;
-        return Doc {
-            front_b64: base64::engine::general_purpose::STANDARD.encode(front),
-            surname: truth.surname.clone(),
-            number: truth.document_number.clone(),
-            country: c.alpha2.to_string(),
-        };
-    }
-    panic!("no suitable seed");
-}
-
-async fn verify(s: &Server, p: &Partner, client: &str, doc: &Doc, selfie: &str) -> (String, Value) {
-    let tok = s.token(p, json!({"clientId": client})).await;
-    let body = json!({"authToken": tok["authToken"], "country": doc.country,
-        "images": {"FRONT": doc.front_b64, "FACE": b64_file(selfie)}});
-    let r = s.post_json(p, "/api/v2/process", &body).await;
-    assert_eq!(r.0, 200, "{:?}", r.1);
-    let scan = tok["scanRef"].as_str().unwrap().to_string();
-    s.wait_finished(p, &scan, Duration::from_secs(120)).await;
-    let (_, st) = s
-        .post_json(p, "/api/v2/status", &json!({"scanRef": scan}))
-        .await;
-    let (_, data) = s
-        .post_json(p, "/api/v2/data", &json!({"scanRef": scan}))
-        .await;
-    (scan, json!({"status": st, "data": data}))
-}
-
 fn tags(v: &Value) -> Vec<String> {
     v["status"]["fraudTags"]
         .as_array()

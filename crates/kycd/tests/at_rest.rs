@@ -76,7 +76,16 @@ async fn images_and_personal_data_are_sealed_at_rest() {
         .iter()
         .filter(|f| f.starts_with(s.data_dir().join("blobs")))
         .collect();
-    assert_eq!(blobs.len(), 2, "{blobs:?}");
+    // FRONT and FACE, and what the worker derived for the reviewer: the document portrait and the per-zone fields.
+    assert_eq!(blobs.len(), 4, "{blobs:?}");
+    assert!(
+        blobs.iter().any(|b| b.ends_with("derived/portrait.png")),
+        "{blobs:?}"
+    );
+    assert!(
+        blobs.iter().any(|b| b.ends_with("derived/readings.json")),
+        "{blobs:?}"
+    );
     let front = std::fs::read(data(UTO)).unwrap();
     for b in &blobs {
         let raw = std::fs::read(b).unwrap();
@@ -91,7 +100,8 @@ async fn images_and_personal_data_are_sealed_at_rest() {
             b.display()
         );
     }
-    // Prefill names, the document's name read by OCR and the result never reach the database files in clear.
+    // Prefill names, the document's name read by OCR and the result never reach the database files in clear, nor
+    // the derived blobs (the per-zone fields hold the names).
     let mut needles: Vec<String> = vec!["Qwertyuiopsson".into(), "Zygfrydas".into()];
     for k in ["docLastName", "docFirstName", "docNumber"] {
         if let Some(v) = vdata[k].as_str().filter(|v| v.len() >= 4) {
@@ -103,6 +113,7 @@ async fn images_and_personal_data_are_sealed_at_rest() {
         f.file_name()
             .and_then(|n| n.to_str())
             .is_some_and(|n| n.starts_with("kycd.db"))
+            || f.starts_with(s.data_dir().join("blobs"))
     }) {
         let raw = std::fs::read(f).unwrap();
         for n in &needles {
@@ -150,7 +161,8 @@ async fn s3_blob_storage_when_configured() {
         .list(&kycd_blob::verification_prefix(&scan))
         .await
         .unwrap();
-    assert_eq!(keys.len(), 2, "{keys:?}");
+    // FRONT, FACE and the derived portrait and per-zone fields, all sealed.
+    assert_eq!(keys.len(), 4, "{keys:?}");
     for k in &keys {
         assert!(store.get_raw(k).await.unwrap().starts_with(b"KYCDENV1"));
     }

@@ -4,52 +4,13 @@ mod common;
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use common::*;
-use hmac::{Hmac, Mac};
 use serde_json::json;
-use sha2::Sha256;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
-
-async fn receiver(fail_first: usize) -> (String, Received) {
-    let got: Received = Arc::default();
-    let g = got.clone();
-    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-            let g = g.clone();
-            let calls = calls.clone();
-            async move {
-                let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                if n < fail_first {
-                    return axum::http::StatusCode::INTERNAL_SERVER_ERROR;
-                }
-                g.lock().unwrap().push((headers, body));
-                axum::http::StatusCode::OK
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{addr}/hook"), got)
-}
-
-fn hex_hmac(key: &[u8], body: &[u8]) -> String {
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap();
-    m.update(body);
-    m.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 #[tokio::test]
 async fn one_signed_webhook_per_verification_delivered_after_retries() {
-    let (url, got) = receiver(3).await;
+    let (url, got) = receiver_failing(3).await;
     let s = Server::start(&[
         ("KYCD_WEBHOOK_ALLOW_PRIVATE", "true"),
         ("KYCD_WEBHOOK_RETRY_SCHEDULE", "0.2,0.2,0.2,0.2"),

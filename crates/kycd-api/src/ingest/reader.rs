@@ -99,9 +99,18 @@ pub(super) struct Reader<S> {
     pub(super) size_hint: Option<usize>,
     /// An incomplete UTF-8 sequence at the end of the previous chunk.
     pub(super) utf8_carry: Vec<u8>,
+    /// Chunks received but not handed out yet (a body of unknown size is received whole first, see [`Self::new`]).
+    pending: std::collections::VecDeque<Bytes>,
+    /// Whether the source may be read chunk by chunk as parsing goes.
+    streaming: bool,
 }
 
 impl<S: ChunkSource> Reader<S> {
+    /// A reader over `src`. With a `size_hint` (an announced `Content-Length`, already checked against the limit)
+    /// the body is parsed as it streams in. Without one (a chunked body) it is received whole before parsing
+    /// starts: until the body is known to fit the limit, only its bytes are held, never the images decoded from
+    /// them, so refusing an oversized chunked body costs the limit once (the held chunks are dropped as soon as
+    /// the sender gives up); the parse then runs with the exact size as its hint.
     pub(super) fn new(src: S, size_hint: Option<usize>) -> Self {
         Self {
             src,
@@ -111,6 +120,30 @@ impl<S: ChunkSource> Reader<S> {
             consumed: 0,
             size_hint,
             utf8_carry: Vec::new(),
+            pending: std::collections::VecDeque::new(),
+            streaming: size_hint.is_some(),
+        }
+    }
+
+    /// The next chunk of the body, receiving it whole first when its size is unknown.
+    fn next_source_chunk(&mut self) -> Option<Bytes> {
+        if !self.streaming {
+            self.streaming = true;
+            let mut total = 0usize;
+            while let Some(c) = self.src.next_chunk() {
+                total += c.len();
+                self.pending.push_back(c);
+            }
+            if self.src.aborted() {
+                // Over the limit or broken: nothing of it is needed any more.
+                self.pending = std::collections::VecDeque::new();
+            } else {
+                self.size_hint = Some(total);
+            }
+        }
+        match self.pending.pop_front() {
+            Some(c) => Some(c),
+            None => self.src.next_chunk(),
         }
     }
 
@@ -140,7 +173,7 @@ impl<S: ChunkSource> Reader<S> {
     /// Makes the current chunk non-empty; `false` at the end of the body.
     pub(super) fn fill(&mut self) -> Res<bool> {
         while self.pos >= self.chunk.len() {
-            let Some(c) = self.src.next_chunk() else {
+            let Some(c) = self.next_source_chunk() else {
                 if !self.utf8_carry.is_empty() {
                     return Err(Reject);
                 }
@@ -232,7 +265,7 @@ impl<S: ChunkSource> Reader<S> {
 
     /// Drains the source and returns the whole body (for the reference parser).
     pub(super) fn into_body(mut self) -> Option<Vec<Bytes>> {
-        while let Some(c) = self.src.next_chunk() {
+        while let Some(c) = self.next_source_chunk() {
             self.held.push(c);
         }
         if self.src.aborted() {

@@ -47,6 +47,7 @@ fn doc() -> DocumentFacts {
         mrz_valid: true,
         expiry_checked: true,
         viz_mismatches: vec![],
+        readings: Default::default(),
         specimen_text: false,
         portrait: None,
         evidence: serde_json::Value::Null,

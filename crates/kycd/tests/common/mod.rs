@@ -225,3 +225,119 @@ pub fn assert_error(resp: &(u16, Value), status: u16, identifier: &str) {
     assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()));
     assert!(v.get("documentation").is_some());
 }
+
+/// A synthetic passport (see [`passport`]).
+pub struct Doc {
+    pub front_b64: String,
+    pub surname: String,
+    pub number: String,
+    pub country: String,
+}
+
+/// A clean synthetic passport of a real-country issuer, unexpired, with `portrait` as the holder photo.
+pub fn passport(portrait_rel: &str) -> Doc {
+    use base64::Engine;
+    let generator =
+        kycd_synth::Generator::load().expect("OCR-B font (scripts/setup.sh installs fonts-ocr-b)");
+    let portrait = image::open(data(portrait_rel)).unwrap().to_rgb8();
+    let today = kycd_mrz::Date::today().to_iso();
+    for seed in 1..500u64 {
+        let truth = generator
+            .truth(seed, kycd_synth::DocKind::Passport)
+            .unwrap();
+        let Some(c) = kycd_mrz::country::by_alpha3(&truth.issuing_state) else {
+            continue;
+        };
+        if truth.expiry.iso() <= today {
+            continue;
+        }
+        let spec = kycd_synth::Spec::new(
+            seed,
+            kycd_synth::DocKind::Passport,
+            kycd_synth::Level::Clean,
+        )
+        .with_portrait(&portrait);
+        let doc = generator.generate(&spec).unwrap();
+        let front = &doc.viz_side().unwrap().photo.jpeg;
+        return Doc {
+            front_b64: base64::engine::general_purpose::STANDARD.encode(front),
+            surname: truth.surname.clone(),
+            number: truth.document_number.clone(),
+            country: c.alpha2.to_string(),
+        };
+    }
+    panic!("no suitable seed");
+}
+
+/// Submits `doc` with `selfie` for `client`, waits for the result: the scanRef and `{status, data}`.
+pub async fn verify(
+    s: &Server,
+    p: &Partner,
+    client: &str,
+    doc: &Doc,
+    selfie: &str,
+) -> (String, Value) {
+    let tok = s.token(p, json!({"clientId": client})).await;
+    let body = json!({"authToken": tok["authToken"], "country": doc.country,
+        "images": {"FRONT": doc.front_b64, "FACE": b64_file(selfie)}});
+    let r = s.post_json(p, "/api/v2/process", &body).await;
+    assert_eq!(r.0, 200, "{:?}", r.1);
+    let scan = tok["scanRef"].as_str().unwrap().to_string();
+    s.wait_finished(p, &scan, Duration::from_secs(120)).await;
+    let (_, st) = s
+        .post_json(p, "/api/v2/status", &json!({"scanRef": scan}))
+        .await;
+    let (_, data) = s
+        .post_json(p, "/api/v2/data", &json!({"scanRef": scan}))
+        .await;
+    (scan, json!({"status": st, "data": data}))
+}
+
+/// What a test webhook receiver got: headers and raw body of each delivery, in order.
+pub type Received =
+    std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, axum::body::Bytes)>>>;
+
+/// A webhook receiver on a free port answering 200; returns its URL and what it received.
+pub async fn receiver() -> (String, Received) {
+    receiver_failing(0).await
+}
+
+/// A webhook receiver that answers 500 to the first `fail_first` calls, then 200.
+pub async fn receiver_failing(fail_first: usize) -> (String, Received) {
+    use axum::body::Bytes;
+    use axum::http::HeaderMap;
+    let got: Received = Received::default();
+    let g = got.clone();
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+            let g = g.clone();
+            let calls = calls.clone();
+            async move {
+                let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if n < fail_first {
+                    return axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+                }
+                g.lock().unwrap().push((headers, body));
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/hook"), got)
+}
+
+/// Lower-case hex HMAC-SHA256 (the `Idenfy-Signature` of a webhook body).
+pub fn hex_hmac(key: &[u8], body: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut m = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key).unwrap();
+    m.update(body);
+    m.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
