@@ -24,6 +24,9 @@ pub const MAGIC: &[u8; 8] = b"KYCDENV1";
 /// Plaintext bytes per segment.
 pub const SEGMENT: usize = 1 << 20;
 const HEADER: usize = 80;
+/// Bytes at the start of a sealed object that name its wrapped data key (magic, segment size, wrap nonce, wrapped
+/// key): what [`Envelope::wrapping`] reads.
+pub const HEADER_LEN: usize = 72;
 /// Bytes of the authentication tag after each segment.
 pub const TAG: usize = 16;
 /// Objects at least this large are sealed/opened on several threads.
@@ -40,9 +43,20 @@ pub enum EnvelopeError {
     Random,
 }
 
-/// Seals and opens blobs with a key-encryption key.
+/// Seals and opens blobs with a key-encryption key. During a master-key rotation it also holds the previous KEK:
+/// objects whose data key is still wrapped with it open, and [`Envelope::rewrap_header`] moves them to the new one.
 pub struct Envelope {
     kek: LessSafeKey,
+    previous: Option<LessSafeKey>,
+}
+
+/// Which key-encryption key wraps an object's data key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wrapping {
+    /// The current KEK.
+    Current,
+    /// The previous KEK (a rotation has not reached the object yet).
+    Previous,
 }
 
 impl std::fmt::Debug for Envelope {
@@ -146,7 +160,70 @@ pub fn is_sealed(data: &[u8]) -> bool {
 impl Envelope {
     /// An envelope with the given 256-bit key-encryption key.
     pub fn new(kek: &[u8; 32]) -> Self {
-        Self { kek: key_of(kek) }
+        Self::with_previous(kek, None)
+    }
+
+    /// An envelope that seals with `kek` and also opens objects whose data key `previous` wraps.
+    pub fn with_previous(kek: &[u8; 32], previous: Option<&[u8; 32]>) -> Self {
+        Self {
+            kek: key_of(kek),
+            previous: previous.map(key_of),
+        }
+    }
+
+    /// The data key of a sealed object (from its first [`HEADER_LEN`] bytes) and which KEK wraps it.
+    fn unwrap_dek(
+        &self,
+        object: &str,
+        header: &[u8],
+    ) -> Result<([u8; 32], Wrapping), EnvelopeError> {
+        if header.len() < HEADER_LEN || !is_sealed(header) {
+            return Err(EnvelopeError::Authentication);
+        }
+        let wrap_nonce: [u8; 12] = header[12..24].try_into().expect("12 bytes");
+        let candidates = std::iter::once((&self.kek, Wrapping::Current))
+            .chain(self.previous.iter().map(|k| (k, Wrapping::Previous)));
+        for (kek, which) in candidates {
+            let mut wrapped: [u8; 48] = header[24..72].try_into().expect("48 bytes");
+            if let Ok(plain) = kek.open_in_place(
+                Nonce::assume_unique_for_key(wrap_nonce),
+                Aad::from(dek_aad(object)),
+                &mut wrapped,
+            ) {
+                return Ok(((&*plain).try_into().expect("32-byte DEK"), which));
+            }
+        }
+        Err(EnvelopeError::Authentication)
+    }
+
+    /// Which KEK wraps the data key of the object whose header (its first [`HEADER_LEN`] bytes) is given.
+    pub fn wrapping(&self, object: &str, header: &[u8]) -> Result<Wrapping, EnvelopeError> {
+        self.unwrap_dek(object, header).map(|(_, w)| w)
+    }
+
+    /// Re-wraps the data key of a sealed object with the current KEK, in place (only header bytes change; the
+    /// content stays as it is). Returns what wrapped it before; [`Wrapping::Current`] leaves the bytes untouched.
+    pub fn rewrap_header(
+        &self,
+        object: &str,
+        sealed: &mut [u8],
+    ) -> Result<Wrapping, EnvelopeError> {
+        let (dek, which) = self.unwrap_dek(object, sealed)?;
+        if which == Wrapping::Current {
+            return Ok(which);
+        }
+        let wrap_nonce: [u8; 12] = random()?;
+        let mut wrapped = dek.to_vec();
+        self.kek
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(wrap_nonce),
+                Aad::from(dek_aad(object)),
+                &mut wrapped,
+            )
+            .map_err(|_| EnvelopeError::Authentication)?;
+        sealed[12..24].copy_from_slice(&wrap_nonce);
+        sealed[24..72].copy_from_slice(&wrapped);
+        Ok(which)
     }
 
     /// The object header (magic, segment size, wrapped data key, nonce prefix) for a fresh data key.
@@ -239,17 +316,7 @@ impl Envelope {
         if !(4096..=(64 << 20)).contains(&seg) {
             return Err(EnvelopeError::Authentication);
         }
-        let wrap_nonce: [u8; 12] = sealed[12..24].try_into().expect("12 bytes");
-        let mut dek_bytes: [u8; 48] = sealed[24..72].try_into().expect("48 bytes");
-        let dek_plain = self
-            .kek
-            .open_in_place(
-                Nonce::assume_unique_for_key(wrap_nonce),
-                Aad::from(dek_aad(object)),
-                &mut dek_bytes,
-            )
-            .map_err(|_| EnvelopeError::Authentication)?;
-        let dek_arr: [u8; 32] = (&*dek_plain).try_into().expect("32-byte DEK");
+        let (dek_arr, _) = self.unwrap_dek(object, sealed)?;
         let dek = key_of(&dek_arr);
         let prefix: [u8; 8] = sealed[72..80].try_into().expect("8 bytes");
         let payload_len = sealed.len() - HEADER;
@@ -292,6 +359,53 @@ mod tests {
 
     fn env() -> Envelope {
         Envelope::new(&[9u8; 32])
+    }
+
+    #[test]
+    fn rewrapping_moves_an_object_to_the_new_key_without_touching_its_content() {
+        let old = Envelope::new(&[1u8; 32]);
+        let sealed = old.seal("v/x.jpg", b"passport photo").unwrap();
+        let rotating = Envelope::with_previous(&[2u8; 32], Some(&[1u8; 32]));
+        assert_eq!(
+            rotating.wrapping("v/x.jpg", &sealed).unwrap(),
+            Wrapping::Previous
+        );
+        assert_eq!(
+            rotating.open("v/x.jpg", &sealed).unwrap(),
+            b"passport photo"
+        );
+        let mut moved = sealed.clone();
+        assert_eq!(
+            rotating.rewrap_header("v/x.jpg", &mut moved).unwrap(),
+            Wrapping::Previous
+        );
+        assert_eq!(moved[HEADER..], sealed[HEADER..], "only the header changes");
+        assert_eq!(
+            rotating.wrapping("v/x.jpg", &moved).unwrap(),
+            Wrapping::Current
+        );
+        let again = moved.clone();
+        assert_eq!(
+            rotating.rewrap_header("v/x.jpg", &mut moved).unwrap(),
+            Wrapping::Current
+        );
+        assert_eq!(
+            moved, again,
+            "an object already on the new key is left as it is"
+        );
+        // After the rotation the new key alone opens it; the old one no longer does.
+        assert_eq!(
+            Envelope::new(&[2u8; 32]).open("v/x.jpg", &moved).unwrap(),
+            b"passport photo"
+        );
+        assert!(old.open("v/x.jpg", &moved).is_err());
+        // A wrong object key or a third key fails.
+        assert!(rotating.wrapping("v/y.jpg", &sealed).is_err());
+        assert!(
+            Envelope::new(&[3u8; 32])
+                .wrapping("v/x.jpg", &sealed)
+                .is_err()
+        );
     }
 
     #[test]

@@ -7,8 +7,9 @@
 
 pub mod envelope;
 
+use arc_swap::ArcSwap;
 use bytes::Bytes;
-pub use envelope::{Envelope, EnvelopeError};
+pub use envelope::{Envelope, EnvelopeError, Wrapping};
 use futures::TryStreamExt;
 use object_store::{ObjectStore, PutPayload, local::LocalFileSystem, path::Path};
 use std::sync::Arc;
@@ -74,7 +75,21 @@ impl std::fmt::Debug for S3Config {
 #[derive(Clone, Debug)]
 pub struct BlobStore {
     inner: Arc<dyn ObjectStore>,
-    envelope: Option<Arc<Envelope>>,
+    /// Shared by every clone, so that a key change ([`BlobStore::set_envelope_keys`]) reaches all of them.
+    envelope: Option<Arc<ArcSwap<Envelope>>>,
+}
+
+/// What [`BlobStore::rewrap`] found (and did) for one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rewrap {
+    /// Its data key was already wrapped with the current key.
+    Current,
+    /// Its data key was wrapped with the previous key (and, unless only checking, now is with the current one).
+    Rewrapped,
+    /// It is stored unsealed (written before encryption was turned on): no key involved.
+    Plain,
+    /// It disappeared while being looked at (erased meanwhile).
+    Gone,
 }
 
 /// Payloads at least this large are sealed/opened on the blocking pool rather than on an async worker.
@@ -145,9 +160,75 @@ impl BlobStore {
     }
 
     /// Seals every object written from now on with `kek` (AES-256-GCM envelope); sealed objects are opened on read.
-    pub fn with_envelope(mut self, kek: &[u8; 32]) -> Self {
-        self.envelope = Some(Arc::new(Envelope::new(kek)));
+    pub fn with_envelope(self, kek: &[u8; 32]) -> Self {
+        self.with_envelope_keys(kek, None)
+    }
+
+    /// Like [`BlobStore::with_envelope`], also opening objects whose data key the `previous` KEK wraps (during a
+    /// master-key rotation).
+    pub fn with_envelope_keys(mut self, kek: &[u8; 32], previous: Option<&[u8; 32]>) -> Self {
+        self.envelope = Some(Arc::new(ArcSwap::from_pointee(Envelope::with_previous(
+            kek, previous,
+        ))));
         self
+    }
+
+    /// Replaces the envelope keys of this store and of every clone of it (a running server picking up a rotated
+    /// master key). No effect on a store without encryption.
+    pub fn set_envelope_keys(&self, kek: &[u8; 32], previous: Option<&[u8; 32]>) {
+        if let Some(e) = &self.envelope {
+            e.store(Arc::new(Envelope::with_previous(kek, previous)));
+        }
+    }
+
+    fn envelope(&self) -> Option<Arc<Envelope>> {
+        self.envelope.as_ref().map(|e| e.load_full())
+    }
+
+    /// Moves one object's data key to the current KEK (only its header changes); with `check_only`, just reports
+    /// which key wraps it. An object erased meanwhile is not brought back: the caller re-checks that its owner still
+    /// exists after a rewrap (see `kycd keys rotate`).
+    pub async fn rewrap(&self, key: &str, check_only: bool) -> Result<Rewrap, BlobError> {
+        let Some(env) = self.envelope() else {
+            return Ok(Rewrap::Plain);
+        };
+        let path = Self::path(key)?;
+        let head = match self
+            .inner
+            .get_range(&path, 0..envelope::HEADER_LEN as u64)
+            .await
+        {
+            Ok(b) => b,
+            Err(object_store::Error::NotFound { .. }) => return Ok(Rewrap::Gone),
+            // Shorter than a header: whatever it is, it is not sealed.
+            Err(_) => match self.get_raw(key).await {
+                Ok(b) => b,
+                Err(BlobError::NotFound(_)) => return Ok(Rewrap::Gone),
+                Err(e) => return Err(e),
+            },
+        };
+        if !envelope::is_sealed(&head) {
+            return Ok(Rewrap::Plain);
+        }
+        let envelope_err = |source| BlobError::Envelope {
+            key: key.to_string(),
+            source,
+        };
+        if env.wrapping(key, &head).map_err(envelope_err)? == Wrapping::Current {
+            return Ok(Rewrap::Current);
+        }
+        if check_only {
+            return Ok(Rewrap::Rewrapped);
+        }
+        let stored = match self.get_raw(key).await {
+            Ok(b) => b,
+            Err(BlobError::NotFound(_)) => return Ok(Rewrap::Gone),
+            Err(e) => return Err(e),
+        };
+        let mut buf = stored.to_vec();
+        env.rewrap_header(key, &mut buf).map_err(envelope_err)?;
+        self.inner.put(&path, PutPayload::from(buf)).await?;
+        Ok(Rewrap::Rewrapped)
     }
 
     /// Whether objects are sealed at rest.
@@ -165,7 +246,7 @@ impl BlobStore {
     }
 
     async fn seal(&self, key: &str, bytes: Bytes) -> Result<Bytes, BlobError> {
-        let Some(env) = self.envelope.clone() else {
+        let Some(env) = self.envelope() else {
             return Ok(bytes);
         };
         let k = key.to_string();
@@ -181,7 +262,7 @@ impl BlobStore {
     /// buffer, it is sealed in place and stored as a chain of slices of it (header, then each segment and
     /// its tag): no second copy of a large image is made.
     async fn seal_payload(&self, key: &str, bytes: Bytes) -> Result<PutPayload, BlobError> {
-        let Some(env) = self.envelope.clone() else {
+        let Some(env) = self.envelope() else {
             return Ok(PutPayload::from(bytes));
         };
         let mut data = match bytes.try_into_mut() {
@@ -211,7 +292,7 @@ impl BlobStore {
     }
 
     async fn open(&self, key: &str, stored: Bytes) -> Result<Bytes, BlobError> {
-        let Some(env) = self.envelope.clone() else {
+        let Some(env) = self.envelope() else {
             return Ok(stored);
         };
         if !envelope::is_sealed(&stored) {

@@ -69,7 +69,11 @@ pub struct ConsoleState {
     pub(crate) throttle: Arc<auth::LoginThrottle>,
     /// Status counts per partner scope, with when they were read.
     pub(crate) counts: Arc<StatusCounts>,
+    /// The review backlog per partner scope (the header's badge on every page), with when it was read.
+    pub(crate) backlog: Arc<Backlog>,
 }
+
+type Backlog = std::sync::Mutex<std::collections::HashMap<Option<i64>, (std::time::Instant, i64)>>;
 
 type StatusCounts = std::sync::Mutex<
     std::collections::HashMap<Option<i64>, (std::time::Instant, Vec<(String, i64)>)>,
@@ -86,6 +90,7 @@ impl ConsoleState {
             config: Arc::new(config),
             throttle,
             counts: Arc::default(),
+            backlog: Arc::default(),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod expiry;
 pub mod face;
 pub mod faces;
 pub mod fraud;
+pub mod rekey;
 pub mod result;
 pub mod retention;
 pub mod run;

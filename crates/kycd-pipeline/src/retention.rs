@@ -85,6 +85,11 @@ pub async fn erase_verification(
         .delete_prefix(&kycd_blob::verification_prefix(scan_ref))
         .await?;
     let erased = store.tombstone_verification(scan_ref, partner).await?;
+    // Once more: a master-key rotation that rewrote one of the images between the first deletion and the tombstone
+    // must not bring it back (the rotation itself deletes what it rewrites after the tombstone).
+    blobs
+        .delete_prefix(&kycd_blob::verification_prefix(scan_ref))
+        .await?;
     if let Some(mut t) = store.token_by_scan_ref(scan_ref, partner).await? {
         t.settings.scrub_personal_data();
         store

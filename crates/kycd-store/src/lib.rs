@@ -26,6 +26,7 @@ pub mod keys;
 mod operators;
 mod outbox;
 mod partners;
+mod rekey;
 mod seal;
 mod tokens;
 mod verifications;
@@ -39,6 +40,7 @@ pub use keys::{KeyError, Keyring};
 pub use operators::{OperatorId, OperatorRole, OperatorRow, SessionRow};
 pub use outbox::{AttemptRecord, ClaimedDelivery, OutboxEntry, WebhookAttemptRow, WebhookRow};
 pub use partners::{NewPartner, PartnerRow, PartnerUpdate, TokenDefaults};
+pub use rekey::RekeyBatch;
 pub use tokens::{NewToken, TokenRow};
 pub use verifications::{
     AcceptedVerification, IdentificationListRow, IdentificationPage, ImageRef, VerificationRow,
@@ -73,6 +75,9 @@ pub enum StoreError {
     /// Migration failure.
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A call the store cannot serve as asked (a bad cursor, no master key where one is needed).
+    #[error("invalid store request: {0}")]
+    Invalid(String),
 }
 
 /// Which engine a [`Store`] talks to.

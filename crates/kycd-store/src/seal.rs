@@ -37,6 +37,61 @@ impl Sealer {
         self.0.is_some()
     }
 
+    pub(crate) fn keyring(&self) -> Option<&Keyring> {
+        self.0.as_deref()
+    }
+
+    /// A sealed text value re-sealed with the current key when the previous key sealed it (`None`: already current,
+    /// or not sealed at all). Fails when no key opens it.
+    pub(crate) fn reseal_text(
+        &self,
+        stored: &str,
+        what: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let (Some(k), Some(b64)) = (&self.0, stored.strip_prefix(TEXT_PREFIX)) else {
+            return Ok(None);
+        };
+        let c = STANDARD.decode(b64).map_err(|_| corrupt(what))?;
+        match k.decrypt_which(&c).map_err(|_| corrupt(what))? {
+            (_, true) => Ok(None),
+            (p, false) => {
+                let c = k
+                    .encrypt(&p)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                Ok(Some(format!("{TEXT_PREFIX}{}", STANDARD.encode(c))))
+            }
+        }
+    }
+
+    /// Like [`Sealer::reseal_text`] for byte columns: `magic` is the prefix of the format (`KYCDSEAL1` for sealed
+    /// columns, empty for values the keyring encrypted directly, such as signing keys and embeddings).
+    pub(crate) fn reseal_bytes(
+        &self,
+        stored: &[u8],
+        raw: bool,
+        what: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let Some(k) = &self.0 else { return Ok(None) };
+        let magic = if raw { &[][..] } else { BYTES_MAGIC };
+        let Some(c) = stored.strip_prefix(magic) else {
+            return Ok(None);
+        };
+        if c.is_empty() {
+            return Ok(None);
+        }
+        match k.decrypt_which(c).map_err(|_| corrupt(what))? {
+            (_, true) => Ok(None),
+            (p, false) => {
+                let mut out = magic.to_vec();
+                out.extend(
+                    k.encrypt(&p)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                );
+                Ok(Some(out))
+            }
+        }
+    }
+
     pub(crate) fn seal_text(&self, plain: String) -> Result<String, StoreError> {
         let Some(k) = &self.0 else { return Ok(plain) };
         let c = k

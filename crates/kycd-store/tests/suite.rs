@@ -314,6 +314,133 @@ on_all_backends!(
     personal_data_columns_are_sealed_with_encryption_on
 );
 
+/// Values sealed with key 4, counted then re-sealed by a rotation to key 5 in batches of one row, readable by key 5
+/// alone afterwards (the pepper kept), and no longer by key 4.
+async fn a_rotation_reseals_every_encrypted_value_and_keeps_the_pepper(store: Store) {
+    use kycd_store::{Keyring, NewPartner};
+    let old = Keyring::from_master(&[4u8; 32]).unwrap();
+    let s_old = store.clone().with_encryption(old.clone());
+    s_old.store_pepper().await.unwrap();
+    let a = s_old
+        .create_partner(NewPartner {
+            name: "rot".into(),
+            api_key: "rot".into(),
+            secret_hash: old.hash_secret("secret").to_vec(),
+            signing_key_enc: old.encrypt(b"signing key").unwrap(),
+            direct_processing: true,
+            manual_review: false,
+            webhook_url: Some("https://example.com/hook".into()),
+            aml: true,
+            token_defaults: Default::default(),
+        })
+        .await
+        .unwrap()
+        .id;
+    let mut scans = Vec::new();
+    for i in 0..2 {
+        let auth = format!("rot-{i}");
+        let scan = uuid::Uuid::new_v4().to_string();
+        let mut st = settings(&auth, &scan);
+        st.first_name = Some("Zygfrydas".into());
+        s_old
+            .insert_token(&NewToken {
+                partner_id: a,
+                settings: st,
+                created_at: now_ms(),
+                expires_at: now_ms() + 60_000,
+            })
+            .await
+            .unwrap();
+        s_old
+            .accept_verification(&accepted(a, &auth, &scan))
+            .await
+            .unwrap();
+        let job = s_old.claim_job("w1", 60_000).await.unwrap().unwrap();
+        let outcome = JobOutcome {
+            status: "APPROVED".into(),
+            result: serde_json::json!({"scanRef": scan, "data": {"docFirstName": "Zygfrydas"}}),
+            outbox: Some(webhook(
+                &format!("msg_rot_{i}"),
+                &scan,
+                a,
+                "IDENTIFICATION_AUTO_FINISHED",
+                b"{}",
+            )),
+        };
+        assert!(s_old.complete_job(&job, &outcome).await.unwrap());
+        scans.push(scan);
+    }
+
+    let rot = Keyring::from_masters(&[5u8; 32], Some(&[4u8; 32])).unwrap();
+    let s_rot = store.clone().with_encryption(rot.clone());
+    assert!(s_rot.load_pepper().await.unwrap());
+    assert_eq!(rot.hash_secret("secret"), old.hash_secret("secret"));
+    let walk = |check_only: bool| {
+        let s_rot = s_rot.clone();
+        async move {
+            let mut under_old = 0;
+            for i in 0..Store::rekey_columns().len() {
+                let mut cursor: Option<String> = None;
+                loop {
+                    let b = s_rot
+                        .rekey_batch(i, cursor.as_deref(), 1, check_only)
+                        .await
+                        .unwrap();
+                    under_old += b.previous;
+                    assert_eq!(b.raced, 0);
+                    if b.done {
+                        break;
+                    }
+                    cursor = b.cursor;
+                }
+            }
+            under_old
+        }
+    };
+    // key material 1 + signing key 1 + 2 tokens + 2 results + 2 webhook bodies.
+    assert_eq!(walk(true).await, 8, "counted, not changed");
+    assert_eq!(walk(true).await, 8);
+    assert_eq!(walk(false).await, 8);
+    assert_eq!(walk(true).await, 0, "nothing left under the old key");
+
+    let new_only = Keyring::from_master(&[5u8; 32]).unwrap();
+    let s_new = store.clone().with_encryption(new_only.clone());
+    assert!(s_new.load_pepper().await.unwrap());
+    assert_eq!(new_only.hash_secret("secret"), old.hash_secret("secret"));
+    for scan in &scans {
+        let v = s_new.verification(scan).await.unwrap().unwrap();
+        assert_eq!(v.result.unwrap()["data"]["docFirstName"], "Zygfrydas");
+    }
+    let t = s_new.token_for_partner("rot-0", a).await.unwrap().unwrap();
+    assert_eq!(t.settings.first_name.as_deref(), Some("Zygfrydas"));
+    let p = s_new.partner_by_key_or_name("rot").await.unwrap().unwrap();
+    assert_eq!(
+        new_only.decrypt(&p.signing_key_enc).unwrap(),
+        b"signing key"
+    );
+    assert_eq!(
+        s_new.claim_delivery(60_000).await.unwrap().unwrap().body,
+        b"{}"
+    );
+    // The old key alone opens nothing any more.
+    let s_old_only = store
+        .clone()
+        .with_encryption(Keyring::from_master(&[4u8; 32]).unwrap());
+    assert!(s_old_only.load_pepper().await.is_err());
+    assert!(s_old_only.verification(&scans[0]).await.is_err());
+
+    // The rotation's progress record.
+    assert_eq!(store.key_rotation_state().await.unwrap(), None);
+    let st = serde_json::json!({"oldKey": "a", "newKey": "b", "column": 3});
+    store.set_key_rotation_state(&st).await.unwrap();
+    store.set_key_rotation_state(&st).await.unwrap();
+    assert_eq!(store.key_rotation_state().await.unwrap(), Some(st));
+}
+on_all_backends!(
+    key_rotation,
+    a_rotation_reseals_every_encrypted_value_and_keeps_the_pepper
+);
+
 async fn fraud_data_is_stored_matched_and_erased(store: Store) {
     let (a, scan) = accepted_in(&store).await;
     let b = partner(&store, "b").await;

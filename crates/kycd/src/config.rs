@@ -290,7 +290,7 @@ impl Config {
             None => kycd_blob::BlobStore::local(self.data_dir.join("blobs"))
                 .context("cannot open blob storage")?,
         };
-        Ok(b.with_envelope(&keyring.blob_kek()))
+        Ok(b.with_envelope_keys(&keyring.blob_kek(), keyring.previous_blob_kek().as_ref()))
     }
 
     /// The options of the check engines.
@@ -306,39 +306,98 @@ impl Config {
 
     /// Loads the master key, generating it (mode 0600) on first start.
     pub fn master_key(&self) -> Result<Vec<u8>> {
-        use base64::Engine;
-        let b64 = base64::engine::general_purpose::STANDARD;
         if let Some(k) = env("KYCD_MASTER_KEY") {
-            let key = b64
-                .decode(k.trim())
-                .context("KYCD_MASTER_KEY must be base64")?;
-            if key.len() != 32 {
-                bail!("KYCD_MASTER_KEY must decode to 32 bytes");
-            }
-            return Ok(key);
+            return decode_key(&k, "KYCD_MASTER_KEY");
         }
         let path = &self.master_key_file;
-        if path.exists() {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            let key = b64
-                .decode(text.trim())
-                .with_context(|| format!("{} is not base64", path.display()))?;
-            if key.len() != 32 {
-                bail!("{} must hold 32 bytes (base64)", path.display());
-            }
+        if let Some(key) = read_key_file(path)? {
             return Ok(key);
         }
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        let mut key = [0u8; 32];
-        getrandom::fill(&mut key).map_err(|_| anyhow::anyhow!("random generator failed"))?;
-        write_private(path, b64.encode(key).as_bytes())?;
+        let key = new_master_key()?;
+        write_private(path, encode_key(&key).as_bytes())?;
         tracing::info!(path = %path.display(), "generated a new master key");
-        Ok(key.to_vec())
+        Ok(key)
     }
+
+    /// Whether the master key comes from the environment (`KYCD_MASTER_KEY`) rather than the key file.
+    pub fn master_key_from_env(&self) -> bool {
+        env("KYCD_MASTER_KEY").is_some()
+    }
+
+    /// Where the previous master key is kept during a rotation of the key file: beside it, `.previous` appended.
+    pub fn previous_key_file(&self) -> PathBuf {
+        let mut p = self.master_key_file.clone().into_os_string();
+        p.push(".previous");
+        PathBuf::from(p)
+    }
+
+    /// The previous master key during a rotation: `KYCD_MASTER_KEY_PREVIOUS` when the key comes from the
+    /// environment, else the `.previous` file beside the key file. `None` outside a rotation (or when it equals the
+    /// current key, as during the swap of the files).
+    pub fn previous_master_key(&self, current: &[u8]) -> Result<Option<Vec<u8>>> {
+        let prev = if self.master_key_from_env() {
+            env("KYCD_MASTER_KEY_PREVIOUS")
+                .map(|k| decode_key(&k, "KYCD_MASTER_KEY_PREVIOUS"))
+                .transpose()?
+        } else {
+            read_key_file(&self.previous_key_file())?
+        };
+        Ok(prev.filter(|p| p != current))
+    }
+
+    /// The keyring of the configured master key (and previous key, during a rotation). The pepper is the derived
+    /// one until [`kycd_store::Store::load_pepper`] replaces it: open the store with [`crate::serve::open_keyed`].
+    pub fn keyring(&self) -> Result<kycd_store::Keyring> {
+        let current = self.master_key()?;
+        let previous = self.previous_master_key(&current)?;
+        Ok(kycd_store::Keyring::from_masters(
+            &current,
+            previous.as_deref(),
+        )?)
+    }
+}
+
+/// A fresh random master key.
+pub fn new_master_key() -> Result<Vec<u8>> {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(|_| anyhow::anyhow!("random generator failed"))?;
+    Ok(key.to_vec())
+}
+
+/// A master key as written to key files and `KYCD_MASTER_KEY`: base64.
+pub fn encode_key(key: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(key)
+}
+
+fn decode_key(text: &str, what: &str) -> Result<Vec<u8>> {
+    use base64::Engine;
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .with_context(|| format!("{what} is not base64"))?;
+    if key.len() != 32 {
+        bail!("{what} must hold 32 bytes (base64)");
+    }
+    Ok(key)
+}
+
+/// A key file's key, `None` when the file does not exist.
+pub fn read_key_file(path: &Path) -> Result<Option<Vec<u8>>> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    decode_key(&text, &path.display().to_string()).map(Some)
+}
+
+/// Writes a key file (mode 0600, synced), replacing none: the file must not exist.
+pub fn write_key_file(path: &Path, key: &[u8]) -> Result<()> {
+    write_private(path, encode_key(key).as_bytes())
 }
 
 #[cfg(unix)]

@@ -3,6 +3,7 @@
 mod aml;
 mod backup;
 mod config;
+mod keys;
 mod operator;
 mod ops;
 mod partner;
@@ -79,6 +80,11 @@ enum Command {
     Backup(backup::BackupArgs),
     /// Restores a backup (`kycd backup --to`) into an empty data dir, after verifying it.
     Restore(backup::RestoreArgs),
+    /// Master key: `kycd keys rotate` introduces a new one and re-wraps every data key online; `kycd keys status`.
+    Keys {
+        #[command(subcommand)]
+        action: keys::KeysCommand,
+    },
     /// Store consistency: `kycd store check` verifies that every verification's images exist and decrypt.
     Store {
         #[command(subcommand)]
@@ -135,6 +141,7 @@ fn run(cli: Cli) -> Result<()> {
             Command::Backup(args) => backup::backup(cfg, args).await,
             Command::Restore(args) => backup::restore(cfg, args).await,
             Command::Store { action } => backup::store(cfg, action).await,
+            Command::Keys { action } => keys::run(cfg, action).await,
             Command::Migrate => {
                 let store = serve::open_store(&cfg).await?;
                 store.close().await;

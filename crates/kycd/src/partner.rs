@@ -4,13 +4,10 @@
 //! row per request (its authentication extractor) and the worker per job; nothing caches it.
 
 use crate::config::Config;
-use crate::serve::open_store;
 use anyhow::{Result, bail};
 use base64::Engine;
 use clap::{Subcommand, ValueEnum};
-use kycd_store::{
-    Keyring, NewPartner, PartnerRow, PartnerUpdate, Store, StoreError, TokenDefaults, now_ms,
-};
+use kycd_store::{NewPartner, PartnerRow, PartnerUpdate, Store, StoreError, TokenDefaults, now_ms};
 use kycd_types::DocumentType;
 use std::time::Duration;
 
@@ -181,7 +178,7 @@ fn overlap_ms(d: Duration) -> i64 {
 }
 
 /// A time (ms since the epoch) as RFC 3339 UTC, e.g. `2026-12-08T06:30:00Z`.
-fn rfc3339(ms: i64) -> String {
+pub(crate) fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_else(|| ms.to_string())
@@ -305,8 +302,7 @@ fn partner_json(p: &PartnerRow) -> serde_json::Value {
 
 /// Runs a partner command.
 pub async fn run(cfg: Config, cmd: PartnerCommand) -> Result<()> {
-    let keyring = Keyring::from_master(&cfg.master_key()?)?;
-    let store = open_store(&cfg).await?;
+    let (store, keyring) = crate::serve::open_keyed(&cfg).await?;
     let out = match cmd {
         PartnerCommand::Create {
             name,

@@ -29,11 +29,17 @@ pub fn init_tracing(cfg: &Config) {
 
 /// Opens (and migrates) the database, creating the data dir for SQLite.
 pub async fn open_store(cfg: &Config) -> Result<Store> {
+    Ok(open_keyed(cfg).await?.0)
+}
+
+/// Opens the store with the configured keyring and returns both; the keyring's pepper is the stored one once a
+/// master-key rotation has stored it.
+pub async fn open_keyed(cfg: &Config) -> Result<(Store, Keyring)> {
     if cfg.database_url.starts_with("sqlite:") {
         std::fs::create_dir_all(&cfg.data_dir)
             .with_context(|| format!("cannot create data dir {}", cfg.data_dir.display()))?;
     }
-    let keyring = Keyring::from_master(&cfg.master_key()?)?;
+    let keyring = cfg.keyring()?;
     let store = Store::connect(&cfg.database_url, cfg.db_max_connections)
         .await
         .with_context(|| {
@@ -41,8 +47,60 @@ pub async fn open_store(cfg: &Config) -> Result<Store> {
                 "cannot open database {}",
                 kycd_store::redact(&cfg.database_url)
             )
-        })?;
-    Ok(store.with_encryption(keyring))
+        })?
+        .with_encryption(keyring.clone());
+    store.load_pepper().await?;
+    Ok((store, keyring))
+}
+
+/// How often a server started on the key file looks for a rotated key (`kycd keys rotate` waits for it).
+pub const KEY_RELOAD: Duration = Duration::from_secs(2);
+
+/// Watches the key files of an installation whose master key is a file: when `kycd keys rotate` swaps in a new key
+/// (the old one moving to the `.previous` file) or finishes (removing it), this process's keyring and blob envelope
+/// take the new keys. Anything else — a key file replaced by an unrelated key — is refused with a warning.
+fn spawn_key_watcher(cfg: &Config, keyring: Keyring, blobs: kycd_blob::BlobStore) {
+    if cfg.master_key_from_env() {
+        return;
+    }
+    let cfg = cfg.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(KEY_RELOAD);
+        loop {
+            tick.tick().await;
+            let loaded = crate::config::read_key_file(&cfg.master_key_file).and_then(|cur| {
+                let cur = cur.context("the master key file is gone")?;
+                Ok((cfg.previous_master_key(&cur)?, cur))
+            });
+            let (prev, cur) = match loaded {
+                Ok(k) => k,
+                Err(e) => {
+                    tracing::warn!("cannot read the master key files: {e:#}");
+                    continue;
+                }
+            };
+            let Ok(candidate) = Keyring::from_masters(&cur, prev.as_deref()) else {
+                continue;
+            };
+            let (now, now_prev) = (keyring.key_check(), keyring.previous_key_check());
+            let (new, new_prev) = (candidate.key_check(), candidate.previous_key_check());
+            if (new.clone(), new_prev.clone()) == (now.clone(), now_prev.clone()) {
+                continue;
+            }
+            // A rotation starting (our key becomes the previous one) or finishing (the previous key goes away).
+            let known = new_prev.as_ref() == Some(&now) || (new == now && new_prev.is_none());
+            if !known {
+                tracing::warn!(
+                    "the master key file changed to a key that is not a rotation of the one in use; keeping the                      current keys (rotate with `kycd keys rotate`)"
+                );
+                continue;
+            }
+            if keyring.install(&cur, prev.as_deref()).is_ok() {
+                blobs.set_envelope_keys(&keyring.blob_kek(), keyring.previous_blob_kek().as_ref());
+                info!(key = %new, previous = ?new_prev, "master key reloaded");
+            }
+        }
+    });
 }
 
 async fn shutdown_signal(tx: watch::Sender<bool>) {
@@ -70,9 +128,9 @@ async fn shutdown_signal(tx: watch::Sender<bool>) {
 
 /// Runs the service in the given role until a shutdown signal.
 pub async fn serve(cfg: Config, role: &str) -> Result<()> {
-    let keyring = Keyring::from_master(&cfg.master_key()?)?;
-    let store = open_store(&cfg).await?;
+    let (store, keyring) = open_keyed(&cfg).await?;
     let blobs = cfg.blob_store(&keyring)?;
+    spawn_key_watcher(&cfg, keyring.clone(), blobs.clone());
     // Models are loaded once at start; a missing file stops the process with the command that installs it.
     let engines = crate::config::load_engines(&cfg, cfg.workers.max(1))?;
     let aml = engines.aml.clone();

@@ -12,35 +12,11 @@ use base64::Engine;
 use common::*;
 use futures::StreamExt;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// A distinct small PNG for verification `n` (`salt` tells FRONT from FACE).
-fn png(n: u32, salt: u8) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(96, 64, |x, y| {
-        image::Rgb([
-            (x * 7 + n) as u8,
-            (y * 13 + (n >> 8)) as u8,
-            salt ^ (n as u8) ^ ((x * y) as u8),
-        ])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(img)
-        .write_to(&mut out, image::ImageFormat::Png)
-        .unwrap();
-    out.into_inner()
-}
-
-fn sha256(b: &[u8]) -> String {
-    Sha256::digest(b)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// Runs the kycd CLI on `data_dir` (the environment of the test server).
 fn kycd(data_dir: &Path, args: &[&str]) -> Output {

@@ -342,7 +342,9 @@ pub async fn store(cfg: Config, action: StoreCommand) -> Result<()> {
         None => BlobStore::local(cfg.data_dir.join("blobs")).context("cannot open blob storage")?,
     };
     if let Some(m) = &master {
-        blobs = blobs.with_envelope(&Keyring::from_master(m)?.blob_kek());
+        // During a master-key rotation, images still under the previous key open too.
+        let ring = Keyring::from_masters(m, cfg.previous_master_key(m)?.as_deref())?;
+        blobs = blobs.with_envelope_keys(&ring.blob_kek(), ring.previous_blob_kek().as_ref());
     }
     let mut report = CheckReport {
         decrypted: master.is_some(),

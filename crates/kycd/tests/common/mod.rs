@@ -341,3 +341,26 @@ pub fn hex_hmac(key: &[u8], body: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// A distinct small PNG for verification `n` (`salt` tells FRONT from FACE).
+pub fn png(n: u32, salt: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(96, 64, |x, y| {
+        image::Rgb([
+            (x * 7 + n) as u8,
+            (y * 13 + (n >> 8)) as u8,
+            salt ^ (n as u8) ^ ((x * y) as u8),
+        ])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
+pub fn sha256(b: &[u8]) -> String {
+    <sha2::Sha256 as sha2::Digest>::digest(b)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
