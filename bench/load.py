@@ -3,6 +3,7 @@
 uploads with pipelines running.
 
 Usage: bench/load.py [--bin target/release/kycd] [--seconds 20] [--connections 16] [--mb 1] [--skip-rss]
+                     [--skip-accept] [--skip-oversized]
 
 1. Accept rate: `kycd serve --role api` (no in-process workers, so the two cores serve HTTP only; the queue fills)
    on a temporary SQLite data dir; N tokens are created first, then wrk posts `/api/v2/process` with a ~1 MB body
@@ -10,6 +11,10 @@ Usage: bench/load.py [--bin target/release/kycd] [--seconds 20] [--connections 1
    how many were accepted (200) and any other status. Goal: >= 300 accepted/s on 2 cores.
 2. Peak RSS (unless --skip-rss): `kycd serve` (all-in-one, 4 workers); 4 real verifications are submitted so four
    pipelines run, then 8 concurrent ~20 MB uploads; the server's VmHWM is read from /proc. Goal: <= 1 GiB.
+3. Oversized chunked uploads (unless --skip-oversized): `kycd serve` (all-in-one, default 20 MB body limit), then 8
+   concurrent 25 MB `/process` bodies sent chunked (no Content-Length), each with its own token. Every one must be
+   refused with 413; prints the server's VmHWM before and after, i.e. what refusing them cost. Goal: growth well
+   under 8 x 25 MB (the bodies are not buffered whole).
 The 20 MB ingest p50 is bench/process_ingest.py.
 Needs `wrk` (scripts/apt/bench.txt, installed by scripts/setup.sh).
 """
@@ -198,6 +203,50 @@ def peak_rss(args, work):
         k.stop()
 
 
+def oversized_chunked(args, work):
+    k = Kycd(args.bin, work, {"KYCD_WORKERS": "2"}, [])
+    try:
+        toks = [k.token(f"huge{i}")["authToken"] for i in range(8)]
+        time.sleep(1)
+        idle = k.hwm_kib()
+        piece = b"A" * (1 << 20)
+
+        def send(tok):
+            head = ('{"authToken": "%s", "country": "LT", "documentType": "PASSPORT", "skipAnalysis": true, '
+                    '"images": {"FRONT": "' % tok).encode()
+
+            def body():
+                yield head
+                for _ in range(25):
+                    yield piece
+                yield b'"}}'
+
+            c = http.client.HTTPConnection(k.host, k.port, timeout=120)
+            try:
+                c.request("POST", "/api/v2/process", body=body(), encode_chunked=True,
+                          headers={"Authorization": k.auth, "Content-Type": "application/json",
+                                   "Transfer-Encoding": "chunked"})
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # refused before the whole body was sent: the answer is still there to read
+            try:
+                r = c.getresponse()
+                r.read()
+                return r.status
+            except (ConnectionResetError, http.client.RemoteDisconnected) as e:
+                return f"connection closed: {e}"
+            finally:
+                c.close()
+
+        with ThreadPoolExecutor(8) as ex:
+            codes = list(ex.map(send, toks))
+        peak = k.hwm_kib()
+        return {"uploads": 8, "body_mb_each": 25, "chunked": True, "statuses": codes,
+                "idle_rss_mib": round(idle / 1024, 1), "peak_rss_mib": round(peak / 1024, 1),
+                "growth_mib": round((peak - idle) / 1024, 1)}
+    finally:
+        k.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(REPO, "target")
@@ -209,6 +258,7 @@ def main():
     ap.add_argument("--max-rate", type=float, default=700, help="tokens created per second of the run")
     ap.add_argument("--skip-rss", action="store_true")
     ap.add_argument("--skip-accept", action="store_true")
+    ap.add_argument("--skip-oversized", action="store_true")
     ap.add_argument("--rss-settle", type=float, default=10, help="seconds the pipelines run on after the uploads")
     args = ap.parse_args()
     if not shutil.which("wrk"):
@@ -222,6 +272,8 @@ def main():
             print(json.dumps(out), flush=True)
         if not args.skip_rss:
             out["rss"] = peak_rss(args, os.path.join(work, "r"))
+        if not args.skip_oversized:
+            out["oversized_chunked"] = oversized_chunked(args, os.path.join(work, "o"))
         print(json.dumps(out, indent=2))
     finally:
         shutil.rmtree(work, ignore_errors=True)

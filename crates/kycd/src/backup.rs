@@ -321,6 +321,15 @@ fn rfc3339(ms: i64) -> String {
 
 /// Takes a backup into `dir`.
 async fn take(cfg: &Config, dir: &Path) -> Result<Manifest> {
+    if let Some(key) = available_master_key(cfg)?
+        && cfg.previous_master_key(&key)?.is_some()
+    {
+        bail!(
+            "a master-key rotation is under way ({} exists): finish it with `kycd keys rotate` first — a backup \
+             taken now would hold images sealed with both keys",
+            cfg.previous_key_file().display()
+        );
+    }
     let db_path = embedded_db(cfg, "kycd backup")?;
     if !db_path.is_file() {
         bail!(

@@ -142,6 +142,18 @@ async fn rotation_under_traffic_survives_a_kill_and_the_old_key_is_then_not_need
     );
     assert_eq!(std::fs::read_to_string(&prev_file).unwrap(), old_key);
 
+    // No backup in the middle of a rotation (it would need both keys).
+    let bdir = s.dir.path().join("backup");
+    let out = keys_command(&s, &["backup", "--to", bdir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("rotation is under way"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     // Interrupted: the running service reads everything, old key or new, and keeps accepting work.
     for _ in 0..4 {
         sent.push(submit(&s, &p, n).await);
