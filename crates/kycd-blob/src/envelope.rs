@@ -212,6 +212,14 @@ impl Envelope {
         if which == Wrapping::Current {
             return Ok(which);
         }
+        let (wrap_nonce, wrapped) = self.wrap_dek(object, &dek)?;
+        sealed[12..24].copy_from_slice(&wrap_nonce);
+        sealed[24..72].copy_from_slice(&wrapped);
+        Ok(which)
+    }
+
+    /// A data key wrapped with the current KEK for `object`: the wrap nonce and the wrapped key (48 bytes).
+    fn wrap_dek(&self, object: &str, dek: &[u8; 32]) -> Result<([u8; 12], Vec<u8>), EnvelopeError> {
         let wrap_nonce: [u8; 12] = random()?;
         let mut wrapped = dek.to_vec();
         self.kek
@@ -221,28 +229,18 @@ impl Envelope {
                 &mut wrapped,
             )
             .map_err(|_| EnvelopeError::Authentication)?;
-        sealed[12..24].copy_from_slice(&wrap_nonce);
-        sealed[24..72].copy_from_slice(&wrapped);
-        Ok(which)
+        Ok((wrap_nonce, wrapped))
     }
 
     /// The object header (magic, segment size, wrapped data key, nonce prefix) for a fresh data key.
     fn begin(&self, object: &str) -> Result<(Vec<u8>, LessSafeKey, [u8; 8]), EnvelopeError> {
         let dek_bytes: [u8; 32] = random()?;
-        let wrap_nonce: [u8; 12] = random()?;
         let prefix: [u8; 8] = random()?;
+        let (wrap_nonce, wrapped) = self.wrap_dek(object, &dek_bytes)?;
         let mut header = Vec::with_capacity(HEADER);
         header.extend_from_slice(MAGIC);
         header.extend_from_slice(&(SEGMENT as u32).to_be_bytes());
         header.extend_from_slice(&wrap_nonce);
-        let mut wrapped = dek_bytes.to_vec();
-        self.kek
-            .seal_in_place_append_tag(
-                Nonce::assume_unique_for_key(wrap_nonce),
-                Aad::from(dek_aad(object)),
-                &mut wrapped,
-            )
-            .map_err(|_| EnvelopeError::Authentication)?;
         header.extend_from_slice(&wrapped);
         header.extend_from_slice(&prefix);
         debug_assert_eq!(header.len(), HEADER);

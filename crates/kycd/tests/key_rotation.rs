@@ -5,39 +5,13 @@
 //! partner's API secret (hashed with the pepper the rotation keeps) still authenticates.
 
 mod common;
-use base64::Engine;
 use common::*;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Sent {
-    scan: String,
-    images: BTreeMap<&'static str, Vec<u8>>,
-}
-
 async fn submit(s: &Server, p: &Partner, n: u32) -> Sent {
-    // Names hold letters only: the number spelled in letters.
-    let letters: String = n
-        .to_string()
-        .bytes()
-        .map(|d| char::from(b'A' + (d - b'0')))
-        .collect();
-    let tok = s
-        .token(
-            p,
-            json!({"clientId": format!("rotation-{n}"), "firstName": "JONAS", "lastName": format!("TESTAS{letters}")}),
-        )
-        .await;
-    let scan = tok["scanRef"].as_str().unwrap().to_string();
-    let images = BTreeMap::from([("FRONT", png(n, 0x21)), ("FACE", png(n, 0xB4))]);
-    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
-    let body = json!({"authToken": tok["authToken"], "country": "LT", "documentType": "PASSPORT",
-        "skipAnalysis": true, "images": {"FRONT": b64(&images["FRONT"]), "FACE": b64(&images["FACE"])}});
-    let (code, v) = s.post_json(p, "/api/v2/process", &body).await;
-    assert_eq!(code, 200, "{v}");
-    Sent { scan, images }
+    submit_small(s, p, "rotation", n, true).await
 }
 
 /// Every verification finished, with its images served byte-identical.
