@@ -94,10 +94,11 @@ impl Keyring {
     }
 
     /// The keyring of a rotation: seals with `current`, also opens what `previous` sealed. The pepper is derived
-    /// from `current` until [`crate::Store::load_pepper`] replaces it with the stored one.
+    /// from `previous` when given (the key whose pepper every hash so far was made with, before the first rotation
+    /// has stored it), else from `current`, until [`crate::Store::load_pepper`] replaces it with the stored one.
     pub fn from_masters(current: &[u8], previous: Option<&[u8]>) -> Result<Self, KeyError> {
         let m = Material {
-            pepper: derive(current, b"kycd/api-secret-pepper/v1"),
+            pepper: derive(previous.unwrap_or(current), b"kycd/api-secret-pepper/v1"),
             enc: enc_of(current)?,
             previous_enc: previous.map(enc_of).transpose()?,
         };
@@ -289,6 +290,8 @@ mod tests {
         assert!(old.decrypt(&sealed_new).is_err());
         assert!(rot.verify_file_url("S", "FRONT", 10, &url));
         assert_eq!(rot.previous_blob_kek(), Some(old.blob_kek()));
+        // Before any pepper is stored (a fleet's first rotation), the hashes made with the old key still verify.
+        assert_eq!(rot.hash_secret("s"), old.hash_secret("s"));
         // The pepper survives installing new keys, in every clone.
         rot.set_pepper(old.pepper());
         let clone = rot.clone();
