@@ -169,15 +169,18 @@ async fn queue_page(state: ConsoleState, op: Op, q: QueueQuery, review: bool) ->
     Ok(html(page))
 }
 
+/// The queue's filter, or a clear 400 for a malformed one.
+fn filter(q: Result<Query<QueueQuery>, QueryRejection>) -> Result<QueueQuery, Failure> {
+    q.map(|q| q.0)
+        .map_err(|e| Failure::BadRequest(format!("Bad filter: {}", e.body_text())))
+}
+
 pub(crate) async fn queue(
     State(state): State<ConsoleState>,
     op: Op,
     q: Result<Query<QueueQuery>, QueryRejection>,
 ) -> Page {
-    let q = q
-        .map(|q| q.0)
-        .map_err(|e| Failure::BadRequest(format!("Bad filter: {}", e.body_text())))?;
-    queue_page(state, op, q, false).await
+    queue_page(state, op, filter(q)?, false).await
 }
 
 pub(crate) async fn review_queue(
@@ -185,10 +188,7 @@ pub(crate) async fn review_queue(
     op: Op,
     q: Result<Query<QueueQuery>, QueryRejection>,
 ) -> Page {
-    let q = q
-        .map(|q| q.0)
-        .map_err(|e| Failure::BadRequest(format!("Bad filter: {}", e.body_text())))?;
-    queue_page(state, op, q, true).await
+    queue_page(state, op, filter(q)?, true).await
 }
 
 /// The oldest verification waiting for a person (keyboard shortcut `n`).
