@@ -97,6 +97,22 @@ fn four_digit_year(mrz: Option<String>, viz: Option<&str>) -> Option<String> {
 }
 
 /// The fields of the visual zone (documents without an MRZ, such as EU driving licences).
+/// A document number with the characters OCR confuses most folded together (`O`/`0`, `I`/`1`, `Z`/`2`, `S`/`5`,
+/// `B`/`8`), upper case, letters and digits only.
+fn ocr_fold(s: &str) -> String {
+    s.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' => '1',
+            'Z' => '2',
+            'S' => '5',
+            'B' => '8',
+            c => c,
+        })
+        .collect()
+}
+
 fn viz_data(viz: &kycd_vision::VizFields, doc_type: Option<kycd_types::DocumentType>) -> DocData {
     DocData {
         first_name: viz.given_names.clone(),
@@ -156,6 +172,22 @@ impl DocumentAnalyzer for VisionAnalyzer {
         }
         let viz = &reading.viz;
         let has_viz = viz.surname.is_some() && viz.document_number.is_some();
+        // The visual zone against the MRZ, also when the MRZ is on the other side.
+        let mismatches = if mrz_side == "FRONT" {
+            reading.mismatches.clone()
+        } else {
+            kycd_vision::compare_fields(&mrz, viz)
+        };
+        // A repair that rewrote the MRZ into another valid one is confirmed by nothing but its check digits, which a
+        // wrong rewrite passes one time in ten. When the number printed in the visual zone differs from the repaired
+        // one by more than one OCR slip, the repair is not trusted (a document whose number check digit is wrong was
+        // "repaired" from 1702440N7 into I702440N7 while its visual zone reads 170244PON, and approved). A visual zone
+        // slip alone (OLSK3TE6V against 0LSK3TE6V) contradicts nothing.
+        let repair_contradicted = mrz.was_repaired()
+            && mismatches.iter().any(|m| {
+                m.field == "document_number"
+                    && kycd_types::text::edit_distance(&ocr_fold(&m.viz), &ocr_fold(&m.mrz)) > 1
+            });
         // What was read, whatever the verdict: the MRZ (also a best-effort reading whose check digits fail),
         // else the visual zone. A rejected document still reports its fields.
         let (mut data, source) = if let Some(r) = &mrz.repaired {
@@ -183,7 +215,7 @@ impl DocumentAnalyzer for VisionAnalyzer {
             },
             "fields": {
                 "source": source,
-                "checkDigitsValid": source == "MRZ" && mrz.valid(),
+                "checkDigitsValid": source == "MRZ" && mrz.valid() && !repair_contradicted,
                 "failedChecks": mrz.repaired.as_ref().filter(|_| !mrz.valid()).map(|r| {
                     r.mrz.checks.failing().iter().map(|c| format!("{c:?}")).collect::<Vec<_>>()
                 }),
@@ -192,7 +224,8 @@ impl DocumentAnalyzer for VisionAnalyzer {
             "detectedType": reading.doc_type.map(|t| t.as_str()),
             "vizFields": reading.viz.eu_driving_licence || reading.viz.us_driving_licence,
             "portraitFound": reading.portrait.is_some(),
-            "vizMismatches": reading.mismatches.iter().map(|m| m.field).collect::<Vec<_>>(),
+            "vizMismatches": mismatches.iter().map(|m| m.field).collect::<Vec<_>>(),
+            "repairContradicted": repair_contradicted,
         });
         // Whether a quality issue rejects the document is the decision's rule (it weighs what was read); the
         // reading only reports the first issue found.
@@ -201,13 +234,17 @@ impl DocumentAnalyzer for VisionAnalyzer {
             .as_ref()
             .and_then(|q| q.issues.first())
             .map(|i| status_of(i.idenfy_code()));
-        let failure: Option<(DocumentStatus, String)> =
-            if mrz.valid() || (mrz.status == MrzStatus::NotFound && has_viz) {
-                None
-            } else {
-                let code = mrz.status.idenfy_code().unwrap_or("MRZ_NOT_FOUND");
-                Some((status_of(code), format!("MRZ: {code}")))
-            };
+        let failure: Option<(DocumentStatus, String)> = if repair_contradicted {
+            Some((
+                DocumentStatus::MrzInvalid,
+                "MRZ: MRZ_INVALID (validates only after a repair the printed document number contradicts)".into(),
+            ))
+        } else if mrz.valid() || (mrz.status == MrzStatus::NotFound && has_viz) {
+            None
+        } else {
+            let code = mrz.status.idenfy_code().unwrap_or("MRZ_NOT_FOUND");
+            Some((status_of(code), format!("MRZ: {code}")))
+        };
         let specimen_text = has_specimen_word(reading.lines.iter().map(|l| l.text.as_str()));
         let portrait = reading.portrait.as_ref().and_then(|p| {
             let mut out = std::io::Cursor::new(Vec::new());
@@ -237,13 +274,9 @@ impl DocumentAnalyzer for VisionAnalyzer {
             failure_detail,
             data,
             quality_issue,
-            mrz_valid: mrz.valid(),
+            mrz_valid: mrz.valid() && !repair_contradicted,
             expiry_checked,
-            viz_mismatches: reading
-                .mismatches
-                .iter()
-                .map(|m| m.field.to_string())
-                .collect(),
+            viz_mismatches: mismatches.iter().map(|m| m.field.to_string()).collect(),
             specimen_text,
             portrait,
             evidence,
@@ -266,7 +299,17 @@ impl DocumentAnalyzer for VisionAnalyzer {
 
 #[cfg(test)]
 mod tests {
-    use super::four_digit_year;
+    use super::{four_digit_year, ocr_fold};
+
+    #[test]
+    fn a_visual_zone_slip_is_not_a_contradiction_but_another_number_is() {
+        let d = |a: &str, b: &str| kycd_types::text::edit_distance(&ocr_fold(a), &ocr_fold(b));
+        // The visual zone read O for 0: one fold, no difference.
+        assert_eq!(d("OLSK3TE6V", "0LSK3TE6V"), 0);
+        assert_eq!(d("AB12345C", "AB12346C"), 1);
+        // A wrong check-digit repair turned the number into another one.
+        assert!(d("170244PON", "I702440N7") > 1);
+    }
 
     #[test]
     fn the_visual_zone_year_resolves_the_mrz_century() {

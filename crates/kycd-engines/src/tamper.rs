@@ -35,19 +35,64 @@ pub const DEMO_PHRASES: &[&[&str]] = &[
     &["NOT", "A", "VALID", "DOCUMENT"],
 ];
 
-/// Whether any OCR line holds a specimen word (SPECIMEN, MUSTER, …) as a whole word, or a demo-document phrase.
+/// Long, unmistakable specimen and demo markings looked for inside the letters of one OCR line, spaces and
+/// punctuation dropped, with one OCR slip allowed. An overprint crosses the printed fields, so the recogniser often
+/// merges it with them or garbles a letter ("FAKESDOCUMENT FOR NaEMOnRURROSES ONLY" read on a synthetic ID card).
+const MARKINGS: &[&str] = &[
+    "SPECIMEN",
+    "THISISFAKE",
+    "FAKEDOCUMENT",
+    "DEMOPURPOSES",
+    "SAMPLEDOCUMENT",
+    "DEMONSTRATIONPURPOSES",
+];
+
+/// Whether any OCR line holds a specimen word (SPECIMEN, MUSTER, …) as a whole word, a demo-document phrase, or one
+/// of the [`MARKINGS`] within one edit inside its letters.
 pub fn has_specimen_word<'a>(lines: impl IntoIterator<Item = &'a str>) -> bool {
-    lines.into_iter().any(|l| {
-        let upper = l.to_uppercase();
-        let words: Vec<&str> = upper
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect();
-        words.iter().any(|w| SPECIMEN_WORDS.contains(w))
-            || DEMO_PHRASES
-                .iter()
-                .any(|p| p.iter().all(|pw| words.contains(pw)))
-    })
+    let lines: Vec<&str> = lines.into_iter().collect();
+    // The recogniser also cuts an overprint into several boxes ("THIS", "IS", "FAK"): the markings are looked for in
+    // the letters of all lines in reading order too.
+    let all: Vec<char> = letters(&lines.concat().to_uppercase());
+    MARKINGS.iter().any(|m| substring_distance(&all, m) <= 1)
+        || lines.iter().any(|l| {
+            let upper = l.to_uppercase();
+            let words: Vec<&str> = upper
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            words.iter().any(|w| SPECIMEN_WORDS.contains(w))
+                || DEMO_PHRASES
+                    .iter()
+                    .any(|p| p.iter().all(|pw| words.contains(pw)))
+        })
+}
+
+/// The letters of upper-case text, spaces, digits and punctuation dropped (`É` as `E`).
+fn letters(upper: &str) -> Vec<char> {
+    upper
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .map(|c| if c == 'É' { 'E' } else { c })
+        .collect()
+}
+
+/// The fewest edits (insertions, deletions, substitutions) that turn some substring of `text` into `pattern`.
+fn substring_distance(text: &[char], pattern: &str) -> usize {
+    let p: Vec<char> = pattern.chars().collect();
+    // prev[j]: edits for pattern[..j] ending at the previous text position; a match may start anywhere (row 0 = 0).
+    let mut prev: Vec<usize> = (0..=p.len()).collect();
+    let mut best = prev[p.len()];
+    for &t in text {
+        let mut cur = vec![0; p.len() + 1];
+        for j in 1..=p.len() {
+            let sub = prev[j - 1] + usize::from(p[j - 1] != t);
+            cur[j] = sub.min(prev[j] + 1).min(cur[j - 1] + 1);
+        }
+        best = best.min(cur[p.len()]);
+        prev = cur;
+    }
+    best
 }
 
 /// Names of image editors looked for in EXIF `Software` / XMP `CreatorTool` (cameras and phones write their own
@@ -113,6 +158,31 @@ mod tests {
             "DOCUMENT NO 123"
         ]));
         assert!(!has_specimen_word(["MUSTERMANNSTRASSE 5"]));
+        // Overprints merged with the fields under them, cut into boxes, or with a letter misread (read on synthetic
+        // documents).
+        assert!(has_specimen_word(["Surname", "THIS", "IS", "FAK", "Sex"]));
+        assert!(has_specimen_word([
+            "IS FAKESDOCUMENT FOR NaEMOnRURROSES ONLY"
+        ]));
+        assert!(has_specimen_word(["SURNAME SPEC1MEN ERIKSSON"]));
+        assert!(has_specimen_word(["dateSPECIMNof birth"]));
+        // Ordinary fields and labels stay clear.
+        assert!(!has_specimen_word([
+            "Document No.",
+            "SPENCER",
+            "SPECTOR MEN",
+            "DEMOS PURPOSE"
+        ]));
+    }
+
+    #[test]
+    fn substring_distance_counts_edits() {
+        let t = |s: &str| s.chars().collect::<Vec<_>>();
+        assert_eq!(substring_distance(&t("XXSPECIMENYY"), "SPECIMEN"), 0);
+        assert_eq!(substring_distance(&t("SPECIIMEN"), "SPECIMEN"), 1);
+        assert_eq!(substring_distance(&t("SPECMEN"), "SPECIMEN"), 1);
+        assert_eq!(substring_distance(&t("SPXCIMXN"), "SPECIMEN"), 2);
+        assert_eq!(substring_distance(&t(""), "AB"), 2);
     }
 
     #[test]

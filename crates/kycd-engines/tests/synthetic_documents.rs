@@ -166,3 +166,36 @@ fn an_id_card_front_portrait_is_found_in_all_four_orientations() {
         );
     }
 }
+
+#[test]
+fn a_printed_portrait_is_the_selfie_only_when_it_is_the_same_photograph() {
+    use kycd_pipeline::FaceMatcher;
+    let pool = kycd_engines::load_faces(&models_dir(), 1).expect("face models (scripts/setup.sh)");
+    let matcher = kycd_engines::face::FaceEngineMatcher::new(Arc::new(pool));
+    let g = generator();
+    let photo = |f: &str| std::fs::read(faces_dir().join("face_recognition").join(f)).unwrap();
+    // (printed photo, selfie, same photograph?)
+    for (seed, printed, selfie, same) in [
+        // Two photographs of one person, printed in colour on an ID card: a genuine customer (this pair's chip
+        // correlation reached the same-photo level once printed and was tagged FAKE_PHOTO).
+        (12u64, "knn_train_biden2.jpg", "biden.jpg", false),
+        (
+            6,
+            "knn_train_kit_harington_john1.jpeg",
+            "knn_train_kit_harington_john2.jpeg",
+            false,
+        ),
+        // The selfie is the printed photograph itself (at another resolution).
+        (3, "obama-480p.jpg", "obama-240p.jpg", true),
+    ] {
+        let print = image::load_from_memory(&photo(printed)).unwrap().to_rgb8();
+        let mut spec = Spec::new(seed, DocKind::IdCard, Level::Clean).with_portrait(&print);
+        spec.render.portrait.grey = false;
+        let doc = g.generate(&spec).unwrap();
+        let f = matcher
+            .check(&photo(selfie), &doc.viz_side().unwrap().photo.jpeg, 1.0)
+            .unwrap();
+        assert_eq!(f.status, kycd_types::FaceStatus::FaceMatch, "{printed}");
+        assert_eq!(f.same_photo, same, "{printed} / {selfie}: {}", f.evidence);
+    }
+}

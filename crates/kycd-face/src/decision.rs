@@ -5,7 +5,9 @@ use kycd_types::{DocumentStatus, FaceStatus};
 use serde::Serialize;
 
 use crate::engine::{AnalysisIssue, FaceAnalysis, FaceSample};
-use crate::thresholds::{MATCH_THRESHOLD, MISMATCH_THRESHOLD, MODIFIER_RANGE, SAME_PHOTO_NCC};
+use crate::thresholds::{
+    MATCH_THRESHOLD, MISMATCH_THRESHOLD, MODIFIER_RANGE, SAME_PHOTO_MAX_DISTANCE, SAME_PHOTO_NCC,
+};
 
 /// Thresholds after applying `faceMatchingThresholdModifier`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -55,17 +57,18 @@ pub struct SamePhotoEvidence {
     pub chip_ncc: f32,
     /// Embedding distance.
     pub distance: f32,
-    /// True when `chip_ncc` ≥ [`SAME_PHOTO_NCC`].
+    /// True when `chip_ncc` ≥ [`SAME_PHOTO_NCC`] and `distance` ≤ [`SAME_PHOTO_MAX_DISTANCE`].
     pub same_photo: bool,
 }
 
 /// Compares two analysed faces at pixel level (see [`SamePhotoEvidence`]).
 pub fn same_photo_evidence(a: &FaceSample, b: &FaceSample) -> SamePhotoEvidence {
     let chip_ncc = a.chip.ncc(&b.chip);
+    let distance = a.embedding.distance(&b.embedding);
     SamePhotoEvidence {
         chip_ncc,
-        distance: a.embedding.distance(&b.embedding),
-        same_photo: chip_ncc >= SAME_PHOTO_NCC,
+        distance,
+        same_photo: chip_ncc >= SAME_PHOTO_NCC && distance <= SAME_PHOTO_MAX_DISTANCE,
     }
 }
 

@@ -159,6 +159,18 @@ pub struct FaceEngine {
 const MAX_SIDE: u32 = 16_384;
 const MAX_ALLOC: u64 = 512 * 1024 * 1024;
 
+/// Whether [`FaceEngine::verify`] compares `document` with a greyscale embedding of the selfie (a greyscale printed
+/// portrait against an upright colour selfie) instead of the selfie's own embedding.
+pub fn wants_grey_selfie(selfie: &FaceAnalysis, document: &FaceAnalysis) -> bool {
+    let grey_doc = document
+        .primary
+        .as_ref()
+        .is_some_and(|d| d.chroma < thresholds::GREY_PORTRAIT_CHROMA);
+    selfie.primary.as_ref().is_some_and(|s| {
+        grey_doc && s.chroma >= thresholds::GREY_PORTRAIT_CHROMA && s.rotation == 0
+    })
+}
+
 /// Decodes an image (JPEG, PNG or WebP) with size limits; never panics on untrusted bytes.
 pub fn decode_image(bytes: &[u8]) -> Result<RgbImage, FaceError> {
     decode_image_scaled(bytes, 0)
@@ -488,14 +500,8 @@ impl FaceEngine {
         document: &FaceAnalysis,
         modifier: f64,
     ) -> crate::FaceVerdict {
-        let grey_doc = document
-            .primary
-            .as_ref()
-            .is_some_and(|d| d.chroma < thresholds::GREY_PORTRAIT_CHROMA);
         match &selfie.primary {
-            Some(s)
-                if grey_doc && s.chroma >= thresholds::GREY_PORTRAIT_CHROMA && s.rotation == 0 =>
-            {
+            Some(s) if wants_grey_selfie(selfie, document) => {
                 let mut adjusted = selfie.clone();
                 if let Some(p) = adjusted.primary.as_mut() {
                     p.embedding = self.grey_embedding(selfie_img, s);

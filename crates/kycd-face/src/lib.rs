@@ -45,7 +45,7 @@ pub use decision::{
 pub use embedding::{EMBEDDING_DIM, Embedding};
 pub use engine::{
     AnalysisIssue, EngineConfig, FaceAnalysis, FaceBox, FaceCheck, FaceEngine, FaceSample,
-    ImageKind, decode_image, decode_image_scaled,
+    ImageKind, decode_image, decode_image_scaled, wants_grey_selfie,
 };
 pub use models::{ENCODER_FILE, LANDMARKS_FILE, ModelPaths};
 pub use pool::FacePool;

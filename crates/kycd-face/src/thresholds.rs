@@ -40,6 +40,14 @@ pub const MAX_GLARE: f32 = 0.12;
 /// (same photo shoot); a simulated grey printed portrait vs its source photo: median 0.953.
 pub const SAME_PHOTO_NCC: f32 = 0.93;
 
+/// Same-photo evidence also needs the two embeddings this close: one photograph printed, re-photographed or rescaled
+/// keeps its embedding (0.157 for a grey print of the selfie's own photo, `bench/face/synthetic_portraits.md`), while
+/// two different photos of one person stay apart (0.35–0.40 for the shared pairs below, 0.41 and 0.45 printed on
+/// synthetic ID cards). Printed portraits are smooth enough that the chip correlation of those two printed pairs
+/// (`knn_train_biden2`/`biden`, `kit_harington_john1`/`john2`) reached 0.93, which alone flagged genuine customers
+/// as `FAKE_PHOTO` in `bench/decision.py`.
+pub const SAME_PHOTO_MAX_DISTANCE: f32 = 0.25;
+
 /// Accepted range of `faceMatchingThresholdModifier` (values outside are clamped).
 pub const MODIFIER_RANGE: (f32, f32) = (0.5, 1.5);
 

@@ -60,17 +60,26 @@ pub fn today() -> String {
     kycd_mrz::Date::today().to_iso()
 }
 
-/// Times a stage into the `kycd_stage_duration_seconds` histogram.
-async fn timed<T>(name: &str, f: impl std::future::Future<Output = T>) -> T {
-    let t0 = std::time::Instant::now();
-    let out = f.await;
-    kycd_telemetry::observe(
-        "kycd_stage_duration_seconds",
-        "Duration of each verification stage.",
-        format!("stage=\"{name}\""),
-        t0.elapsed().as_secs_f64(),
-    );
-    out
+/// Wall time of each stage of one run, in milliseconds (`kycd.stageMs` in the evidence).
+#[derive(Default)]
+struct StageTimes(serde_json::Map<String, Value>);
+
+impl StageTimes {
+    /// Times a stage: into the `kycd_stage_duration_seconds` histogram and into this run's times.
+    async fn timed<T>(&mut self, name: &str, f: impl std::future::Future<Output = T>) -> T {
+        let t0 = std::time::Instant::now();
+        let out = f.await;
+        let secs = t0.elapsed().as_secs_f64();
+        kycd_telemetry::observe(
+            "kycd_stage_duration_seconds",
+            "Duration of each verification stage.",
+            format!("stage=\"{name}\""),
+            secs,
+        );
+        self.0
+            .insert(name.to_string(), json!((secs * 1000.0).round() as u64));
+        out
+    }
 }
 
 /// Everything the stages found.
@@ -120,23 +129,27 @@ impl Run {
             .as_deref()
             .and_then(|d| d.parse::<DocumentType>().ok());
 
-        let document = timed(
-            "document",
-            crate::document::read(self, v, precheck, &images),
-        )
-        .await?;
-        let face = timed(
-            "face",
-            crate::face::match_selfie(self, token, precheck, &images, document.as_ref()),
-        )
-        .await?;
+        let mut times = StageTimes::default();
+        let document = times
+            .timed(
+                "document",
+                crate::document::read(self, v, precheck, &images),
+            )
+            .await?;
+        let face = times
+            .timed(
+                "face",
+                crate::face::match_selfie(self, token, precheck, &images, document.as_ref()),
+            )
+            .await?;
         let signals = tampering::inspect(self, &images).await?;
         let holder = document.as_ref().and_then(holder_name);
-        let steps = timed(
-            "additional_steps",
-            additional::check(self, v, token, declared_type, &images, holder, &today),
-        )
-        .await?;
+        let steps = times
+            .timed(
+                "additional_steps",
+                additional::check(self, v, token, declared_type, &images, holder, &today),
+            )
+            .await?;
 
         // Stage boundary: the derived data (encrypted embeddings, keyed hashes) is stored for later searches.
         self.store_derived(v, document.as_ref(), face.as_ref(), &signals.hashes)
@@ -153,25 +166,31 @@ impl Run {
         let gate = would_pass(&input(&f, v, token, declared_type, &today));
         if gate {
             f.fraud = Some(
-                timed(
-                    "fraud",
-                    fraud::search(
-                        self,
-                        v,
-                        f.document.as_ref(),
-                        f.face.as_ref(),
-                        &f.signals.hashes,
-                    ),
-                )
-                .await?,
+                times
+                    .timed(
+                        "fraud",
+                        fraud::search(
+                            self,
+                            v,
+                            f.document.as_ref(),
+                            f.face.as_ref(),
+                            &f.signals.hashes,
+                        ),
+                    )
+                    .await?,
             );
             if partner_aml && token.flag("checkAml") {
-                f.aml = Some(timed("aml", crate::aml::screen(self, f.document.as_ref())).await?);
+                f.aml = Some(
+                    times
+                        .timed("aml", crate::aml::screen(self, f.document.as_ref()))
+                        .await?,
+                );
             }
         }
         let decision = evaluate(&input(&f, v, token, declared_type, &today));
         let data = data_block(&f, &decision.results.fraud_tags);
-        let evidence = self.evidence(&decision.rules, &f, v);
+        let mut evidence = self.evidence(&decision.rules, &f, v);
+        evidence["stageMs"] = Value::Object(times.0);
         let portrait = f.document.as_ref().and_then(|d| d.portrait.clone());
         let readings = f
             .document

@@ -27,7 +27,7 @@ pub mod pipeline;
 pub mod viz;
 
 pub use pipeline::{
-    DocumentReading, FieldMismatch, ReadOptions, detect_document_present, detect_document_type,
-    locate_portrait, read_document,
+    DocumentReading, FieldMismatch, ReadOptions, compare_fields, detect_document_present,
+    detect_document_type, locate_portrait, read_document,
 };
 pub use viz::VizFields;

@@ -83,10 +83,19 @@ pub fn normalize(text: &str) -> (String, f32) {
             continue;
         }
         match c {
-            '«' => out.push_str("<<"),
-            // Look-alikes of the filler seen from the PP-OCR recogniser (its dictionary is mostly CJK).
-            '‹' | '〈' | '＜' | 'く' | '≤' | '(' | '{' | '[' | '‘' | 'Λ' | 'ヘ' | 'ハ' | '∧'
-            | '^' | '＾' | 'へ' | 'ㄑ' | '⟨' => out.push('<'),
+            // The recogniser writes a run of fillers as these when its CJK dictionary wins: they are the filler and
+            // count as MRZ characters, or a clean name line read as "ＰくＰＲＴR０ＳＳIくくＬＵＣＡＳくくくく…" scores
+            // below the MRZ-row threshold and the upright page is turned sideways looking for its MRZ.
+            '«' => {
+                native += 1;
+                out.push_str("<<");
+            }
+            '‹' | '〈' | 'く' | 'ㄑ' | '⟨' | 'ヘ' | 'へ' | 'ハ' => {
+                native += 1;
+                out.push('<');
+            }
+            // Weaker look-alikes of the filler (also common punctuation): mapped, not counted.
+            '≤' | '(' | '{' | '[' | '‘' | 'Λ' | '∧' | '^' | '＾' => out.push('<'),
             c if c.is_ascii_lowercase() => out.push(c.to_ascii_uppercase()),
             _ => {}
         }
@@ -356,6 +365,14 @@ mod tests {
         let (t, s) = normalize("AB中<<");
         assert_eq!(t, "AB<<");
         assert!(s < 1.0);
+        // The filler read as a CJK look-alike is still an MRZ character (a clean synthetic passport's name line).
+        let (t, s) = normalize(
+            "ＰくＰＲＴR０ＳＳIくくＬＵＣＡＳくくくくくくくくくくくくくくくくくくくくくくくくくくく",
+        );
+        assert_eq!(t, "P<PRTR0SSI<<LUCAS<<<<<<<<<<<<<<<<<<<<<<<<<<<");
+        assert!((s - 1.0).abs() < 1e-6, "{s}");
+        let (_, s) = normalize("(12) [A]");
+        assert!(s < 0.75, "{s}");
     }
 
     #[test]

@@ -104,7 +104,7 @@ pub fn read_document(
     });
     let lines = lines?;
     let viz = extract_fields(&lines, two_digit_year_pivot(&opts.mrz));
-    let mismatches = compare(&mrz, &viz);
+    let mismatches = compare_fields(&mrz, &viz);
     let doc_type = type_from(&mrz, &lines, upright, outline);
     let portrait = locate_portrait(&mrz, upright).and_then(|q| {
         let (x0, y0, x1, y1) = q.bounds();
@@ -136,7 +136,9 @@ fn cut(q: &Quad, img: &RgbImage) -> bool {
     x0 < -m || y0 < -m || x1 > img.width() as f32 + m || y1 > img.height() as f32 + m
 }
 
-fn compare(mrz: &MrzResult, viz: &VizFields) -> Vec<FieldMismatch> {
+/// The visual-zone fields that disagree with a trusted MRZ reading (names: a prefix of the other agrees, as MRZ names
+/// are truncated). Also used when the MRZ was read from another side than the visual zone (an ID card's back).
+pub fn compare_fields(mrz: &MrzResult, viz: &VizFields) -> Vec<FieldMismatch> {
     let Some(r) = mrz.repaired.as_ref().filter(|r| r.is_trusted()) else {
         return Vec::new();
     };
