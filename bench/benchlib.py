@@ -24,3 +24,49 @@ def png(width, height, seed=7):
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw, 0)) + chunk(b"IEND", b"")
+
+
+def webhook_receiver(on_post):
+    """Starts a local HTTP server that answers every POST 200 after calling on_post(path, headers, body); returns its
+    base URL."""
+    import http.server
+    import threading
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            on_post(self.path, self.headers, body)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{hook.server_address[1]}"
+
+
+def listening_address(server):
+    """Reads a `kycd serve` process's stdout up to its "kycd listening on http://HOST:PORT" line; returns (host, port),
+    or None when the process ended first."""
+    for line in server.stdout:
+        if line.startswith("kycd listening on http://"):
+            host, port = line.strip().rsplit("/", 1)[1].split(":")
+            return host, int(port)
+    return None
+
+
+def post_json(host, port, partner, path, body, timeout=120):
+    """POSTs a JSON body with the partner's Basic credentials ({"apiKey", "apiSecret"}); returns (status, body)."""
+    import base64
+    import http.client
+
+    auth = "Basic " + base64.b64encode(f"{partner['apiKey']}:{partner['apiSecret']}".encode()).decode()
+    c = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    try:
+        c.request("POST", path, body=body, headers={"Authorization": auth, "Content-Type": "application/json"})
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Decision benchmark (issue 16): what the customer gets, end to end, over generated cases.
 
-Usage: bench/decision.py [--n 400] [--seed-base 7000] [--cases DIR] [--bin target/release/kycd] [--out FILE]
+Usage: bench/decision.py [--n 400] [--seed-base 9000] [--cases DIR] [--bin target/release/kycd] [--out FILE]
                          [--no-face-eval] [--keep]
 
 1. Generates the cases with `cargo run --release -p kycd-synth --example decision_cases` (passports and TD1 cards,
    clean/mild/moderate/heavy photographs; genuine, impostor selfie, expired, bad check digit, specimen overprint;
    the printed portrait and the selfie come from ../shared/data/faces), unless --cases names a folder that has them.
-   Seeds 1000-1399 were used while calibrating; report figures from another --seed-base (default 7000).
+   Seeds 1000-1079 and 7000-7399 were used while fixing what the benchmark found; the reported figures come from
+   seeds 9000-9399 (the default), which nothing was tuned on. Use another --seed-base for a fresh check.
 2. Starts the release `kycd serve` on the embedded default (SQLite, local files, in-process workers), with every
    quality gate on, one partner per case (so that cases sharing a face identity are not each other's duplicates).
 3. Submits the cases one at a time over HTTP (token + /process, as a partner's server does), waits for each
@@ -23,8 +24,10 @@ Usage: bench/decision.py [--n 400] [--seed-base 7000] [--cases DIR] [--bin targe
      shared face photo: same identity genuine, other identity impostor).
 Prints a JSON summary and Markdown tables; --out writes the JSON (with every case's outcome) to FILE.
 """
-import argparse, base64, hashlib, hmac, http.client, http.server, json, os, shutil, subprocess, sys, tempfile
+import argparse, base64, hashlib, hmac, json, os, shutil, subprocess, sys, tempfile
 import threading, time
+
+from benchlib import listening_address, post_json, webhook_receiver
 
 LEVELS = ["clean", "mild", "moderate", "heavy"]
 FIELDS = ["docFirstName", "docLastName", "docNumber", "docDob", "docExpiry", "docSex", "docNationality"]
@@ -68,7 +71,7 @@ def main():
     target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(repo, "target")
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=400)
-    ap.add_argument("--seed-base", type=int, default=7000)
+    ap.add_argument("--seed-base", type=int, default=9000)
     ap.add_argument("--cases", help="folder with cases.jsonl (generated when missing)")
     ap.add_argument("--bin", default=os.environ.get("KYCD_BIN") or os.path.join(target, "release", "kycd"))
     ap.add_argument("--out", help="write the JSON summary and every case's outcome here")
@@ -86,24 +89,15 @@ def main():
     hooks, cond = {}, threading.Condition()
     keys = {}
 
-    class Hook(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            case = self.path.rsplit("/", 1)[-1]
-            sig = self.headers.get("Idenfy-Signature", "")
-            ok = case in keys and hmac.compare_digest(sig, hmac.new(keys[case], body, hashlib.sha256).hexdigest())
-            with cond:
-                hooks.setdefault(case, []).append((time.time(), ok, json.loads(body)))
-                cond.notify_all()
-            self.send_response(200)
-            self.end_headers()
+    def on_post(path, headers, body):
+        case = path.rsplit("/", 1)[-1]
+        sig = headers.get("Idenfy-Signature", "")
+        ok = case in keys and hmac.compare_digest(sig, hmac.new(keys[case], body, hashlib.sha256).hexdigest())
+        with cond:
+            hooks.setdefault(case, []).append((time.time(), ok, json.loads(body)))
+            cond.notify_all()
 
-        def log_message(self, *a):
-            pass
-
-    hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=hook.serve_forever, daemon=True).start()
-    hook_url = f"http://127.0.0.1:{hook.server_address[1]}/hook"
+    hook_url = webhook_receiver(on_post) + "/hook"
 
     os.makedirs(target, exist_ok=True)
     work = tempfile.mkdtemp(prefix="kycd-decision-", dir=target)
@@ -131,24 +125,14 @@ def main():
     server = subprocess.Popen([args.bin, "serve"], env=env, stdout=subprocess.PIPE, text=True)
     results = []
     try:
-        addr = None
-        for line in server.stdout:
-            if line.startswith("kycd listening on http://"):
-                addr = line.strip().rsplit("/", 1)[1]
-                break
+        addr = listening_address(server)
         if not addr:
             sys.exit("the server did not start")
-        host, port = addr.split(":")
+        host, port = addr
         threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
 
         def call(partner, path, body):
-            auth = "Basic " + base64.b64encode(f"{partner['apiKey']}:{partner['apiSecret']}".encode()).decode()
-            c = http.client.HTTPConnection(host, int(port), timeout=120)
-            c.request("POST", path, body=body, headers={"Authorization": auth, "Content-Type": "application/json"})
-            r = c.getresponse()
-            d = r.read()
-            c.close()
-            return r.status, d
+            return post_json(host, port, partner, path, body)
 
         t_all = time.time()
         for i, case in enumerate(cases):

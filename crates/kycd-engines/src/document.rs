@@ -97,6 +97,25 @@ fn four_digit_year(mrz: Option<String>, viz: Option<&str>) -> Option<String> {
 }
 
 /// The fields of the visual zone (documents without an MRZ, such as EU driving licences).
+/// Whether the visual zone sides with the MRZ as read (`raw`) against its repair (`repaired`) at a character the
+/// repair changed. Numbers of different lengths (a shifted reading) count as siding with the raw reading when the
+/// visual zone is more than one slip away from the repair.
+fn repair_outvoted(raw: &str, repaired: &str, viz: &str) -> bool {
+    let clean = |s: &str| -> Vec<char> {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect()
+    };
+    let (raw, rep, viz) = (clean(raw), clean(repaired), clean(viz));
+    if raw.len() == rep.len() && rep.len() == viz.len() {
+        (0..rep.len()).any(|i| raw[i] != rep[i] && viz[i] == raw[i])
+    } else {
+        let s = |v: &[char]| ocr_fold(&v.iter().collect::<String>());
+        kycd_types::text::edit_distance(&s(&viz), &s(&rep)) > 1
+    }
+}
+
 /// A document number with the characters OCR confuses most folded together (`O`/`0`, `I`/`1`, `Z`/`2`, `S`/`5`,
 /// `B`/`8`), upper case, letters and digits only.
 fn ocr_fold(s: &str) -> String {
@@ -126,6 +145,30 @@ fn viz_data(viz: &kycd_vision::VizFields, doc_type: Option<kycd_types::DocumentT
         nationality: None,
         issuing_country: None,
         doc_type,
+    }
+}
+
+impl VisionAnalyzer {
+    /// Reads the page's red ink alone (under the rotation the page was read in) and looks for specimen markings in
+    /// it; `false` without enough red ink (no extra OCR pass then).
+    fn red_overprint(
+        &self,
+        img: &image::RgbImage,
+        rotation: kycd_vision::Rotation,
+    ) -> Result<bool, CheckError> {
+        let Some(ink) = crate::tamper::red_ink(img) else {
+            return Ok(false);
+        };
+        let ink = rotation.apply(&ink);
+        let boxes = self
+            .ocr
+            .detect(&ink)
+            .map_err(|e| CheckError::engine("document", e))?;
+        let lines = self
+            .ocr
+            .recognize(&ink, &boxes)
+            .map_err(|e| CheckError::engine("document", e))?;
+        Ok(has_specimen_word(lines.iter().map(|l| l.text.as_str())))
     }
 }
 
@@ -179,14 +222,21 @@ impl DocumentAnalyzer for VisionAnalyzer {
             kycd_vision::compare_fields(&mrz, viz)
         };
         // A repair that rewrote the MRZ into another valid one is confirmed by nothing but its check digits, which a
-        // wrong rewrite passes one time in ten. When the number printed in the visual zone differs from the repaired
-        // one by more than one OCR slip, the repair is not trusted (a document whose number check digit is wrong was
-        // "repaired" from 1702440N7 into I702440N7 while its visual zone reads 170244PON, and approved). A visual zone
+        // wrong rewrite passes one time in ten. Where the repair changed a character of the document number and the
+        // visual zone printed what the MRZ itself read there, two readings agree against the repair, which is then
+        // not trusted (documents whose number check digit is wrong were "repaired" 822109947 → B22109947 and
+        // 1702440N7 → I702440N7 while their visual zones read 822109947 and 170244PON, and approved). A visual zone
         // slip alone (OLSK3TE6V against 0LSK3TE6V) contradicts nothing.
+        let raw_number = mrz.candidate.as_ref().and_then(|c| {
+            let lines: Vec<&str> = c.lines.iter().map(String::as_str).collect();
+            kycd_mrz::parse(&lines).ok()?.document_data().doc_number
+        });
         let repair_contradicted = mrz.was_repaired()
             && mismatches.iter().any(|m| {
                 m.field == "document_number"
-                    && kycd_types::text::edit_distance(&ocr_fold(&m.viz), &ocr_fold(&m.mrz)) > 1
+                    && raw_number
+                        .as_deref()
+                        .is_some_and(|raw| repair_outvoted(raw, &m.mrz, &m.viz))
             });
         // What was read, whatever the verdict: the MRZ (also a best-effort reading whose check digits fail),
         // else the visual zone. A rejected document still reports its fields.
@@ -245,7 +295,8 @@ impl DocumentAnalyzer for VisionAnalyzer {
             let code = mrz.status.idenfy_code().unwrap_or("MRZ_NOT_FOUND");
             Some((status_of(code), format!("MRZ: {code}")))
         };
-        let specimen_text = has_specimen_word(reading.lines.iter().map(|l| l.text.as_str()));
+        let specimen_text = has_specimen_word(reading.lines.iter().map(|l| l.text.as_str()))
+            || self.red_overprint(&img, reading.mrz.rotation)?;
         let portrait = reading.portrait.as_ref().and_then(|p| {
             let mut out = std::io::Cursor::new(Vec::new());
             p.write_to(&mut out, image::ImageFormat::Png).ok()?;
@@ -299,16 +350,19 @@ impl DocumentAnalyzer for VisionAnalyzer {
 
 #[cfg(test)]
 mod tests {
-    use super::{four_digit_year, ocr_fold};
+    use super::{four_digit_year, ocr_fold, repair_outvoted};
 
     #[test]
-    fn a_visual_zone_slip_is_not_a_contradiction_but_another_number_is() {
-        let d = |a: &str, b: &str| kycd_types::text::edit_distance(&ocr_fold(a), &ocr_fold(b));
-        // The visual zone read O for 0: one fold, no difference.
-        assert_eq!(d("OLSK3TE6V", "0LSK3TE6V"), 0);
-        assert_eq!(d("AB12345C", "AB12346C"), 1);
-        // A wrong check-digit repair turned the number into another one.
-        assert!(d("170244PON", "I702440N7") > 1);
+    fn a_repair_is_outvoted_only_where_both_readings_agree_against_it() {
+        // (raw MRZ reading, repaired, visual zone) as read on synthetic ID cards.
+        // Wrong repairs of a bad check digit: the visual zone has what the MRZ read.
+        assert!(repair_outvoted("822109947", "B22109947", "822109947"));
+        assert!(repair_outvoted("1702440N7", "I702440N7", "170244PON"));
+        // A right repair: the visual zone agrees with the repair, or slipped elsewhere.
+        assert!(!repair_outvoted("0LSK3TE6V", "0LSK3TE6V", "OLSK3TE6V"));
+        assert!(!repair_outvoted("TE4452628", "TE44526Z8", "TE44526Z8"));
+        assert!(!repair_outvoted("TE4452628", "TE44526Z8", "TE44S26Z8"));
+        assert_eq!(ocr_fold("ol-sk3"), "0L5K3");
     }
 
     #[test]

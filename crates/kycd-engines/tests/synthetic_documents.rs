@@ -108,12 +108,25 @@ fn a_rejected_document_still_reports_what_was_read() {
 #[test]
 fn specimen_and_demo_overprints_make_the_document_fake() {
     let g = generator();
-    for (seed, text) in [
-        (4u64, "SPECIMEN"),
-        (9, "THIS IS FAKE DOCUMENT FOR DEMO PURPOSES ONLY"),
+    for (seed, kind, level, text) in [
+        (4u64, DocKind::Passport, Level::Clean, "SPECIMEN"),
+        (
+            9,
+            DocKind::Passport,
+            Level::Clean,
+            "THIS IS FAKE DOCUMENT FOR DEMO PURPOSES ONLY",
+        ),
+        // Across an ID card's fields, where the page's recogniser garbles it or cuts it into boxes.
+        (
+            1076,
+            DocKind::IdCard,
+            Level::Clean,
+            "THIS IS FAKE DOCUMENT FOR DEMO PURPOSES ONLY",
+        ),
+        (7239, DocKind::IdCard, Level::Mild, "SPECIMEN"),
     ] {
-        let spec = Spec::new(seed, DocKind::Passport, Level::Clean);
-        let truth = g.truth(seed, DocKind::Passport).unwrap();
+        let spec = Spec::new(seed, kind, level);
+        let truth = g.truth(seed, kind).unwrap();
         let facts = analyze(&g.generate_with(&spec, truth, Some(text)).unwrap());
         assert!(facts.specimen_text, "seed {seed}: {text} not read");
         assert!(tampering::specimen(&facts).is_some());

@@ -2,7 +2,7 @@
 //! evaluation over every pair they allow.
 //!
 //! ```text
-//! cargo run --release -p kycd-synth --example decision_cases -- --out DIR [--n 400] [--seed-base 7000] [--face-eval]
+//! cargo run --release -p kycd-synth --example decision_cases -- --out DIR [--n 400] [--seed-base 9000] [--face-eval]
 //! ```
 //!
 //! Writes `DIR/cases.jsonl` (one case per line: level, kind, class, the photographed sides as JPEG files in `DIR`,
@@ -78,7 +78,7 @@ fn args() -> Result<Args, String> {
     let mut a = Args {
         out: PathBuf::new(),
         n: 400,
-        seed_base: 7000,
+        seed_base: 9000,
         face_eval: false,
     };
     let mut it = std::env::args().skip(1);
