@@ -98,6 +98,7 @@ mod tests {
             disabled: false,
             created_at: 0,
             aml: true,
+            sandbox: false,
             token_defaults: TokenDefaults::default(),
             prev_secret_hash: Some(k.hash_secret("old").to_vec()),
             prev_secret_until: Some(1_000),

@@ -12,10 +12,14 @@ mod ingest;
 mod listing;
 pub mod media;
 pub mod openapi;
+mod parity_routes;
+mod poa;
 mod process;
 pub mod ratelimit;
+mod report;
 mod retrieval;
 mod router;
+mod sandbox;
 mod token;
 
 pub use error::ApiFailure;

@@ -46,7 +46,9 @@ pub struct TokenRequest {
     /// Token type (default `IDENTIFICATION`). Every documented type is accepted; the video-call types
     /// (`VIDEO_CALL`, `VIDEO_CALL_PHOTOS`, `VIDEO_CALL_IDENTIFICATION`) cannot be used with `/api/v2/process`.
     pub token_type: Option<TokenType>,
-    /// Refused with `PERMISSIONS_ERROR`: dummy results are not available.
+    /// Sandbox partners only (`kycd partner create --sandbox`): `APPROVED`, `DENIED`, `SUSPECTED`, `REVIEWING` or
+    /// `EXPIRED`; the verification then runs no analysis and gets that canned result (webhook included). A
+    /// production partner gets `PERMISSIONS_ERROR`.
     pub dummy_status: Option<String>,
     /// Prefill: first name (1 to 100 characters, no digits or special characters).
     #[schema(min_length = 1, max_length = 100)]
@@ -192,6 +194,34 @@ pub struct UploadAdditionalStepRequest {
     pub additional_data: Option<serde_json::Value>,
 }
 
+/// `POST /api/v2/add-dummy-status` request body (idenfy-api.md §7.12).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AddDummyStatusRequest {
+    /// A dummy verification of the sandbox partner (its token had `dummyStatus`), already processed.
+    #[schema(min_length = 1)]
+    pub scan_ref: String,
+    /// The manual face result.
+    pub manual_face_match_result: FaceStatus,
+    /// The manual document result.
+    pub manual_document_validity: DocumentStatus,
+}
+
+/// `POST /api/v2/poa-checks/` request body (idenfy-api.md §7.11).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PoaCheckRequest {
+    /// The letter as base64: JPEG, PNG or unencrypted PDF.
+    #[schema(min_length = 1)]
+    pub file: String,
+    /// The holder's name to compare with.
+    #[schema(max_length = 255)]
+    pub provided_name: Option<String>,
+    /// The holder's address to compare with.
+    #[schema(max_length = 255)]
+    pub provided_address: Option<String>,
+}
+
 /// `POST /kyc/identifications/{scanRef}/blocklists/{source}/` request body; the body may also be empty.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct BlocklistRequest {
@@ -321,6 +351,9 @@ pub(crate) struct SmallBodyTooLarge(ErrorEnvelope<'static>);
         crate::router::list_identifications,
         crate::router::add_blocklist,
         crate::router::remove_blocklist,
+        crate::parity_routes::add_dummy_status,
+        crate::parity_routes::generate_pdf,
+        crate::parity_routes::poa_check,
         crate::router::healthz,
         crate::router::readyz,
         crate::router::metrics,
@@ -338,6 +371,13 @@ pub(crate) struct SmallBodyTooLarge(ErrorEnvelope<'static>);
         ScanRefRequest,
         UploadAdditionalStepRequest,
         BlocklistRequest,
+        AddDummyStatusRequest,
+        PoaCheckRequest,
+        crate::report::PdfResponse,
+        crate::poa::PoaCheckResponse,
+        kycd_types::poa::PoaFindings,
+        kycd_types::poa::PoaOverallStatus,
+        kycd_types::DummyStatus,
         StatusResponse,
         DataResponse,
         DataBlock,
@@ -368,6 +408,8 @@ pub(crate) struct SmallBodyTooLarge(ErrorEnvelope<'static>);
         (name = "verification", description = "Tokens and direct processing."),
         (name = "retrieval", description = "Results, files, deletion and webhook replay."),
         (name = "blocklist", description = "Face and personal-data blocklist."),
+        (name = "sandbox", description = "Sandbox partners (`kycd partner create --sandbox`): manual results of \
+            dummy verifications."),
         (name = "operations", description = "Health, readiness, metrics and this document."),
     ),
 )]

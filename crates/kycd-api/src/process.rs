@@ -225,9 +225,19 @@ async fn process_parsed(
         .find(|i| i.step == step::FACE)
         .map(|i| (i.bytes.clone(), i.kind));
     let (front_bytes, front_kind) = front.ok_or_else(|| missing(step::FRONT))?;
+    // A sandbox token (`dummyStatus`) was validated like any other up to here; it runs no analysis (no detection,
+    // no photo validation) and keeps none of its images: its canned result needs none (kycd_pipeline::sandbox).
+    let dummy = token.settings.dummy_status.is_some();
     // 13. document type auto-detection.
     let document_type = match declared {
         Some(d) => d,
+        None if dummy => token
+            .settings
+            .documents
+            .iter()
+            .find(|d| DocumentType::DIRECT_PROCESSING.contains(d))
+            .cloned()
+            .unwrap_or(DocumentType::Passport),
         None => {
             let inspector = state.checks.inspector.clone();
             let (b, k) = (front_bytes.clone(), front_kind);
@@ -247,7 +257,7 @@ async fn process_parsed(
         }
     };
     // 14. synchronous photo validation, unless skipped.
-    let precheck = if parsed.skip_analysis {
+    let precheck = if parsed.skip_analysis || dummy {
         None
     } else {
         let inspector = state.checks.inspector.clone();
@@ -274,7 +284,7 @@ async fn process_parsed(
     // sealed in place rather than copied.
     drop((front_bytes, face));
     let mut refs = BTreeMap::new();
-    for img in decoded {
+    for img in decoded.into_iter().filter(|_| !dummy) {
         let key = format!("{request_prefix}/{}.{}", img.step, img.kind.ext());
         let size = img.bytes.len() as u64;
         state.blobs.put(&key, img.bytes).await?;

@@ -74,7 +74,7 @@ pub struct ReplayResponse {
     pub replayed: u64,
 }
 
-fn scan_ref_of(body: &[u8]) -> Result<String, ApiFailure> {
+pub(crate) fn scan_ref_of(body: &[u8]) -> Result<String, ApiFailure> {
     let o = crate::body::parse_object(body)?;
     match o.get("scanRef") {
         None | Some(Value::Null) => Err(ApiFailure::new(
@@ -101,7 +101,7 @@ fn not_found(scan_ref: &str) -> ApiFailure {
 }
 
 /// A scanRef's verification and/or token (both belong to the partner, or neither is returned).
-async fn lookup(
+pub(crate) async fn lookup(
     state: &AppState,
     partner: &PartnerRow,
     scan_ref: &str,

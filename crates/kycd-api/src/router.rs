@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/readyz", get(readyz))
         .route("/api/openapi.json", get(openapi_json))
+        .merge(crate::parity_routes::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(record_latency))
@@ -103,7 +104,7 @@ fn created(v: &impl serde::Serialize) -> Response {
                 ("blocklist" = (operation_id = "addBlocklistEntry",
                     parameters(("scan_ref" = "$response.body#/scanRef"))))
             )),
-        (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `clientId`), `BAD_VALUE` (a value out of its constraints) or `PERMISSIONS_ERROR` (`dummyStatus`).", body = ErrorEnvelope),
+        (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `clientId`), `BAD_VALUE` (a value out of its constraints) or `PERMISSIONS_ERROR` (`dummyStatus` from a production partner).", body = ErrorEnvelope),
         crate::openapi::Unauthorized,
         crate::openapi::PartnerInactive,
         crate::openapi::SmallBodyTooLarge,

@@ -6,7 +6,9 @@
 use crate::{ApiFailure, AppState};
 use kycd_store::{NewToken, PartnerRow, now_ms};
 use kycd_types::token::{CountryRestriction, FLAG_DEFAULTS, TokenSettings};
-use kycd_types::{DocumentType, ErrorIdentifier, Locale, ScanRef, StepType, TokenType};
+use kycd_types::{
+    DocumentType, DummyStatus, ErrorIdentifier, Locale, ScanRef, StepType, TokenType,
+};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -19,7 +21,7 @@ pub struct TokenCreated {
     /// The effective token.
     #[serde(flatten)]
     pub settings: TokenSettings,
-    /// Always `Token created successfully`.
+    /// `Token created successfully` (a sandbox dummy: `Dummy token and verification created successfully`).
     #[schema(example = "Token created successfully")]
     pub message: String,
 }
@@ -269,10 +271,12 @@ fn digit_string() -> Result<String, ApiFailure> {
 }
 
 /// Validates the request and builds the effective token.
+/// `sandbox`: the partner is a sandbox partner, whose tokens may carry `dummyStatus`.
 pub fn build_settings(
     o: &Obj,
     allow_private: bool,
     public_url: &str,
+    sandbox: bool,
 ) -> Result<TokenSettings, ApiFailure> {
     let client_id = match opt_str(o, "clientId")? {
         Some(c) => c,
@@ -301,12 +305,23 @@ pub fn build_settings(
             ))
         })?,
     };
-    if opt_str(o, "dummyStatus")?.is_some() {
-        return Err(ApiFailure::new(
-            ErrorIdentifier::PermissionsError,
-            "This endpoint is not available for PRODUCTION partners.",
-        ));
-    }
+    // `dummyStatus` is for sandbox partners only (iDenfy's DEV environment); production partners get the documented
+    // wrong-environment error whatever the value.
+    let dummy_status = match opt_str(o, "dummyStatus")? {
+        None => None,
+        Some(_) if !sandbox => {
+            return Err(ApiFailure::new(
+                ErrorIdentifier::PermissionsError,
+                "This endpoint is not available for PRODUCTION partners.",
+            ));
+        }
+        Some(d) => Some(d.parse::<DummyStatus>().map_err(|_| {
+            bad(format!(
+                "Field 'dummyStatus' must be one of {}; got '{d}'.",
+                names(DummyStatus::ALL.iter().map(DummyStatus::as_str))
+            ))
+        })?),
+    };
     let sex = opt_str(o, "sex")?;
     if let Some(s) = &sex
         && s != "M"
@@ -507,6 +522,7 @@ pub fn build_settings(
         age_limit,
         age_max,
         digit_string,
+        dummy_status,
         flags,
     })
 }
@@ -542,21 +558,32 @@ pub async fn create_token(
         &o,
         state.config.allow_private_webhooks,
         &state.config.public_url,
+        partner.sandbox,
     )?;
     let now = now_ms();
+    // An EXPIRED dummy is born expired: the expiry sweeper delivers its `IDENTIFICATION_EXPIRED` webhook at once.
+    let expires_at = match settings.dummy_status {
+        Some(DummyStatus::Expired) => now,
+        _ => now + settings.expiry_time * 1000,
+    };
     state
         .store
         .insert_token(&NewToken {
             partner_id: partner.id,
-            expires_at: now + settings.expiry_time * 1000,
+            expires_at,
             created_at: now,
             settings: settings.clone(),
         })
         .await?;
-    tracing::info!(scan_ref = %settings.scan_ref, "token created");
+    tracing::info!(scan_ref = %settings.scan_ref, dummy = settings.dummy_status.is_some(), "token created");
+    let message = if settings.dummy_status.is_some() {
+        "Dummy token and verification created successfully"
+    } else {
+        "Token created successfully"
+    };
     Ok(TokenCreated {
         settings,
-        message: "Token created successfully".into(),
+        message: message.into(),
     })
 }
 
@@ -565,7 +592,7 @@ mod tests {
     use super::*;
 
     fn build(v: Value) -> Result<TokenSettings, ApiFailure> {
-        build_settings(v.as_object().unwrap(), false, "http://kycd")
+        build_settings(v.as_object().unwrap(), false, "http://kycd", false)
     }
 
     fn id_of(r: Result<TokenSettings, ApiFailure>) -> &'static str {
@@ -696,6 +723,40 @@ mod tests {
         for (req, want) in cases {
             assert_eq!(id_of(build(req.clone())), want, "{req}");
         }
+    }
+
+    #[test]
+    fn dummy_status_is_for_sandbox_partners_only() {
+        let o = serde_json::json!({"clientId": "u", "dummyStatus": "REVIEWING"});
+        let o = o.as_object().unwrap();
+        let s = build_settings(o, false, "http://kycd", true).unwrap();
+        assert_eq!(s.dummy_status, Some(DummyStatus::Reviewing));
+        assert_eq!(
+            serde_json::to_value(&s).unwrap()["dummyStatus"],
+            "REVIEWING"
+        );
+        assert_eq!(
+            id_of(build_settings(o, false, "http://kycd", false)),
+            "PERMISSIONS_ERROR"
+        );
+        let bad = serde_json::json!({"clientId": "u", "dummyStatus": "MAYBE"});
+        assert_eq!(
+            id_of(build_settings(
+                bad.as_object().unwrap(),
+                false,
+                "http://kycd",
+                true
+            )),
+            "BAD_VALUE"
+        );
+        // Tokens without it serialise as before.
+        let plain = build(serde_json::json!({"clientId": "u"})).unwrap();
+        assert!(
+            serde_json::to_value(&plain)
+                .unwrap()
+                .get("dummyStatus")
+                .is_none()
+        );
     }
 
     #[test]

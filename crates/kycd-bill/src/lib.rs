@@ -11,6 +11,8 @@
 //! - [`compare()`] checks the fields against the partner's `additionalData` and the document
 //!   holder (`MATCH` / `NOT_MATCH` / `NOT_FOUND` / `NO_DATA`, with [`normalize`]d addresses and
 //!   names) and gives the step status (`VALID` / `INVALID` / `NOT_FOUND`).
+//! - [`poa::check`] is the standalone proof-of-address check (`/api/v2/poa-checks/`): kind of letter, country,
+//!   recency, and the provided name and address compared.
 //! - [`webhook_parts`] shapes both for the webhook (`data.additionalData.UTILITY_BILL`,
 //!   `manualAddress`, `status.additionalSteps`).
 
@@ -22,6 +24,7 @@ pub mod issuer;
 pub mod layout;
 pub mod normalize;
 mod outcome;
+pub mod poa;
 pub mod postal;
 mod vocab;
 

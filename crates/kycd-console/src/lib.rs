@@ -114,6 +114,7 @@ fn pages(state: ConsoleState) -> Router {
         .route("/v/{scan_ref}", get(pages::verification))
         .route("/v/{scan_ref}/file/{step}", get(pages::file))
         .route("/v/{scan_ref}/portrait", get(pages::portrait))
+        .route("/v/{scan_ref}/report.pdf", get(pages::report))
         .route("/v/{scan_ref}/decision", post(pages::decide))
         .route("/v/{scan_ref}/replay", post(pages::replay))
         .route("/v/{scan_ref}/blocklist", post(pages::blocklist))

@@ -51,6 +51,7 @@ async fn spawn(config: ConsoleConfig) -> App {
                     manual_review: false,
                     webhook_url: Some("https://example.com/hook".into()),
                     aml: true,
+                    sandbox: false,
                     token_defaults: Default::default(),
                 })
                 .await
@@ -294,6 +295,7 @@ async fn without_a_session_pages_redirect_to_login_and_the_api_is_401() {
         "/console/review/next".into(),
         format!("/console/v/{scan}"),
         format!("/console/v/{scan}/file/FACE"),
+        format!("/console/v/{scan}/report.pdf"),
         "/console/audit".into(),
         "/console/audit.csv".into(),
     ] {
@@ -423,8 +425,43 @@ async fn another_partners_verification_and_images_are_404() {
         std::fs::read(data("faces/deepface/img1.jpg")).unwrap(),
         "decrypted"
     );
+    // The report of the verification, the same PDF as /api/v2/generate-pdf, with the selfie embedded.
+    let page = app
+        .get(&format!("/console/v/{mine}"), Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("/console/v/{mine}/report.pdf")));
+    let report = app
+        .get(&format!("/console/v/{mine}/report.pdf"), Some(&cookie))
+        .await;
+    assert_eq!(report.status(), StatusCode::OK);
+    assert_eq!(report.headers()["content-type"], "application/pdf");
+    assert!(
+        report.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let pdf = report.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let path =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("console-{mine}.pdf"));
+    std::fs::write(&path, &pdf).unwrap();
+    let text = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils, installed by scripts/setup.sh)");
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains(&mine),
+        "the report names its verification"
+    );
     for path in [
         format!("/console/v/{theirs}"),
+        format!("/console/v/{theirs}/report.pdf"),
         format!("/console/v/{theirs}/file/FACE"),
         format!("/console/api/verifications/{theirs}"),
         format!("/console/v/{mine}/file/FRONT"),

@@ -1,6 +1,7 @@
 //! Proof of address (utility bills) for the additional steps `EXTRACT` and `COMPARE`, with kycd-bill.
 
-use kycd_pipeline::{BillChecker, BillFacts};
+use kycd_pipeline::{BillChecker, BillFacts, CheckError, PoaProvided};
+use kycd_types::poa::PoaFindings;
 use kycd_types::{AdditionalStepsStatus, MismatchTag};
 use kycd_vision::OcrEngine;
 use serde_json::json;
@@ -19,6 +20,33 @@ impl BillEngine {
 }
 
 impl BillChecker for BillEngine {
+    fn proof_of_address(
+        &self,
+        bytes: &[u8],
+        mime: &str,
+        pixels: Option<(u32, u32)>,
+        provided: PoaProvided<'_>,
+        today: &str,
+    ) -> Result<PoaFindings, CheckError> {
+        let ex = kycd_bill::extract(bytes, mime, &self.ocr)
+            .map_err(|e| CheckError::engine("bill", e))?;
+        // An image is a screen capture when it has exactly a screen's size; a PDF with a text layer was made by
+        // software, not captured; a scanned PDF cannot tell.
+        let is_screenshot = match pixels {
+            Some((w, h)) => Some(kycd_bill::poa::screen_sized(w, h)),
+            None => (ex.source == kycd_bill::BillSource::PdfText).then_some(false),
+        };
+        Ok(kycd_bill::poa::check(
+            &ex,
+            &kycd_bill::poa::PoaRequest {
+                name: provided.name,
+                address: provided.address,
+                reference_date: chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d").ok(),
+                is_screenshot,
+            },
+        ))
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn check(
         &self,

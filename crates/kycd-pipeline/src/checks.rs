@@ -1,6 +1,7 @@
 //! The interfaces through which the checks plug into the pipeline and the API.
 
 use bytes::Bytes;
+use kycd_types::poa::PoaFindings;
 use kycd_types::{
     AdditionalStepsStatus, DocSex, DocumentStatus, DocumentType, FaceStatus, MismatchTag,
 };
@@ -249,6 +250,25 @@ pub trait BillChecker: Send + Sync {
         holder: Option<&str>,
         today: &str,
     ) -> BillFacts;
+    /// A standalone proof-of-address check (`/api/v2/poa-checks/`): reads the letter (`pixels`: an image's width
+    /// and height, `None` for a PDF) and compares the provided name and address; `today` `YYYY-MM-DD`.
+    fn proof_of_address(
+        &self,
+        bytes: &[u8],
+        mime: &str,
+        pixels: Option<(u32, u32)>,
+        provided: PoaProvided<'_>,
+        today: &str,
+    ) -> Result<PoaFindings, CheckError>;
+}
+
+/// What a standalone proof-of-address check compares the letter with (`providedName`, `providedAddress`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PoaProvided<'a> {
+    /// The holder's name.
+    pub name: Option<&'a str>,
+    /// The holder's address.
+    pub address: Option<&'a str>,
 }
 
 /// The installed check engines.

@@ -22,11 +22,12 @@ pub mod rekey;
 pub mod result;
 pub mod retention;
 pub mod run;
+pub mod sandbox;
 pub mod worker;
 
 pub use checks::{
     AmlFacts, AmlScreener, BillChecker, BillFacts, CheckError, Checks, DocData, DocumentAnalyzer,
-    DocumentFacts, DocumentInspector, FaceFacts, FaceMatcher, PhotoValidation,
+    DocumentFacts, DocumentInspector, FaceFacts, FaceMatcher, PhotoValidation, PoaProvided,
 };
 pub use decision::{CheckResults, Decision, DecisionInput, decide, evaluate};
 pub use fraud::FraudFacts;

@@ -101,6 +101,7 @@ async fn run() -> (Run, PartnerId) {
             manual_review: false,
             webhook_url: None,
             aml: true,
+            sandbox: false,
             token_defaults: Default::default(),
         })
         .await

@@ -162,6 +162,7 @@ impl Env {
                 manual_review: false,
                 webhook_url: None,
                 aml: false,
+                sandbox: false,
                 token_defaults: Default::default(),
             })
             .await

@@ -51,6 +51,8 @@ pub struct NewPartner {
     pub aml: bool,
     /// Defaults for new tokens.
     pub token_defaults: TokenDefaults,
+    /// A sandbox partner (iDenfy's DEV environment): its tokens may carry `dummyStatus`.
+    pub sandbox: bool,
 }
 
 /// A stored partner.
@@ -80,6 +82,8 @@ pub struct PartnerRow {
     pub aml: bool,
     /// Defaults for new tokens.
     pub token_defaults: TokenDefaults,
+    /// A sandbox partner: its tokens may carry `dummyStatus` (canned results, no analysis).
+    pub sandbox: bool,
     /// Keyed hash of the previous API secret after a rotation (`kycd partner rotate-secret`).
     pub prev_secret_hash: Option<Vec<u8>>,
     /// Until when (ms) the previous API secret still authenticates.
@@ -130,6 +134,8 @@ pub struct PartnerUpdate {
     pub aml: Option<bool>,
     /// Direct processing on or off.
     pub direct_processing: Option<bool>,
+    /// Sandbox on or off.
+    pub sandbox: Option<bool>,
     /// Default `expiryTime`; `Some(None)` removes the default.
     pub default_expiry_time: Option<Option<i64>>,
     /// Default `documents`; `Some(None)` removes the default.
@@ -145,6 +151,7 @@ impl PartnerUpdate {
             && self.manual_review.is_none()
             && self.aml.is_none()
             && self.direct_processing.is_none()
+            && self.sandbox.is_none()
             && self.default_expiry_time.is_none()
             && self.default_documents.is_none()
             && self.default_country.is_none()
@@ -153,7 +160,7 @@ impl PartnerUpdate {
 
 const COLS: &str = "id, name, api_key, secret_hash, signing_key_enc, direct_processing, manual_review, webhook_url, \
                     disabled, created_at, aml, token_defaults, prev_secret_hash, prev_secret_until, \
-                    prev_signing_key_enc, prev_signing_key_until, signing_key_confirmed_at";
+                    prev_signing_key_enc, prev_signing_key_until, signing_key_confirmed_at, sandbox";
 
 fn row(r: &AnyRow) -> Result<PartnerRow, StoreError> {
     let defaults: String = r.try_get("token_defaults")?;
@@ -176,6 +183,7 @@ fn row(r: &AnyRow) -> Result<PartnerRow, StoreError> {
         prev_signing_key_enc: r.try_get("prev_signing_key_enc")?,
         prev_signing_key_until: r.try_get("prev_signing_key_until")?,
         signing_key_confirmed_at: r.try_get("signing_key_confirmed_at")?,
+        sandbox: flag_col(r, "sandbox")?,
     })
 }
 
@@ -184,8 +192,8 @@ impl Store {
     pub async fn create_partner(&self, p: NewPartner) -> Result<PartnerRow, StoreError> {
         let sql = format!(
             "INSERT INTO partners (name, api_key, secret_hash, signing_key_enc, direct_processing, manual_review, \
-             webhook_url, disabled, created_at, aml, token_defaults) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10) RETURNING {COLS}"
+             webhook_url, disabled, created_at, aml, token_defaults, sandbox) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11) RETURNING {COLS}"
         );
         let r = bound!(
             &sql,
@@ -198,7 +206,8 @@ impl Store {
             &p.webhook_url,
             now_ms(),
             flag(p.aml),
-            json(&p.token_defaults)?
+            json(&p.token_defaults)?,
+            flag(p.sandbox)
         )
         .fetch_one(&self.pool)
         .await
@@ -290,7 +299,7 @@ impl Store {
         };
         let sql = format!(
             "UPDATE partners SET webhook_url = $1, manual_review = $2, aml = $3, direct_processing = $4, \
-             token_defaults = $5 WHERE id = $6 RETURNING {COLS}"
+             token_defaults = $5, sandbox = $6 WHERE id = $7 RETURNING {COLS}"
         );
         let r = bound!(
             &sql,
@@ -299,6 +308,7 @@ impl Store {
             flag(u.aml.unwrap_or(current.aml)),
             flag(u.direct_processing.unwrap_or(current.direct_processing)),
             json(&defaults)?,
+            flag(u.sandbox.unwrap_or(current.sandbox)),
             current.id.0
         )
         .fetch_one(&mut *tx)
@@ -469,6 +479,7 @@ mod tests {
             disabled: false,
             created_at: 0,
             aml: true,
+            sandbox: false,
             token_defaults: TokenDefaults::default(),
             prev_secret_hash: None,
             prev_secret_until: None,

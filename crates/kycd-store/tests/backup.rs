@@ -18,6 +18,7 @@ async fn partner(store: &Store) -> PartnerId {
             manual_review: false,
             webhook_url: None,
             aml: false,
+            sandbox: false,
             token_defaults: Default::default(),
         })
         .await

@@ -17,6 +17,7 @@ async fn partner(store: &Store, key: &str) {
             manual_review: false,
             webhook_url: None,
             aml: true,
+            sandbox: false,
             token_defaults: Default::default(),
         })
         .await

@@ -49,6 +49,7 @@ async fn partners_are_created_found_and_disabled(store: Store) {
                 manual_review: false,
                 webhook_url: None,
                 aml: true,
+                sandbox: false,
                 token_defaults: Default::default(),
             })
             .await,
@@ -331,6 +332,7 @@ async fn a_rotation_reseals_every_encrypted_value_and_keeps_the_pepper(store: St
             manual_review: false,
             webhook_url: Some("https://example.com/hook".into()),
             aml: true,
+            sandbox: false,
             token_defaults: Default::default(),
         })
         .await
@@ -617,6 +619,7 @@ async fn partner_settings_are_defaulted_updated_and_cleared(store: Store) {
     .unwrap();
     let old = store.partner_by_api_key("key-old").await.unwrap().unwrap();
     assert!(old.aml);
+    assert!(!old.sandbox, "an existing partner is a production partner");
     assert!(old.token_defaults.is_empty());
     // A partner is found by its name as well as by its API key.
     let by_name = store
@@ -657,6 +660,24 @@ async fn partner_settings_are_defaulted_updated_and_cleared(store: Store) {
     let again = store.partner_by_id(id).await.unwrap().unwrap();
     assert_eq!(again.token_defaults, p.token_defaults);
     assert!(!again.aml);
+    // Sandbox on, then off: the other settings stay.
+    let sandbox = |on| PartnerUpdate {
+        sandbox: Some(on),
+        ..PartnerUpdate::default()
+    };
+    let p = store
+        .update_partner("key-s", &sandbox(true))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(p.sandbox && !p.aml);
+    assert!(store.partner_by_id(id).await.unwrap().unwrap().sandbox);
+    let p = store
+        .update_partner("key-s", &sandbox(false))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!p.sandbox);
 
     // `Some(None)` removes one default and the webhook URL; other defaults stay.
     let p = store
@@ -698,6 +719,7 @@ async fn partner_settings_are_defaulted_updated_and_cleared(store: Store) {
                 manual_review: false,
                 webhook_url: None,
                 aml: true,
+                sandbox: false,
                 token_defaults: TokenDefaults::default(),
             })
             .await

@@ -23,6 +23,18 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// `dummyStatus` of a sandbox token (§2.1.1, §7.12): the canned automatic result its verification gets. iDenfy's
+    /// DEV values, plus `REVIEWING` (an automatic result waiting for `/api/v2/add-dummy-status`).
+    pub enum DummyStatus {
+        Approved = "APPROVED",
+        Denied = "DENIED",
+        Suspected = "SUSPECTED",
+        Reviewing = "REVIEWING",
+        Expired = "EXPIRED",
+    }
+}
+
+wire_enum! {
     /// The token type (§2.1.1).
     pub enum TokenType {
         Identification = "IDENTIFICATION",

@@ -8,6 +8,7 @@ mod macros;
 pub mod enums;
 pub mod error;
 pub mod ids;
+pub mod poa;
 pub mod text;
 pub mod token;
 pub mod webhook;

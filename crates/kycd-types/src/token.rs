@@ -144,6 +144,9 @@ pub struct TokenSettings {
     pub digit_string: Option<String>,
     /// Browser redirect URL.
     pub redirect_url: Option<String>,
+    /// Sandbox partners only: the canned result of this token's verification (no analysis runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dummy_status: Option<crate::DummyStatus>,
     /// Boolean feature flags (`check*`, `verify*`, `review*`, `nfc*`, …) with defaults filled in.
     #[serde(flatten)]
     pub flags: BTreeMap<String, bool>,

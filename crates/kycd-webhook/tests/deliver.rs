@@ -100,6 +100,7 @@ async fn env() -> Env {
             manual_review: false,
             webhook_url: None,
             aml: true,
+            sandbox: false,
             token_defaults: Default::default(),
         })
         .await

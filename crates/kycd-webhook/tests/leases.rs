@@ -43,6 +43,7 @@ async fn setup(url: &str) -> (tempfile::TempDir, Store, Keyring) {
             manual_review: false,
             webhook_url: None,
             aml: true,
+            sandbox: false,
             token_defaults: Default::default(),
         })
         .await

@@ -50,6 +50,11 @@ pub enum PartnerCommand {
         /// of the partner is screened, whatever its token's `checkAml` says.
         #[arg(long, value_enum, default_value_t = Switch::On)]
         aml: Switch,
+        /// A sandbox partner (iDenfy's DEV environment): its tokens may carry `dummyStatus` (APPROVED, DENIED,
+        /// SUSPECTED, REVIEWING, EXPIRED); such verifications run no analysis and get a canned result webhook, and
+        /// `/api/v2/add-dummy-status` sets their manual result. Give a sandbox partner its own name and keys.
+        #[arg(long)]
+        sandbox: bool,
     },
     /// Lists partners (without secrets).
     List,
@@ -72,6 +77,9 @@ pub enum PartnerCommand {
         /// Direct processing (`/api/v2/process`) on or off.
         #[arg(long, value_name = "true|false")]
         direct_processing: Option<bool>,
+        /// Sandbox on or off: whether the partner's tokens may carry `dummyStatus`.
+        #[arg(long, value_name = "true|false")]
+        sandbox: Option<bool>,
         /// Default `expiryTime` of new tokens, in seconds (1 to 2592000); an empty value removes the default.
         #[arg(long, value_name = "SECS")]
         default_expiry_time: Option<String>,
@@ -291,7 +299,7 @@ fn parse_country(v: &str) -> Result<String> {
 fn partner_json(p: &PartnerRow) -> serde_json::Value {
     serde_json::json!({
         "id": p.id, "name": p.name, "apiKey": p.api_key, "directProcessing": p.direct_processing,
-        "manualReview": p.manual_review, "webhookUrl": p.webhook_url, "aml": p.aml,
+        "manualReview": p.manual_review, "webhookUrl": p.webhook_url, "aml": p.aml, "sandbox": p.sandbox,
         "tokenDefaults": p.token_defaults, "disabled": p.disabled, "createdAt": p.created_at,
         "previousSecretValidUntil": running(p.prev_secret_until, now_ms()),
         "previousSigningKeyValidUntil": running(p.prev_signing_key_until, now_ms()),
@@ -310,6 +318,7 @@ pub async fn run(cfg: Config, cmd: PartnerCommand) -> Result<()> {
             webhook_url,
             manual_review,
             aml,
+            sandbox,
         } => {
             if name.trim().is_empty() {
                 bail!("--name must not be empty");
@@ -330,10 +339,14 @@ pub async fn run(cfg: Config, cmd: PartnerCommand) -> Result<()> {
                     manual_review,
                     webhook_url,
                     aml: aml.on(),
+                    sandbox,
                     token_defaults: TokenDefaults::default(),
                 })
                 .await?;
-            serde_json::json!({ "apiKey": api_key, "apiSecret": api_secret, "signingKey": signing_key }).to_string()
+            serde_json::json!({
+                "apiKey": api_key, "apiSecret": api_secret, "signingKey": signing_key, "sandbox": sandbox,
+            })
+            .to_string()
         }
         PartnerCommand::List => {
             let list: Vec<_> = store
@@ -350,6 +363,7 @@ pub async fn run(cfg: Config, cmd: PartnerCommand) -> Result<()> {
             manual_review,
             aml,
             direct_processing,
+            sandbox,
             default_expiry_time,
             default_documents,
             default_country,
@@ -362,6 +376,7 @@ pub async fn run(cfg: Config, cmd: PartnerCommand) -> Result<()> {
                 manual_review,
                 aml: aml.map(Switch::on),
                 direct_processing,
+                sandbox,
                 default_expiry_time: clearable(default_expiry_time, parse_expiry_time)?,
                 default_documents: clearable(default_documents, parse_documents)?,
                 default_country: clearable(default_country, parse_country)?,
@@ -369,7 +384,7 @@ pub async fn run(cfg: Config, cmd: PartnerCommand) -> Result<()> {
             if update.is_empty() {
                 bail!(
                     "nothing to change: give at least one of --webhook-url, --manual-review, --aml, \
-                     --direct-processing, --default-expiry-time, --default-documents, --default-country"
+                     --direct-processing, --sandbox, --default-expiry-time, --default-documents, --default-country"
                 );
             }
             match store.update_partner(&partner, &update).await {

@@ -80,6 +80,7 @@ async fn offline(cfg: &Config) -> Result<Offline> {
             manual_review: false,
             webhook_url: None,
             aml: true,
+            sandbox: false,
             token_defaults: Default::default(),
         })
         .await?;

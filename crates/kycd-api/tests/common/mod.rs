@@ -118,6 +118,7 @@ impl TestApp {
                 manual_review: false,
                 webhook_url: None,
                 aml: true,
+                sandbox: false,
                 token_defaults: Default::default(),
             })
             .await

@@ -26,7 +26,7 @@ pub(crate) use audit::{audit_csv, audit_page};
 pub(crate) use dashboard::dashboard;
 pub(crate) use login::{login, login_form, logout};
 pub(crate) use queue::{api_queue, queue, review_next, review_queue};
-pub(crate) use verification::{api_verification, file, portrait, verification};
+pub(crate) use verification::{api_verification, file, portrait, report, verification};
 
 use askama::Template;
 use axum::Form;
@@ -107,7 +107,12 @@ macro_rules! internal_from {
         }
     )*};
 }
-internal_from!(kycd_store::StoreError, kycd_pipeline::PipelineError);
+internal_from!(
+    kycd_store::StoreError,
+    kycd_pipeline::PipelineError,
+    kycd_report::ReportError,
+    tokio::task::JoinError
+);
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {

@@ -206,6 +206,36 @@ pub(crate) async fn portrait(
     serve_blob(&state, &op, &v, &key, "image/png", "PORTRAIT").await
 }
 
+/// The verification report (PDF), the same document as `POST /api/v2/generate-pdf`, as a download.
+pub(crate) async fn report(
+    State(state): State<ConsoleState>,
+    op: Op,
+    Path(scan_ref): Path<String>,
+) -> Page {
+    let v = visible(&state, &op, &scan_ref).await?;
+    audit(
+        &state,
+        &op,
+        AuditAction::ViewVerification,
+        Some(&v),
+        Some("report PDF".into()),
+        None,
+    )
+    .await?;
+    let name = format!("attachment; filename=\"kycd-report-{}.pdf\"", v.scan_ref);
+    let input = kycd_report::load(&state.store, &state.blobs, v, kycd_store::now_ms()).await?;
+    let pdf = tokio::task::spawn_blocking(move || kycd_report::render(&input)).await??;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
 async fn serve_blob(
     state: &ConsoleState,
     op: &Op,

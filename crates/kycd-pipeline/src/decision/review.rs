@@ -6,12 +6,14 @@ use crate::PipelineError;
 use kycd_store::{OutboxEntry, PartnerRow, Store, VerificationRow};
 use kycd_types::token::TokenSettings;
 use kycd_types::webhook::IdentificationResult;
-use kycd_types::{DocumentStatus, EventType, FaceStatus, OverallStatus, TokenType};
+use kycd_types::{DocumentStatus, DummyStatus, EventType, FaceStatus, OverallStatus, TokenType};
 
-/// Whether an automatic result waits for a person: the partner reviews everything, or the token asks for review of
-/// successful (`reviewSuccessful`) or failed (`reviewFailed`) verifications.
+/// Whether an automatic result waits for a person: the partner reviews everything, the token asks for review of
+/// successful (`reviewSuccessful`) or failed (`reviewFailed`) verifications, or a sandbox token asked for a
+/// `REVIEWING` dummy.
 pub fn needs_review(partner: &PartnerRow, token: &TokenSettings, overall: OverallStatus) -> bool {
     partner.manual_review
+        || token.dummy_status == Some(DummyStatus::Reviewing)
         || (overall == OverallStatus::Approved && token.flag("reviewSuccessful"))
         || (overall != OverallStatus::Approved && token.flag("reviewFailed"))
 }

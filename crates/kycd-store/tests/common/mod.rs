@@ -75,6 +75,7 @@ pub async fn partner(store: &Store, key: &str) -> PartnerId {
             manual_review: false,
             webhook_url: Some("https://example.com/hook".into()),
             aml: true,
+            sandbox: false,
             token_defaults: Default::default(),
         })
         .await

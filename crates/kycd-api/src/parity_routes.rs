@@ -1,0 +1,131 @@
+//! Thin handlers of the iDenfy endpoints beyond the verification flow: sandbox manual results, the PDF report and
+//! the standalone proof-of-address check (kept apart from `router.rs`, which holds the verification flow).
+
+use crate::auth::AuthPartner;
+use crate::body::read_limited;
+use crate::error::json_response;
+use crate::{ApiFailure, AppState};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use kycd_types::error::ErrorEnvelope;
+
+/// The routes of this module.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v2/add-dummy-status", post(add_dummy_status))
+        .route("/api/v2/generate-pdf", post(generate_pdf))
+        .route("/api/v2/poa-checks/", post(poa_check))
+        .route("/api/v2/poa-checks", post(poa_check))
+}
+
+/// Sandbox partners only: sets the manual result of a dummy verification and fires its
+/// `IDENTIFICATION_MANUAL_FINISHED` webhook (`FACE_MATCH` + `DOC_VALIDATED` approve it).
+#[utoipa::path(
+    post,
+    path = "/api/v2/add-dummy-status",
+    operation_id = "addDummyStatus",
+    tag = "sandbox",
+    request_body(content = crate::openapi::AddDummyStatusRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Set; the manual webhook is on its way. Empty body."),
+        (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field \
+            type), `MISSING_VALUE` (a required field), `BAD_VALUE` (an unknown status, or not a dummy \
+            verification), `PARTNER_ERROR` (no automatic result yet: call `/api/v2/process` first) or \
+            `PERMISSIONS_ERROR` (a production partner: `This endpoint is not available for PRODUCTION partners.`).",
+            body = ErrorEnvelope),
+        crate::openapi::Unauthorized,
+        crate::openapi::PartnerInactive,
+        (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
+        crate::openapi::SmallBodyTooLarge,
+        crate::openapi::RateLimited,
+        crate::openapi::Internal,
+    ),
+    security(("apiKeyPair" = [])),
+)]
+pub(crate) async fn add_dummy_status(
+    State(state): State<AppState>,
+    AuthPartner(partner): AuthPartner,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiFailure> {
+    let bytes = read_limited(&headers, body, state.config.max_small_body).await?;
+    crate::sandbox::add_dummy_status(&state, &partner, &bytes).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+/// The verification report as a PDF: data, statuses, the rules that fired with their evidence, AML results, the
+/// document and face images and the time line. iDenfy does not document the response shape; kycd answers
+/// `{"pdf": "<base64>"}`.
+#[utoipa::path(
+    post,
+    path = "/api/v2/generate-pdf",
+    operation_id = "generatePdf",
+    tag = "retrieval",
+    request_body(content = crate::openapi::ScanRefRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The report (shape not documented by iDenfy: `{\"pdf\": \"<base64>\"}`).",
+            body = crate::report::PdfResponse),
+        (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field \
+            type), `MISSING_VALUE` (no `scanRef`), `BAD_VALUE` (empty `scanRef`) or `PARTNER_ERROR` (the token was \
+            never used: nothing to report).", body = ErrorEnvelope),
+        crate::openapi::Unauthorized,
+        crate::openapi::PartnerInactive,
+        (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
+        crate::openapi::SmallBodyTooLarge,
+        crate::openapi::RateLimited,
+        crate::openapi::Internal,
+    ),
+    security(("apiKeyPair" = [])),
+)]
+pub(crate) async fn generate_pdf(
+    State(state): State<AppState>,
+    AuthPartner(partner): AuthPartner,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiFailure> {
+    let bytes = read_limited(&headers, body, state.config.max_small_body).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &crate::report::generate(&state, &partner, &bytes).await?,
+    ))
+}
+
+/// A standalone proof-of-address check of one letter (utility bill, bank statement …) against the provided name
+/// and address (also served without the trailing slash). Nothing of the file is kept.
+#[utoipa::path(
+    post,
+    path = "/api/v2/poa-checks/",
+    operation_id = "createPoaCheck",
+    tag = "verification",
+    request_body(content = crate::openapi::PoaCheckRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The findings; any value is `null` when the letter does not show it.",
+            body = crate::poa::PoaCheckResponse),
+        (status = 400, description = "`ENCODING_ERROR` (not UTF-8, or `file` not base64), `JSON_ERROR` (not a JSON \
+            object, wrong field type), `MISSING_VALUE` (no `file`) or `BAD_VALUE` (not a JPEG, PNG or \
+            unencrypted PDF, over the pixel limit, unreadable, or a provided value over 255 characters).",
+            body = ErrorEnvelope),
+        crate::openapi::Unauthorized,
+        crate::openapi::PartnerInactive,
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`: the body is over the limit (20 MiB by default, `KYCD_MAX_BODY_MB`).", body = ErrorEnvelope),
+        crate::openapi::RateLimited,
+        crate::openapi::Internal,
+    ),
+    security(("apiKeyPair" = [])),
+)]
+pub(crate) async fn poa_check(
+    State(state): State<AppState>,
+    AuthPartner(partner): AuthPartner,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiFailure> {
+    let bytes = read_limited(&headers, body, state.config.max_process_body).await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &crate::poa::check(&state, &partner, &bytes).await?,
+    ))
+}

@@ -1,0 +1,288 @@
+//! kycd-report: the verification report as a PDF, the document compliance teams archive (iDenfy's
+//! `POST /api/v2/generate-pdf`, idenfy-api.md §7.6; the console's "Download report").
+//!
+//! [`load`] gathers one verification from the store and the blob store (images decrypted on the fly);
+//! [`render`] lays it out on A4 pages with the PDF library `lopdf`: statuses, the `data` fields, the rules that fired
+//! with their evidence, the AML results, the time line (token created, submitted, processed, every webhook with its
+//! delivery, the manual decision) and the images (FRONT, BACK, FACE, the document portrait the face match used, and
+//! the additional steps). Text uses the standard Helvetica font in WinAnsi encoding, so every word is extractable
+//! (`pdftotext`); JPEG images are embedded as they were uploaded, PNG images re-compressed losslessly.
+
+mod layout;
+
+use kycd_blob::BlobStore;
+use kycd_store::{Store, StoreError, TokenRow, VerificationRow, WebhookRow};
+use layout::Pages;
+use serde_json::Value;
+
+/// Why a report could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The blob store failed.
+    #[error(transparent)]
+    Blob(#[from] kycd_blob::BlobError),
+    /// Writing the PDF failed.
+    #[error("pdf: {0}")]
+    Pdf(String),
+}
+
+/// One file of the verification.
+#[derive(Debug, Clone)]
+pub struct ReportImage {
+    /// Step (`FRONT`, `FACE`, …) or `PORTRAIT` for the document portrait crop.
+    pub step: String,
+    /// Media type.
+    pub mime: String,
+    /// The decrypted bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Everything a report shows.
+#[derive(Debug, Clone)]
+pub struct ReportInput {
+    /// The verification.
+    pub verification: VerificationRow,
+    /// Its token (creation time, `externalRef`).
+    pub token: Option<TokenRow>,
+    /// Its webhooks with their attempts.
+    pub webhooks: Vec<WebhookRow>,
+    /// Its files, in step order.
+    pub images: Vec<ReportImage>,
+    /// When the report is made (ms since the epoch).
+    pub generated_at: i64,
+}
+
+/// Loads what the report of `v` shows: its token, webhooks and decrypted files.
+pub async fn load(
+    store: &Store,
+    blobs: &BlobStore,
+    v: VerificationRow,
+    generated_at: i64,
+) -> Result<ReportInput, ReportError> {
+    let token = store.token_by_scan_ref(&v.scan_ref, v.partner_id).await?;
+    let webhooks = store.webhooks_for(&v.scan_ref, Some(v.partner_id)).await?;
+    let mut images = Vec::new();
+    if v.deleted_at.is_none() {
+        let order = |s: &str| {
+            kycd_types::step::BUILT_IN
+                .iter()
+                .position(|b| *b == s)
+                .unwrap_or(usize::MAX)
+        };
+        let mut steps: Vec<_> = v.images.iter().collect();
+        steps.sort_by_key(|(s, _)| (order(s), s.to_string()));
+        for (step, img) in steps {
+            images.push(ReportImage {
+                step: step.clone(),
+                mime: img.mime.clone(),
+                bytes: blobs.get(&img.key).await?.to_vec(),
+            });
+        }
+        // The portrait crop exists only when the reader found one.
+        if let Ok(p) = blobs.get(&kycd_blob::portrait_key(&v.scan_ref)).await {
+            images.push(ReportImage {
+                step: "PORTRAIT".into(),
+                mime: "image/png".into(),
+                bytes: p.to_vec(),
+            });
+        }
+    }
+    Ok(ReportInput {
+        verification: v,
+        token,
+        webhooks,
+        images,
+        generated_at,
+    })
+}
+
+/// A time (ms since the epoch) as `2026-12-07 16:45:03 UTC`.
+fn when(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// A JSON value as one line of text (`-` for null).
+fn text(v: &Value) -> String {
+    match v {
+        Value::Null => "-".into(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) if a.is_empty() => "-".into(),
+        Value::Array(a) => a.iter().map(text).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+/// Renders the report.
+pub fn render(input: &ReportInput) -> Result<Vec<u8>, ReportError> {
+    let v = &input.verification;
+    let result = v.result.clone().unwrap_or(Value::Null);
+    let mut p = Pages::new();
+    p.title("Verification report");
+    p.line(&format!("scanRef: {}", v.scan_ref));
+    p.line(&format!("clientId: {}", v.client_id));
+    if let Some(e) = input
+        .token
+        .as_ref()
+        .and_then(|t| t.settings.external_ref.as_deref())
+    {
+        p.line(&format!("externalRef: {e}"));
+    }
+    p.line(&format!(
+        "Country: {}   Document type: {}",
+        v.country.as_deref().unwrap_or("-"),
+        v.document_type.as_deref().unwrap_or("-")
+    ));
+    p.small(&format!(
+        "Generated by kycd {} on {}",
+        env!("CARGO_PKG_VERSION"),
+        when(input.generated_at)
+    ));
+
+    p.heading("Status");
+    if v.deleted_at.is_some() {
+        p.line("The personal data and images of this verification were erased.");
+    }
+    let status = &result["status"];
+    p.pairs(&[
+        (
+            "Overall",
+            status["overall"]
+                .as_str()
+                .unwrap_or(v.status.as_str())
+                .to_string(),
+        ),
+        ("Final", text(&result["final"])),
+        ("Automatic document", text(&status["autoDocument"])),
+        ("Automatic face", text(&status["autoFace"])),
+        ("Manual document", text(&status["manualDocument"])),
+        ("Manual face", text(&status["manualFace"])),
+        ("Fraud tags", text(&status["fraudTags"])),
+        ("Mismatch tags", text(&status["mismatchTags"])),
+        ("Additional steps", text(&status["additionalSteps"])),
+    ]);
+
+    p.heading("Data read from the document");
+    let data_fields: Vec<(String, String)> = result["data"]
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(_, val)| !matches!(val, Value::Null | Value::Bool(false)))
+                .filter(|(_, val)| !matches!(val, Value::Array(a) if a.is_empty()))
+                .map(|(k, val)| (k.clone(), text(val)))
+                .collect()
+        })
+        .unwrap_or_default();
+    if data_fields.is_empty() {
+        p.line("No fields.");
+    }
+    let refs: Vec<(&str, String)> = data_fields
+        .iter()
+        .map(|(k, val)| (k.as_str(), val.clone()))
+        .collect();
+    p.pairs(&refs);
+
+    p.heading("Rules that fired");
+    match result["kycd"]["rules"].as_array() {
+        Some(rules) if !rules.is_empty() => {
+            for r in rules {
+                p.line(&format!("{} -> {}", text(&r["rule"]), text(&r["produced"])));
+                p.small(&text(&r["detail"]));
+            }
+        }
+        _ => p.line("No rule fired."),
+    }
+
+    p.heading("AML screening");
+    match result["AML"].as_array() {
+        None => p.line("Not screened."),
+        Some(a) if a.is_empty() => p.line("Screened: no match."),
+        Some(a) => {
+            for entry in a {
+                p.line(&format!(
+                    "{} ({}): {}",
+                    text(&entry["serviceName"]),
+                    text(&entry["serviceGroupType"]),
+                    text(&entry["status"]["overallStatus"])
+                ));
+                if let Some(e) = entry["errorMessage"].as_str() {
+                    p.small(&format!("error: {e}"));
+                }
+                for hit in entry["data"].as_array().into_iter().flatten() {
+                    p.small(&format!(
+                        "{} {} - {}: {} (score {}, list {}, born {})",
+                        text(&hit["name"]),
+                        text(&hit["surname"]),
+                        text(&hit["suspicion"]),
+                        text(&hit["reason"]),
+                        text(&hit["score"]),
+                        text(&hit["listName"]),
+                        text(&hit["dob"]),
+                    ));
+                }
+            }
+        }
+    }
+
+    p.heading("Time line");
+    if let Some(t) = &input.token {
+        p.pairs(&[("Token created", when(t.created_at))]);
+    }
+    p.pairs(&[("Images submitted", when(v.created_at))]);
+    if let Some(f) = v.finished_at {
+        p.pairs(&[("Processed", when(f))]);
+    }
+    for w in &input.webhooks {
+        let delivered = match w.delivered_at {
+            Some(d) => format!("delivered {}", when(d)),
+            None => format!("{} after {} attempt(s)", w.state, w.attempts),
+        };
+        p.pairs(&[(
+            w.event_type.as_str(),
+            format!("queued {}, {delivered}", when(w.created_at)),
+        )]);
+    }
+    if status["manualDocument"].is_string() {
+        p.pairs(&[(
+            "Manual decision",
+            format!(
+                "{} (document {}, face {})",
+                when(result["finishTime"].as_i64().unwrap_or(0) * 1000),
+                text(&status["manualDocument"]),
+                text(&status["manualFace"])
+            ),
+        )]);
+    }
+
+    if !input.images.is_empty() {
+        // The heading goes with the first image.
+        p.room(280.0);
+        p.heading("Images");
+        for img in &input.images {
+            let label = match img.step.as_str() {
+                "PORTRAIT" => "PORTRAIT (the document portrait the face match used)".to_string(),
+                s => s.to_string(),
+            };
+            p.image(&label, &img.mime, &img.bytes)?;
+        }
+    }
+    p.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_values_as_text() {
+        assert_eq!(text(&Value::Null), "-");
+        assert_eq!(text(&serde_json::json!(["A", "B"])), "A, B");
+        assert_eq!(text(&serde_json::json!([])), "-");
+        assert_eq!(text(&serde_json::json!(true)), "true");
+        assert_eq!(when(0), "1970-01-01 00:00:00 UTC");
+    }
+}
