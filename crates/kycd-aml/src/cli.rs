@@ -133,6 +133,61 @@ pub fn lists_status(
     Ok(metas)
 }
 
+/// `kycd lists diff`: the last change of each list (or every recorded refresh with `all`), with the entities it
+/// added, changed and removed.
+pub fn lists_diff(
+    data_dir: &Path,
+    json: bool,
+    all: bool,
+    out: &mut dyn Write,
+) -> Result<Vec<crate::monitor::RefreshRecord>, AmlError> {
+    let mut records = crate::monitor::history(data_dir)?;
+    if !all {
+        // Per list, its last change (or a failure since): the refreshes that found the same file are recorded but
+        // say nothing new.
+        let mut last: std::collections::BTreeMap<String, crate::monitor::RefreshRecord> =
+            Default::default();
+        for r in records.into_iter().filter(|r| r.status != "unchanged") {
+            last.insert(r.key.clone(), r);
+        }
+        records = last.into_values().collect();
+    }
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &records)?;
+        writeln!(out)?;
+        return Ok(records);
+    }
+    if records.is_empty() {
+        writeln!(
+            out,
+            "no refresh recorded yet (kycd lists update, or kycd serve with KYCD_LISTS_REFRESH)"
+        )?;
+    }
+    for r in &records {
+        writeln!(
+            out,
+            "{} {} {}: {} entities, +{} added, ~{} changed, -{} removed{}",
+            r.at,
+            r.key,
+            r.status,
+            r.entities,
+            r.added.len(),
+            r.changed.len(),
+            r.removed.len(),
+            r.error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        )?;
+        for (sign, list) in [("+", &r.added), ("~", &r.changed), ("-", &r.removed)] {
+            for e in list {
+                writeln!(out, "  {sign} {} {}", e.id, e.caption)?;
+            }
+        }
+    }
+    Ok(records)
+}
+
 /// Shared screening flags.
 #[derive(Debug, Clone)]
 pub struct ScreenCommon {
@@ -390,6 +445,15 @@ pub enum ListsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Shows what the last change of each list added, changed and removed (`--all`: every recorded refresh).
+    Diff {
+        /// JSON output (the refresh records).
+        #[arg(long)]
+        json: bool,
+        /// Every recorded refresh, oldest first, not only the last one per list.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 /// `kycd screen …` flags.
@@ -483,6 +547,9 @@ pub fn run_lists(
         }
         ListsCommand::Status { json } => {
             lists_status(data_dir, json, out)?;
+        }
+        ListsCommand::Diff { json, all } => {
+            lists_diff(data_dir, json, all, out)?;
         }
     }
     out.flush()?;

@@ -20,6 +20,7 @@ pub mod dates;
 pub mod error;
 pub mod index;
 pub mod model;
+pub mod monitor;
 pub mod normalise;
 pub mod parsers;
 pub mod report;

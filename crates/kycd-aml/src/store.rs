@@ -146,7 +146,7 @@ pub fn default_key(source: Source, paths: &[PathBuf]) -> String {
     }
 }
 
-fn sha256_files(paths: &[PathBuf]) -> Result<String, AmlError> {
+pub(crate) fn sha256_files(paths: &[PathBuf]) -> Result<String, AmlError> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     for p in paths {

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::error::AmlError;
 use crate::model::ListMeta;
+use crate::monitor::{self, ListDiff, RefreshRecord};
 use crate::parsers::Format;
 use crate::store;
 
@@ -112,6 +113,8 @@ pub enum UpdateEvent {
 pub struct UpdateReport {
     /// Lists replaced.
     pub updated: Vec<ListMeta>,
+    /// What each replaced list changed (key, diff), in the order of `updated`.
+    pub diffs: Vec<(String, ListDiff)>,
     /// Lists that failed (key, error); their previous version is kept.
     pub failed: Vec<(String, String)>,
 }
@@ -183,12 +186,18 @@ fn update_one(
     src: &UpdateSource,
     previous: Option<&ListMeta>,
     progress: &mut dyn FnMut(UpdateEvent),
-) -> Result<ListMeta, AmlError> {
+) -> Result<(ListMeta, ListDiff), AmlError> {
     let tmp_dir: PathBuf = data_dir.join("tmp").join(&src.key);
     fs::create_dir_all(&tmp_dir).map_err(|e| AmlError::io(&tmp_dir, e))?;
     let dest = tmp_dir.join(&src.file_name);
     let result = (|| {
         download(agent, src, &dest, progress)?;
+        // The same file as the stored one: nothing to parse, nothing changed.
+        if let Some(prev) = previous
+            && store::sha256_files(std::slice::from_ref(&dest))? == prev.sha256
+        {
+            return Ok((prev.clone(), ListDiff::default()));
+        }
         let (source, list) = crate::parsers::parse_paths(src.format, std::slice::from_ref(&dest))?;
         if let Some(prev) = previous
             && (list.entities.len() as f64) < prev.entity_count as f64 * MIN_SIZE_RATIO
@@ -200,6 +209,8 @@ fn update_one(
                 prev.entity_count
             )));
         }
+        let old = monitor::stored_entities(data_dir, &src.key)?;
+        let diff = monitor::diff(&old, &list.entities);
         let (meta, _) = store::import(
             data_dir,
             src.format,
@@ -207,16 +218,21 @@ fn update_one(
             Some(&src.key),
         )?;
         debug_assert_eq!(meta.source, source);
-        Ok(ListMeta {
-            inputs: vec![src.url.clone()],
-            ..meta
-        })
+        Ok((
+            ListMeta {
+                inputs: vec![src.url.clone()],
+                ..meta
+            },
+            diff,
+        ))
     })();
     let _ = fs::remove_dir_all(&tmp_dir);
-    let meta = result?;
-    // record the URL as input (atomic replace, then a new generation stamp)
-    store::write_meta(data_dir, &meta)?;
-    Ok(meta)
+    let (meta, diff) = result?;
+    if Some(&meta) != previous {
+        // record the URL as input (atomic replace, then a new generation stamp)
+        store::write_meta(data_dir, &meta)?;
+    }
+    Ok((meta, diff))
 }
 
 /// Download, parse and store every source. Failures are reported per list and never touch
@@ -229,15 +245,19 @@ pub fn update(
     let previous = store::status(data_dir)?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(600)))
+        .timeout_connect(Some(Duration::from_secs(20)))
         .https_only(false)
         .build()
         .into();
     let mut report = UpdateReport::default();
+    let mut records = Vec::new();
     for src in sources {
         let prev = previous.iter().find(|m| m.key == src.key);
         match update_one(&agent, data_dir, src, prev, progress) {
-            Ok(meta) => {
+            Ok((meta, diff)) => {
                 progress(UpdateEvent::Updated(meta.clone()));
+                records.push(RefreshRecord::updated(&meta, &src.url, &diff));
+                report.diffs.push((meta.key.clone(), diff));
                 report.updated.push(meta);
             }
             Err(e) => {
@@ -245,9 +265,16 @@ pub fn update(
                     key: src.key.clone(),
                     error: e.to_string(),
                 });
+                records.push(RefreshRecord::failed(
+                    &src.key,
+                    &src.url,
+                    prev,
+                    &e.to_string(),
+                ));
                 report.failed.push((src.key.clone(), e.to_string()));
             }
         }
     }
+    monitor::record(data_dir, &records)?;
     Ok(report)
 }

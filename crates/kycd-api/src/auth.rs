@@ -99,6 +99,7 @@ mod tests {
             created_at: 0,
             aml: true,
             sandbox: false,
+            aml_monitoring: false,
             token_defaults: TokenDefaults::default(),
             prev_secret_hash: Some(k.hash_secret("old").to_vec()),
             prev_secret_until: Some(1_000),

@@ -11,6 +11,7 @@ mod error;
 mod ingest;
 mod listing;
 pub mod media;
+mod monitoring;
 pub mod openapi;
 mod parity_routes;
 mod poa;

@@ -207,6 +207,37 @@ pub struct AddDummyStatusRequest {
     pub manual_document_validity: DocumentStatus,
 }
 
+/// `POST /api/v2/add-aml-user` request body (idenfy-api.md §7.14, v2): a `scanRef`, or a person or company.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AddAmlUserRequest {
+    /// A verification of the partner with a result: its holder is monitored (forces `PERSON`).
+    pub scan_ref: Option<String>,
+    /// `PERSON` (default) or `COMPANY`, for manual data.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// Given names of a person, or the company name.
+    #[schema(max_length = 200)]
+    pub name: Option<String>,
+    /// Surname of a person.
+    #[schema(max_length = 200)]
+    pub surname: Option<String>,
+    /// Nationality of a person (ISO 3166-1 alpha-2).
+    pub nationality: Option<String>,
+    /// Date of birth of a person, `YYYY-MM-DD`.
+    pub date_of_birth: Option<String>,
+    /// Country of a company (ISO 3166-1 alpha-2).
+    pub country: Option<String>,
+}
+
+/// `POST /api/v2/remove-aml-user` request body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoveAmlUserRequest {
+    /// The `monitoringId` returned by `add-aml-user` (and carried by every `AML_MONITORING` webhook).
+    pub monitoring_id: String,
+}
+
 /// `POST /api/v2/poa-checks/` request body (idenfy-api.md §7.11).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -354,6 +385,8 @@ pub(crate) struct SmallBodyTooLarge(ErrorEnvelope<'static>);
         crate::parity_routes::add_dummy_status,
         crate::parity_routes::generate_pdf,
         crate::parity_routes::poa_check,
+        crate::parity_routes::add_aml_user,
+        crate::parity_routes::remove_aml_user,
         crate::router::healthz,
         crate::router::readyz,
         crate::router::metrics,
@@ -373,6 +406,9 @@ pub(crate) struct SmallBodyTooLarge(ErrorEnvelope<'static>);
         BlocklistRequest,
         AddDummyStatusRequest,
         PoaCheckRequest,
+        AddAmlUserRequest,
+        RemoveAmlUserRequest,
+        crate::monitoring::MonitoringSubject,
         crate::report::PdfResponse,
         crate::poa::PoaCheckResponse,
         kycd_types::poa::PoaFindings,
@@ -408,6 +444,8 @@ pub(crate) struct SmallBodyTooLarge(ErrorEnvelope<'static>);
         (name = "verification", description = "Tokens and direct processing."),
         (name = "retrieval", description = "Results, files, deletion and webhook replay."),
         (name = "blocklist", description = "Face and personal-data blocklist."),
+        (name = "monitoring", description = "AML monitoring: subjects re-screened after every list change; \
+            results by the `AML_MONITORING` webhook."),
         (name = "sandbox", description = "Sandbox partners (`kycd partner create --sandbox`): manual results of \
             dummy verifications."),
         (name = "operations", description = "Health, readiness, metrics and this document."),

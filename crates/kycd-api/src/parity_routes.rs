@@ -1,5 +1,6 @@
-//! Thin handlers of the iDenfy endpoints beyond the verification flow: sandbox manual results, the PDF report and
-//! the standalone proof-of-address check (kept apart from `router.rs`, which holds the verification flow).
+//! Thin handlers of the iDenfy endpoints beyond the verification flow: sandbox manual results, the PDF report, the
+//! standalone proof-of-address check and AML monitoring (kept apart from `router.rs`, which holds the verification
+//! flow).
 
 use crate::auth::AuthPartner;
 use crate::body::read_limited;
@@ -20,6 +21,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v2/generate-pdf", post(generate_pdf))
         .route("/api/v2/poa-checks/", post(poa_check))
         .route("/api/v2/poa-checks", post(poa_check))
+        .route("/api/v2/add-aml-user", post(add_aml_user))
+        .route("/api/v2/remove-aml-user", post(remove_aml_user))
 }
 
 /// Sandbox partners only: sets the manual result of a dummy verification and fires its
@@ -127,5 +130,76 @@ pub(crate) async fn poa_check(
     Ok(json_response(
         StatusCode::CREATED,
         &crate::poa::check(&state, &partner, &bytes).await?,
+    ))
+}
+
+/// Starts AML monitoring of a verified identity (`scanRef`) or of a person or company given by hand. The subject is
+/// screened within seconds and again after every list change; a changed result arrives as the `AML_MONITORING`
+/// webhook (idenfy-api.md §8.1).
+#[utoipa::path(
+    post,
+    path = "/api/v2/add-aml-user",
+    operation_id = "addAmlUser",
+    tag = "monitoring",
+    request_body(content = crate::openapi::AddAmlUserRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Monitoring started (or, for a verification already monitored, extended).",
+            body = crate::monitoring::MonitoringSubject),
+        (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field \
+            type), `MISSING_VALUE` (neither `scanRef` nor `name`), `BAD_VALUE` (unknown `type`, a date or country \
+            code that is not valid, a value too long) or `PARTNER_ERROR` (the verification has no result or no \
+            name).", body = ErrorEnvelope),
+        crate::openapi::Unauthorized,
+        crate::openapi::PartnerInactive,
+        (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
+        crate::openapi::SmallBodyTooLarge,
+        crate::openapi::RateLimited,
+        crate::openapi::Internal,
+    ),
+    security(("apiKeyPair" = [])),
+)]
+pub(crate) async fn add_aml_user(
+    State(state): State<AppState>,
+    AuthPartner(partner): AuthPartner,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiFailure> {
+    let bytes = read_limited(&headers, body, state.config.max_small_body).await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &crate::monitoring::add(&state, &partner, &bytes).await?,
+    ))
+}
+
+/// Stops the AML monitoring of a subject (kycd extension): no further screens, no further webhooks.
+#[utoipa::path(
+    post,
+    path = "/api/v2/remove-aml-user",
+    operation_id = "removeAmlUser",
+    tag = "monitoring",
+    request_body(content = crate::openapi::RemoveAmlUserRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Stopped.", body = crate::monitoring::MonitoringSubject),
+        (status = 400, description = "`ENCODING_ERROR`, `JSON_ERROR` or `MISSING_VALUE` (no `monitoringId`).",
+            body = ErrorEnvelope),
+        crate::openapi::Unauthorized,
+        crate::openapi::PartnerInactive,
+        (status = 404, description = "`NOT_FOUND`: no such monitoring for the partner.", body = ErrorEnvelope),
+        crate::openapi::SmallBodyTooLarge,
+        crate::openapi::RateLimited,
+        crate::openapi::Internal,
+    ),
+    security(("apiKeyPair" = [])),
+)]
+pub(crate) async fn remove_aml_user(
+    State(state): State<AppState>,
+    AuthPartner(partner): AuthPartner,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiFailure> {
+    let bytes = read_limited(&headers, body, state.config.max_small_body).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &crate::monitoring::remove(&state, &partner, &bytes).await?,
     ))
 }

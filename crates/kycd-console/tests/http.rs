@@ -52,6 +52,7 @@ async fn spawn(config: ConsoleConfig) -> App {
                     webhook_url: Some("https://example.com/hook".into()),
                     aml: true,
                     sandbox: false,
+                    aml_monitoring: false,
                     token_defaults: Default::default(),
                 })
                 .await

@@ -16,6 +16,7 @@ pub mod bill;
 pub mod document;
 pub mod face;
 pub mod inspector;
+pub mod monitoring;
 pub mod tamper;
 
 use kycd_face::{FacePool, ModelPaths};

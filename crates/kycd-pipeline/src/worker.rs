@@ -267,7 +267,11 @@ impl Worker {
                 .put(&kycd_blob::readings_key(&v.scan_ref), r.to_string().into())
                 .await?;
         }
+        let data = evaluated.data.clone();
         let mut outcome = job_outcome(&self.files, &v, &token, &partner, evaluated);
+        if outcome.status == kycd_types::OverallStatus::Approved.as_str() {
+            crate::aml::monitor_approved(&self.store, &partner, &v.scan_ref, &data).await?;
+        }
         if job.kind == kycd_store::JobKind::Reprocess
             && let Some(o) = outcome.outbox.as_mut()
         {

@@ -102,6 +102,7 @@ async fn run() -> (Run, PartnerId) {
             webhook_url: None,
             aml: true,
             sandbox: false,
+            aml_monitoring: false,
             token_defaults: Default::default(),
         })
         .await

@@ -163,6 +163,7 @@ impl Env {
                 webhook_url: None,
                 aml: false,
                 sandbox: false,
+                aml_monitoring: false,
                 token_defaults: Default::default(),
             })
             .await

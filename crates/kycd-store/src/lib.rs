@@ -23,6 +23,7 @@ mod console;
 mod fraud;
 mod jobs;
 pub mod keys;
+mod monitoring;
 mod operators;
 mod outbox;
 mod partners;
@@ -37,6 +38,7 @@ pub use console::{DashboardStats, DayCounts, QueueCursor, QueueFilter, QueueOrde
 pub use fraud::{BlocklistRow, KeyMatch, NewBlocklistEntry, StoredFace};
 pub use jobs::{ClaimedJob, JobKind, JobOutcome};
 pub use keys::{KeyError, Keyring};
+pub use monitoring::{NewSubject, SubjectData, SubjectRow};
 pub use operators::{OperatorId, OperatorRole, OperatorRow, SessionRow};
 pub use outbox::{AttemptRecord, ClaimedDelivery, OutboxEntry, WebhookAttemptRow, WebhookRow};
 pub use partners::{NewPartner, PartnerRow, PartnerUpdate, TokenDefaults};

@@ -53,6 +53,8 @@ pub struct NewPartner {
     pub token_defaults: TokenDefaults,
     /// A sandbox partner (iDenfy's DEV environment): its tokens may carry `dummyStatus`.
     pub sandbox: bool,
+    /// Every approved verification is monitored for AML (iDenfy's `autoAmlMonitoring`).
+    pub aml_monitoring: bool,
 }
 
 /// A stored partner.
@@ -84,6 +86,8 @@ pub struct PartnerRow {
     pub token_defaults: TokenDefaults,
     /// A sandbox partner: its tokens may carry `dummyStatus` (canned results, no analysis).
     pub sandbox: bool,
+    /// Every approved verification is monitored for AML (iDenfy's `autoAmlMonitoring`).
+    pub aml_monitoring: bool,
     /// Keyed hash of the previous API secret after a rotation (`kycd partner rotate-secret`).
     pub prev_secret_hash: Option<Vec<u8>>,
     /// Until when (ms) the previous API secret still authenticates.
@@ -136,6 +140,8 @@ pub struct PartnerUpdate {
     pub direct_processing: Option<bool>,
     /// Sandbox on or off.
     pub sandbox: Option<bool>,
+    /// Automatic AML monitoring of approved verifications on or off.
+    pub aml_monitoring: Option<bool>,
     /// Default `expiryTime`; `Some(None)` removes the default.
     pub default_expiry_time: Option<Option<i64>>,
     /// Default `documents`; `Some(None)` removes the default.
@@ -152,6 +158,7 @@ impl PartnerUpdate {
             && self.aml.is_none()
             && self.direct_processing.is_none()
             && self.sandbox.is_none()
+            && self.aml_monitoring.is_none()
             && self.default_expiry_time.is_none()
             && self.default_documents.is_none()
             && self.default_country.is_none()
@@ -160,7 +167,8 @@ impl PartnerUpdate {
 
 const COLS: &str = "id, name, api_key, secret_hash, signing_key_enc, direct_processing, manual_review, webhook_url, \
                     disabled, created_at, aml, token_defaults, prev_secret_hash, prev_secret_until, \
-                    prev_signing_key_enc, prev_signing_key_until, signing_key_confirmed_at, sandbox";
+                    prev_signing_key_enc, prev_signing_key_until, signing_key_confirmed_at, sandbox, \
+                    aml_monitoring";
 
 fn row(r: &AnyRow) -> Result<PartnerRow, StoreError> {
     let defaults: String = r.try_get("token_defaults")?;
@@ -184,6 +192,7 @@ fn row(r: &AnyRow) -> Result<PartnerRow, StoreError> {
         prev_signing_key_until: r.try_get("prev_signing_key_until")?,
         signing_key_confirmed_at: r.try_get("signing_key_confirmed_at")?,
         sandbox: flag_col(r, "sandbox")?,
+        aml_monitoring: flag_col(r, "aml_monitoring")?,
     })
 }
 
@@ -192,8 +201,8 @@ impl Store {
     pub async fn create_partner(&self, p: NewPartner) -> Result<PartnerRow, StoreError> {
         let sql = format!(
             "INSERT INTO partners (name, api_key, secret_hash, signing_key_enc, direct_processing, manual_review, \
-             webhook_url, disabled, created_at, aml, token_defaults, sandbox) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11) RETURNING {COLS}"
+             webhook_url, disabled, created_at, aml, token_defaults, sandbox, aml_monitoring) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12) RETURNING {COLS}"
         );
         let r = bound!(
             &sql,
@@ -207,7 +216,8 @@ impl Store {
             now_ms(),
             flag(p.aml),
             json(&p.token_defaults)?,
-            flag(p.sandbox)
+            flag(p.sandbox),
+            flag(p.aml_monitoring)
         )
         .fetch_one(&self.pool)
         .await
@@ -299,7 +309,7 @@ impl Store {
         };
         let sql = format!(
             "UPDATE partners SET webhook_url = $1, manual_review = $2, aml = $3, direct_processing = $4, \
-             token_defaults = $5, sandbox = $6 WHERE id = $7 RETURNING {COLS}"
+             token_defaults = $5, sandbox = $6, aml_monitoring = $7 WHERE id = $8 RETURNING {COLS}"
         );
         let r = bound!(
             &sql,
@@ -309,6 +319,7 @@ impl Store {
             flag(u.direct_processing.unwrap_or(current.direct_processing)),
             json(&defaults)?,
             flag(u.sandbox.unwrap_or(current.sandbox)),
+            flag(u.aml_monitoring.unwrap_or(current.aml_monitoring)),
             current.id.0
         )
         .fetch_one(&mut *tx)
@@ -480,6 +491,7 @@ mod tests {
             created_at: 0,
             aml: true,
             sandbox: false,
+            aml_monitoring: false,
             token_defaults: TokenDefaults::default(),
             prev_secret_hash: None,
             prev_secret_until: None,

@@ -67,6 +67,13 @@ const COLUMNS: &[Column] = &[
     col("face_embeddings", "id", true, "embedding_enc", Format::Raw),
     col("blocklist", "id", true, "embedding_enc", Format::Raw),
     col("blocklist", "id", true, "data_enc", Format::Raw),
+    col(
+        "aml_subjects",
+        "monitoring_id",
+        false,
+        "data_json",
+        Format::Text,
+    ),
 ];
 
 const PEPPER: &str = "pepper";

@@ -253,6 +253,7 @@ impl Store {
             .await?;
             // Derived personal data: face embeddings and keyed hashes used for duplicate checks.
             crate::fraud::erase_derived_in(&mut tx, scan_ref).await?;
+            crate::monitoring::erase_subjects_in(&mut tx, scan_ref).await?;
             // The audit log keeps the fact of every action on this verification, not the operators' notes.
             bound!(
                 "UPDATE audit_log SET note = NULL WHERE scan_ref = $1",

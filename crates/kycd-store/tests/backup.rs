@@ -19,6 +19,7 @@ async fn partner(store: &Store) -> PartnerId {
             webhook_url: None,
             aml: false,
             sandbox: false,
+            aml_monitoring: false,
             token_defaults: Default::default(),
         })
         .await

@@ -18,6 +18,7 @@ async fn partner(store: &Store, key: &str) {
             webhook_url: None,
             aml: true,
             sandbox: false,
+            aml_monitoring: false,
             token_defaults: Default::default(),
         })
         .await

@@ -50,6 +50,7 @@ async fn partners_are_created_found_and_disabled(store: Store) {
                 webhook_url: None,
                 aml: true,
                 sandbox: false,
+                aml_monitoring: false,
                 token_defaults: Default::default(),
             })
             .await,
@@ -333,6 +334,7 @@ async fn a_rotation_reseals_every_encrypted_value_and_keeps_the_pepper(store: St
             webhook_url: Some("https://example.com/hook".into()),
             aml: true,
             sandbox: false,
+            aml_monitoring: false,
             token_defaults: Default::default(),
         })
         .await
@@ -720,6 +722,7 @@ async fn partner_settings_are_defaulted_updated_and_cleared(store: Store) {
                 webhook_url: None,
                 aml: true,
                 sandbox: false,
+                aml_monitoring: false,
                 token_defaults: TokenDefaults::default(),
             })
             .await

@@ -99,6 +99,24 @@ pub struct Truth {
 }
 
 impl Truth {
+    /// Another holder on the same document: surname, given names and date of birth (the MRZ re-rendered with valid
+    /// check digits). Names are upper-case ASCII letters and spaces, as printed.
+    pub fn with_holder(
+        mut self,
+        surname: &str,
+        given_names: &str,
+        birth: Ymd,
+    ) -> Result<Truth, SynthError> {
+        self.surname = surname.to_string();
+        self.given_names = given_names.to_string();
+        self.birth = birth;
+        self.mrz_fields.surname = self.surname.clone();
+        self.mrz_fields.given_names = self.given_names.clone();
+        self.mrz_fields.birth_date = self.birth.yymmdd().into();
+        self.mrz_lines = kycd_mrz::render(&self.mrz_fields)?;
+        Ok(self)
+    }
+
     /// The same identity with another expiry date (the MRZ re-rendered with valid check digits).
     pub fn with_expiry(mut self, expiry: Ymd) -> Result<Truth, SynthError> {
         self.expiry = expiry;

@@ -347,6 +347,7 @@ wire_enum! {
         IdentificationExpired = "IDENTIFICATION_EXPIRED",
         IdentificationCancelled = "IDENTIFICATION_CANCELLED",
         IdentificationResubmitted = "IDENTIFICATION_RESUBMITTED",
+        AmlMonitoring = "AML_MONITORING",
     }
 }
 

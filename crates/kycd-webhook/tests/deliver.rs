@@ -101,6 +101,7 @@ async fn env() -> Env {
             webhook_url: None,
             aml: true,
             sandbox: false,
+            aml_monitoring: false,
             token_defaults: Default::default(),
         })
         .await

@@ -44,6 +44,7 @@ async fn setup(url: &str) -> (tempfile::TempDir, Store, Keyring) {
             webhook_url: None,
             aml: true,
             sandbox: false,
+            aml_monitoring: false,
             token_defaults: Default::default(),
         })
         .await

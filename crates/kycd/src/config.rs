@@ -54,6 +54,12 @@ pub struct Config {
     pub retention_days: u64,
     /// S3-compatible blob storage (`KYCD_S3_BUCKET` set); `None` keeps blobs in `<data dir>/blobs`.
     pub s3: Option<kycd_blob::S3Config>,
+    /// How often `kycd serve` refreshes the sanctions lists itself (`KYCD_LISTS_REFRESH`, e.g. `30s`, `15m`, `6h`;
+    /// default `24h`, first at start); `None` (`off`) disables it.
+    pub lists_refresh: Option<std::time::Duration>,
+    /// A plain HTTP(S) folder holding the publishers' file names, used instead of their URLs
+    /// (`KYCD_LISTS_MIRROR_URL`, for air-gapped sites).
+    pub lists_mirror_url: Option<String>,
 }
 
 /// The `[s3]` table of the TOML file.
@@ -93,6 +99,8 @@ struct FileConfig {
     rate_limit_rps: Option<f64>,
     rate_limit_burst: Option<f64>,
     retention_days: Option<u64>,
+    lists_refresh: Option<String>,
+    lists_mirror_url: Option<String>,
     s3: Option<S3File>,
 }
 
@@ -206,6 +214,17 @@ impl Config {
                 None => f.rate_limit_burst.unwrap_or(400.0),
             },
             retention_days: num("KYCD_RETENTION_DAYS", f.retention_days, 0)?,
+            lists_refresh: match env("KYCD_LISTS_REFRESH").or(f.lists_refresh) {
+                None => Some(std::time::Duration::from_secs(24 * 3600)),
+                Some(v) if v.trim().eq_ignore_ascii_case("off") => None,
+                Some(v) => match crate::partner::parse_overlap(&v) {
+                    Ok(d) if !d.is_zero() => Some(d),
+                    _ => bail!(
+                        "KYCD_LISTS_REFRESH must be a duration such as 30s, 15m or 6h, or off; got '{v}'"
+                    ),
+                },
+            },
+            lists_mirror_url: env("KYCD_LISTS_MIRROR_URL").or(f.lists_mirror_url),
             s3: {
                 let fs = f.s3.unwrap_or_default();
                 env("KYCD_S3_BUCKET")

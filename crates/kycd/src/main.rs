@@ -48,6 +48,11 @@ enum Command {
     },
     /// Screens a name (or a CSV batch) against the stored sanctions/PEP lists.
     Screen(aml::ScreenArgs),
+    /// AML monitoring: the monitored subjects and their alert state.
+    Aml {
+        #[command(subcommand)]
+        action: aml::AmlCommand,
+    },
     /// Machine-readable zone tools.
     Mrz {
         #[command(subcommand)]
@@ -142,6 +147,7 @@ fn run(cli: Cli) -> Result<()> {
             Command::Restore(args) => backup::restore(cfg, args).await,
             Command::Store { action } => backup::store(cfg, action).await,
             Command::Keys { action } => keys::run(cfg, action).await,
+            Command::Aml { action } => aml::run(cfg, action).await,
             Command::Migrate => {
                 let store = serve::open_store(&cfg).await?;
                 store.close().await;

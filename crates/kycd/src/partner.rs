@@ -55,6 +55,10 @@ pub enum PartnerCommand {
         /// `/api/v2/add-dummy-status` sets their manual result. Give a sandbox partner its own name and keys.
         #[arg(long)]
         sandbox: bool,
+        /// Monitor every approved verification of the partner for AML (iDenfy's `autoAmlMonitoring`): after each
+        /// list change its holder is screened again and a changed result is sent as an `AML_MONITORING` webhook.
+        #[arg(long, value_enum, default_value_t = Switch::Off)]
+        aml_monitoring: Switch,
     },
     /// Lists partners (without secrets).
     List,
@@ -80,6 +84,9 @@ pub enum PartnerCommand {
         /// Sandbox on or off: whether the partner's tokens may carry `dummyStatus`.
         #[arg(long, value_name = "true|false")]
         sandbox: Option<bool>,
+        /// Automatic AML monitoring of approved verifications on or off.
+        #[arg(long, value_enum)]
+        aml_monitoring: Option<Switch>,
         /// Default `expiryTime` of new tokens, in seconds (1 to 2592000); an empty value removes the default.
         #[arg(long, value_name = "SECS")]
         default_expiry_time: Option<String>,
@@ -140,7 +147,7 @@ const MAX_OVERLAP: Duration = Duration::from_secs(365 * 86_400);
 
 /// Parses an overlap such as `24h`, `30m`, `90s`, `1h30m`, `7d` or `0`: one or more whole numbers each followed by
 /// a unit (`d`, `h`, `m`, `s`); a bare `0` means none. At most 365 days.
-fn parse_overlap(v: &str) -> Result<Duration, String> {
+pub(crate) fn parse_overlap(v: &str) -> Result<Duration, String> {
     let v = v.trim();
     let bad = || {
         format!(
@@ -300,6 +307,7 @@ fn partner_json(p: &PartnerRow) -> serde_json::Value {
     serde_json::json!({
         "id": p.id, "name": p.name, "apiKey": p.api_key, "directProcessing": p.direct_processing,
         "manualReview": p.manual_review, "webhookUrl": p.webhook_url, "aml": p.aml, "sandbox": p.sandbox,
+        "amlMonitoring": p.aml_monitoring,
         "tokenDefaults": p.token_defaults, "disabled": p.disabled, "createdAt": p.created_at,
         "previousSecretValidUntil": running(p.prev_secret_until, now_ms()),
         "previousSigningKeyValidUntil": running(p.prev_signing_key_until, now_ms()),
@@ -319,6 +327,7 @@ pub async fn run(cfg: Config, cmd: PartnerCommand) -> Result<()> {
             manual_review,
             aml,
             sandbox,
+            aml_monitoring,
         } => {
             if name.trim().is_empty() {
                 bail!("--name must not be empty");
@@ -340,6 +349,7 @@ pub async fn run(cfg: Config, cmd: PartnerCommand) -> Result<()> {
                     webhook_url,
                     aml: aml.on(),
                     sandbox,
+                    aml_monitoring: aml_monitoring.on(),
                     token_defaults: TokenDefaults::default(),
                 })
                 .await?;
@@ -364,6 +374,7 @@ pub async fn run(cfg: Config, cmd: PartnerCommand) -> Result<()> {
             aml,
             direct_processing,
             sandbox,
+            aml_monitoring,
             default_expiry_time,
             default_documents,
             default_country,
@@ -377,6 +388,7 @@ pub async fn run(cfg: Config, cmd: PartnerCommand) -> Result<()> {
                 aml: aml.map(Switch::on),
                 direct_processing,
                 sandbox,
+                aml_monitoring: aml_monitoring.map(Switch::on),
                 default_expiry_time: clearable(default_expiry_time, parse_expiry_time)?,
                 default_documents: clearable(default_documents, parse_documents)?,
                 default_country: clearable(default_country, parse_country)?,
@@ -384,7 +396,7 @@ pub async fn run(cfg: Config, cmd: PartnerCommand) -> Result<()> {
             if update.is_empty() {
                 bail!(
                     "nothing to change: give at least one of --webhook-url, --manual-review, --aml, \
-                     --direct-processing, --sandbox, --default-expiry-time, --default-documents, --default-country"
+                     --direct-processing, --sandbox, --aml-monitoring, --default-expiry-time, --default-documents, --default-country"
                 );
             }
             match store.update_partner(&partner, &update).await {

@@ -162,6 +162,28 @@ pub async fn serve(cfg: Config, role: &str) -> Result<()> {
     let checks = engines.checks();
     let (tx, rx) = watch::channel(false);
     tokio::spawn(shutdown_signal(tx));
+    // AML monitoring: new subjects screened, lists refreshed on schedule (one process of a fleet at a time), and
+    // monitored subjects re-screened after each change. Detached: a download in flight never delays a stop.
+    let sources = match &cfg.lists_mirror_url {
+        Some(m) => kycd_aml::monitor::mirrored(kycd_aml::update::official_sources(), m),
+        None => kycd_aml::update::official_sources(),
+    };
+    let monitor = kycd_engines::monitoring::Monitor {
+        store: store.clone(),
+        service: aml.clone(),
+        data_dir: cfg.data_dir.clone(),
+        sources,
+        holder: format!("kycd-{}-{}", role, std::process::id()),
+    };
+    tokio::spawn(monitor.run(cfg.lists_refresh, Duration::from_secs(10), rx.clone()));
+    match cfg.lists_refresh {
+        Some(every) => info!(
+            every_secs = every.as_secs(),
+            mirror = cfg.lists_mirror_url.is_some(),
+            "sanctions lists refreshed on schedule"
+        ),
+        None => info!("scheduled list refresh is off (KYCD_LISTS_REFRESH=off)"),
+    }
 
     let listener = if role != "worker" {
         Some(

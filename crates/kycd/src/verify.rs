@@ -81,6 +81,7 @@ async fn offline(cfg: &Config) -> Result<Offline> {
             webhook_url: None,
             aml: true,
             sandbox: false,
+            aml_monitoring: false,
             token_defaults: Default::default(),
         })
         .await?;

@@ -156,6 +156,19 @@ async fn sandbox_dummies_deliver_canned_signed_webhooks() {
             v["fileUrls"].as_object().is_some_and(|m| m.is_empty()),
             "{v}"
         );
+        // Canned data never becomes a blocklist entry that real verifications could match.
+        let (code, r) = s
+            .post_json(
+                &sb,
+                &format!("/kyc/identifications/{scan}/blocklists/DOCUMENT_INFO/"),
+                &json!({"reason": "test"}),
+            )
+            .await;
+        assert_eq!(
+            (code, r["identifier"].as_str()),
+            (400, Some("PARTNER_ERROR")),
+            "{r}"
+        );
         if dummy == "REVIEWING" {
             reviewing = scan;
         }

@@ -119,6 +119,7 @@ impl TestApp {
                 webhook_url: None,
                 aml: true,
                 sandbox: false,
+                aml_monitoring: false,
                 token_defaults: Default::default(),
             })
             .await

@@ -71,9 +71,14 @@ pub async fn decide_manually(
         .partner_by_id(v.partner_id)
         .await?
         .ok_or_else(|| PipelineError::Missing("partner".into()))?;
-    let url = token.and_then(|t| t.callback_url).or(partner.webhook_url);
+    let url = token
+        .and_then(|t| t.callback_url)
+        .or_else(|| partner.webhook_url.clone());
     let value = serde_json::to_value(&result).map_err(|e| PipelineError::Check(e.to_string()))?;
     store.set_result(scan_ref, overall.as_str(), &value).await?;
+    if overall == OverallStatus::Approved {
+        crate::aml::monitor_approved(store, &partner, scan_ref, &result.data).await?;
+    }
     store
         .enqueue_webhook(&OutboxEntry {
             webhook_id: format!("msg_{}", uuid::Uuid::new_v4().simple()),

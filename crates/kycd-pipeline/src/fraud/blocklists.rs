@@ -96,6 +96,13 @@ pub async fn add_to_blocklist(
     let mut result = stored_result(&v).map_err(|_| {
         BlocklistError::NothingToBlock("the verification has not finished processing".into())
     })?;
+    // A sandbox verification's data is canned (crate::sandbox): it must never match a real one.
+    if result.kycd.as_ref().is_some_and(|k| k["sandbox"] == true) {
+        return Err(BlocklistError::NothingToBlock(
+            "a sandbox verification holds no real face or personal data: it cannot be blocklisted"
+                .into(),
+        ));
+    }
     let mut entry = NewBlocklistEntry {
         partner_id: partner,
         source: source.to_string(),

@@ -76,6 +76,7 @@ pub async fn partner(store: &Store, key: &str) -> PartnerId {
             webhook_url: Some("https://example.com/hook".into()),
             aml: true,
             sandbox: false,
+            aml_monitoring: false,
             token_defaults: Default::default(),
         })
         .await

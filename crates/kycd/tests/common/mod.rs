@@ -71,6 +71,8 @@ impl Server {
             .env("KYCD_LOG_FORMAT", "json")
             .env("KYCD_LOG", "warn")
             .env("KYCD_MODELS_DIR", models_dir())
+            // No list downloads from the publishers in tests (a test that wants them sets a mirror).
+            .env("KYCD_LISTS_REFRESH", "off")
             .env_remove("KYCD_DATABASE_URL");
         for (k, v) in &self.env {
             c.env(k, v);
@@ -236,6 +238,12 @@ pub struct Doc {
 
 /// A clean synthetic passport of a real-country issuer, unexpired, with `portrait` as the holder photo.
 pub fn passport(portrait_rel: &str) -> Doc {
+    passport_of(portrait_rel, None)
+}
+
+/// [`passport`] of a given holder: surname, given names, date of birth `YYYY-MM-DD` and nationality (ICAO code).
+#[allow(dead_code)]
+pub fn passport_of(portrait_rel: &str, holder: Option<(&str, &str, &str, &str)>) -> Doc {
     use base64::Engine;
     let generator =
         kycd_synth::Generator::load().expect("OCR-B font (scripts/setup.sh installs fonts-ocr-b)");
@@ -257,7 +265,22 @@ pub fn passport(portrait_rel: &str) -> Doc {
             kycd_synth::Level::Clean,
         )
         .with_portrait(&portrait);
-        let doc = generator.generate(&spec).unwrap();
+        let truth = match holder {
+            None => truth,
+            Some((surname, given, birth, nationality)) => {
+                let mut t = truth;
+                t.nationality = nationality.to_string();
+                t.mrz_fields.nationality = nationality.to_string().into();
+                let p = |i: std::ops::Range<usize>| birth[i].parse::<u32>().unwrap();
+                let birth = kycd_synth::Ymd {
+                    year: p(0..4),
+                    month: p(5..7),
+                    day: p(8..10),
+                };
+                t.with_holder(surname, given, birth).unwrap()
+            }
+        };
+        let doc = generator.generate_with(&spec, truth.clone(), None).unwrap();
         let front = &doc.viz_side().unwrap().photo.jpeg;
         return Doc {
             front_b64: base64::engine::general_purpose::STANDARD.encode(front),
