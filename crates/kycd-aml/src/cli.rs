@@ -38,6 +38,14 @@ pub struct ImportOptions {
 
 /// Import files into the store and print a summary line.
 pub fn lists_import(opts: &ImportOptions, out: &mut dyn Write) -> Result<ListMeta, AmlError> {
+    let key = match &opts.key {
+        Some(k) => k.clone(),
+        None => {
+            let (source, _) = crate::parsers::parse_paths(opts.format, &opts.paths)?;
+            store::default_key(source, &opts.paths)
+        }
+    };
+    let previous = crate::monitor::stored_entities(&opts.data_dir, &key)?;
     let (meta, list) = store::import(
         &opts.data_dir,
         opts.format,
@@ -58,6 +66,20 @@ pub fn lists_import(opts: &ImportOptions, out: &mut dyn Write) -> Result<ListMet
         let s: Vec<String> = list.stats.iter().map(|(k, v)| format!("{k}={v}")).collect();
         writeln!(out, "  parser stats: {}", s.join(", "))?;
     }
+    // Recorded like a refresh, so that a running server re-screens the monitored subjects against the change.
+    let diff = crate::monitor::diff(&previous, &list.entities);
+    let source = opts
+        .paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    crate::monitor::record(
+        &opts.data_dir,
+        &[crate::monitor::RefreshRecord::updated(
+            &meta, &source, &diff,
+        )],
+    )?;
     Ok(meta)
 }
 

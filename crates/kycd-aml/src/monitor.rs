@@ -225,6 +225,42 @@ pub fn history(data_dir: &Path) -> Result<Vec<RefreshRecord>, AmlError> {
     Ok(out)
 }
 
+/// The changes the `updated` records describe, as diffs with the entities as stored now (a later record of the same
+/// list wins for an entity both touched).
+pub fn diffs_of(
+    data_dir: &Path,
+    records: &[RefreshRecord],
+) -> Result<Vec<(String, ListDiff)>, AmlError> {
+    let mut by_key: BTreeMap<String, (BTreeSet<String>, Vec<EntityRef>)> = BTreeMap::new();
+    for r in records.iter().filter(|r| r.status == "updated") {
+        let (touched, removed) = by_key.entry(r.key.clone()).or_default();
+        touched.extend(r.added.iter().chain(&r.changed).map(|e| e.id.clone()));
+        removed.extend(r.removed.iter().cloned());
+    }
+    let mut out = Vec::new();
+    for (key, (touched, removed)) in by_key {
+        let stored = stored_entities(data_dir, &key)?;
+        let present: BTreeSet<&str> = stored.iter().map(|e| e.id.as_str()).collect();
+        let d = ListDiff {
+            // Touched entities are screened as they are now; whether added or changed does not matter to a screen.
+            added: vec![],
+            changed: stored
+                .iter()
+                .filter(|e| touched.contains(&e.id))
+                .cloned()
+                .collect(),
+            removed: removed
+                .into_iter()
+                .filter(|r| !present.contains(r.id.as_str()))
+                .collect(),
+        };
+        if !d.is_empty() {
+            out.push((key, d));
+        }
+    }
+    Ok(out)
+}
+
 /// A monitored person or company, as screened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subject {

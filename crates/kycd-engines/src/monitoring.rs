@@ -21,6 +21,8 @@ use tokio::sync::watch;
 
 /// Name of the store lease of the list refresher.
 pub const REFRESH_LEASE: &str = "lists-refresh";
+/// Setting holding how many records of the refresh history the subjects have been re-screened against.
+const HISTORY_CURSOR: &str = "aml.history_applied";
 const BATCH: i64 = 2_000;
 
 /// Why a monitoring pass failed (the next pass tries again).
@@ -65,9 +67,77 @@ pub struct Monitor {
     pub sources: Vec<UpdateSource>,
     /// This process (lease holder name).
     pub holder: String,
+    /// The subjects as last screened, kept in memory by the lease holder so that an incremental re-screen does not
+    /// read and open every subject again.
+    cache: Arc<tokio::sync::Mutex<SubjectCache>>,
+}
+
+/// One subject in [`SubjectCache`].
+struct Cached {
+    subject: Subject,
+    hits: Vec<String>,
+}
+
+/// The active subjects screened by this matching logic, by `monitoringId`.
+#[derive(Default)]
+struct SubjectCache {
+    loaded: bool,
+    subjects: std::collections::HashMap<String, Cached>,
 }
 
 impl Monitor {
+    /// The monitor of one process.
+    pub fn new(
+        store: Store,
+        service: Arc<ScreeningService>,
+        data_dir: PathBuf,
+        sources: Vec<UpdateSource>,
+        holder: String,
+    ) -> Self {
+        Monitor {
+            store,
+            service,
+            data_dir,
+            sources,
+            holder,
+            cache: Arc::default(),
+        }
+    }
+
+    /// Loads the subjects into memory (once; later passes keep the copy up to date).
+    pub async fn warm(&self) -> Result<(), MonitorError> {
+        let mut cache = self.cache.lock().await;
+        self.load_cache(&mut cache).await
+    }
+
+    /// Fills the cache from the store (every active subject screened by this logic), once.
+    async fn load_cache(&self, cache: &mut SubjectCache) -> Result<(), MonitorError> {
+        if cache.loaded {
+            return Ok(());
+        }
+        cache.subjects.clear();
+        let mut after: Option<String> = None;
+        loop {
+            let batch = self
+                .store
+                .subjects(after.as_deref(), BATCH, false, None, None)
+                .await?;
+            let Some(last) = batch.last() else { break };
+            after = Some(last.monitoring_id.clone());
+            for s in batch.into_iter().filter(|s| s.matcher == MATCHER_VERSION) {
+                cache.subjects.insert(
+                    s.monitoring_id.clone(),
+                    Cached {
+                        subject: Self::subject(&s),
+                        hits: s.hits,
+                    },
+                );
+            }
+        }
+        cache.loaded = true;
+        Ok(())
+    }
+
     /// The subject as screened.
     fn subject(s: &SubjectRow) -> Subject {
         let d = &s.data;
@@ -84,26 +154,50 @@ impl Monitor {
         }
     }
 
-    /// Refreshes the lists once (when this process gets the lease) and re-screens what changed.
-    pub async fn refresh(&self) -> Result<PassStats, MonitorError> {
+    /// One pass, when this process holds the lease: screens the new subjects, refreshes the lists when `refresh`,
+    /// and applies every list change recorded since the last pass (a refresh's, or a `kycd lists update|import` run
+    /// by another process on the same data dir) to the monitored subjects.
+    pub async fn pass(&self, refresh: bool) -> Result<PassStats, MonitorError> {
         let lease_until = now_ms() + 30 * 60 * 1000;
         if !self
             .store
             .take_lease(REFRESH_LEASE, &self.holder, lease_until)
             .await?
         {
+            // Another process works the subjects meanwhile: this cache will be stale when the lease comes back.
+            self.cache.lock().await.loaded = false;
             return Ok(PassStats::default());
         }
-        let out = self.refresh_held().await;
+        let out = self.pass_held(refresh).await;
         self.store
             .release_lease(REFRESH_LEASE, &self.holder)
             .await?;
         out
     }
 
-    async fn refresh_held(&self) -> Result<PassStats, MonitorError> {
+    async fn pass_held(&self, refresh: bool) -> Result<PassStats, MonitorError> {
+        let mut stats = self.screen_pending().await?;
+        // The subjects in memory before any change arrives, so that the re-screen after one is incremental only.
+        self.warm().await?;
+        if refresh {
+            let report = self.download().await?;
+            stats.lists_updated = report.updated.len();
+            stats.lists_failed = report.failed.len();
+            for (key, e) in &report.failed {
+                tracing::warn!(list = %key, error = %e, "list refresh failed; the previous version is kept");
+            }
+        }
+        let applied = self.catch_up().await?;
+        stats.entities_changed += applied.entities_changed;
+        stats.screened += applied.screened;
+        stats.alerts += applied.alerts;
+        Ok(stats)
+    }
+
+    /// Downloads, checks and stores the lists (kycd_aml::update), on a plain thread: a download that hangs must not
+    /// hold up a graceful stop.
+    async fn download(&self) -> Result<UpdateReport, MonitorError> {
         let (dir, sources) = (self.data_dir.clone(), self.sources.clone());
-        // A plain thread, not the blocking pool: a download that hangs must not hold up a graceful stop.
         let (tx, rx) = tokio::sync::oneshot::channel();
         std::thread::Builder::new()
             .name("kycd-lists-refresh".into())
@@ -111,47 +205,127 @@ impl Monitor {
                 let _ = tx.send(kycd_aml::update::update(&dir, &sources, &mut |_| {}));
             })
             .map_err(|e| MonitorError::Task(e.to_string()))?;
-        let report: UpdateReport = rx.await.map_err(|e| MonitorError::Task(e.to_string()))??;
-        let mut stats = PassStats {
-            lists_updated: report.updated.len(),
-            lists_failed: report.failed.len(),
-            ..PassStats::default()
-        };
-        for (key, e) in &report.failed {
-            tracing::warn!(list = %key, error = %e, "list refresh failed; the previous version is kept");
-        }
-        let changed: Vec<_> = report
-            .diffs
-            .into_iter()
-            .filter(|(_, d)| !d.is_empty())
-            .collect();
-        if changed.is_empty() {
-            return Ok(stats);
-        }
-        // The new lists are served at once by this process (others reload them from the data dir).
-        let service = self.service.clone();
-        tokio::task::spawn_blocking(move || service.reload())
+        Ok(rx.await.map_err(|e| MonitorError::Task(e.to_string()))??)
+    }
+
+    /// Applies the list changes recorded in the refresh history since the last pass (the position is kept in the
+    /// store, so a restart resumes it): the index is reloaded and the subjects re-screened against what changed.
+    async fn catch_up(&self) -> Result<PassStats, MonitorError> {
+        let dir = self.data_dir.clone();
+        let history = tokio::task::spawn_blocking(move || monitor::history(&dir))
             .await
             .map_err(|e| MonitorError::Task(e.to_string()))??;
+        let Some(done) = self.store.setting(HISTORY_CURSOR).await? else {
+            // A fresh installation: the subjects are screened in full by the pending pass.
+            self.store
+                .set_setting(HISTORY_CURSOR, &history.len().to_string())
+                .await?;
+            return Ok(PassStats::default());
+        };
+        let done: usize = done.parse().unwrap_or(0).min(history.len());
+        if done == history.len() {
+            return Ok(PassStats::default());
+        }
+        let dir = self.data_dir.clone();
+        let records = history[done..].to_vec();
+        let changed = tokio::task::spawn_blocking(move || monitor::diffs_of(&dir, &records))
+            .await
+            .map_err(|e| MonitorError::Task(e.to_string()))??;
+        let mut stats = PassStats::default();
+        if !changed.is_empty() {
+            // The new lists are served at once by this process (others reload them from the data dir).
+            let service = self.service.clone();
+            tokio::task::spawn_blocking(move || service.reload())
+                .await
+                .map_err(|e| MonitorError::Task(e.to_string()))??;
+            stats = self.apply_changes(&changed).await?;
+        }
+        self.store
+            .set_setting(HISTORY_CURSOR, &history.len().to_string())
+            .await?;
+        Ok(stats)
+    }
+
+    /// Re-screens the active subjects after list changes `(list key, diff)` (the index already serves the new
+    /// lists): incrementally those screened by this matching logic, in full the others.
+    pub async fn apply_changes(
+        &self,
+        changed: &[(String, monitor::ListDiff)],
+    ) -> Result<PassStats, MonitorError> {
+        let mut stats = PassStats::default();
         let mut delta_entities = Vec::new();
         let mut stale = std::collections::BTreeSet::new();
-        for (key, d) in &changed {
+        for (key, d) in changed {
             stats.entities_changed += d.added.len() + d.changed.len() + d.removed.len();
             tracing::info!(list = %key, added = d.added.len(), changed = d.changed.len(), removed = d.removed.len(),
                 "list changed; re-screening monitored subjects");
             stale.extend(d.stale_ids());
             delta_entities.extend(d.added.iter().chain(&d.changed).cloned());
         }
-        let delta = Arc::new(Index::build(delta_entities, vec![]));
-        let stale = Arc::new(stale);
-        // Subjects screened by this matching logic: incrementally. The others are screened in full just after.
-        let (screened, alerts) = self
-            .rescreen(move |s, cfg| {
-                monitor::incremental_matches(&s.hits, &stale, &delta, cfg, &Self::subject(s))
+        let delta = Index::build(delta_entities, vec![]);
+        let mut cache = self.cache.lock().await;
+        self.load_cache(&mut cache).await?;
+        // Every cached subject against the changed entities only, on every core.
+        let cfg = self.service.config();
+        let changed_ids: Vec<(String, Vec<String>)> = {
+            let all: Vec<(&String, &Cached)> = cache.subjects.iter().collect();
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let chunk = all.len().div_ceil(threads).max(1);
+            tokio::task::block_in_place(|| {
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = all
+                        .chunks(chunk)
+                        .map(|part| {
+                            let (delta, stale, cfg) = (&delta, &stale, &cfg);
+                            scope.spawn(move || {
+                                part.iter()
+                                    .filter_map(|(id, c)| {
+                                        let m = monitor::incremental_matches(
+                                            &c.hits, stale, delta, cfg, &c.subject,
+                                        );
+                                        (m != c.hits).then(|| ((*id).clone(), m))
+                                    })
+                                    .collect::<Vec<_>>()
+                            })
+                        })
+                        .collect();
+                    handles
+                        .into_iter()
+                        .flat_map(|h| h.join().unwrap_or_default())
+                        .collect()
+                })
             })
-            .await?;
-        stats.screened += screened;
-        stats.alerts += alerts;
+        };
+        stats.screened += cache.subjects.len();
+        // Only the subjects whose matches changed are read back, recorded and alerted.
+        let mut writes = Vec::new();
+        for (id, hits) in changed_ids {
+            match self.store.subject(&id).await? {
+                Some(s) if s.active => {
+                    let status = if hits.is_empty() {
+                        "NOT_SUSPECTED"
+                    } else {
+                        "SUSPECTED"
+                    };
+                    self.alert(&s, &hits, status).await?;
+                    stats.alerts += 1;
+                    writes.push((id.clone(), hits.clone(), status.to_string()));
+                    if let Some(c) = cache.subjects.get_mut(&id) {
+                        c.hits = hits;
+                    }
+                }
+                // Stopped or erased since it was cached.
+                _ => {
+                    cache.subjects.remove(&id);
+                }
+            }
+        }
+        if !writes.is_empty() {
+            self.store
+                .set_subject_screens(&writes, MATCHER_VERSION)
+                .await?;
+        }
+        drop(cache);
         let pending = self.screen_pending().await?;
         stats.screened += pending.screened;
         stats.alerts += pending.alerts;
@@ -163,6 +337,7 @@ impl Monitor {
         let index = self.service.index();
         let (screened, alerts) = self
             .rescreen_where(
+                Some(MATCHER_VERSION),
                 |s| s.matcher != MATCHER_VERSION,
                 move |s, cfg| monitor::matches(&index, cfg, &Self::subject(s)),
             )
@@ -174,18 +349,12 @@ impl Monitor {
         })
     }
 
-    async fn rescreen(
-        &self,
-        matches: impl Fn(&SubjectRow, &kycd_aml::ScreenConfig) -> Vec<String> + Send + Sync + 'static,
-    ) -> Result<(usize, usize), MonitorError> {
-        self.rescreen_where(|s| s.matcher == MATCHER_VERSION, matches)
-            .await
-    }
-
-    /// Walks the active subjects `which` selects in batches, screening each with `matches` off the async runtime;
+    /// Walks the active subjects `which` selects (`not_matcher`: only those screened by another matching logic, as
+    /// the store filters them) in batches, screening each with `matches` off the async runtime;
     /// records every screen and enqueues a webhook for each subject whose matches changed.
     async fn rescreen_where(
         &self,
+        not_matcher: Option<i64>,
         which: impl Fn(&SubjectRow) -> bool + Send + Sync + 'static,
         matches: impl Fn(&SubjectRow, &kycd_aml::ScreenConfig) -> Vec<String> + Send + Sync + 'static,
     ) -> Result<(usize, usize), MonitorError> {
@@ -199,39 +368,68 @@ impl Monitor {
         loop {
             let batch = self
                 .store
-                .subjects(after.as_deref(), BATCH, false, None)
+                .subjects(after.as_deref(), BATCH, false, None, not_matcher)
                 .await?;
             let Some(last) = batch.last() else { break };
             after = Some(last.monitoring_id.clone());
             let (which, matches, cfg) = (which.clone(), matches.clone(), cfg.clone());
             let results: Vec<(SubjectRow, Vec<String>)> = tokio::task::spawn_blocking(move || {
-                batch
-                    .into_iter()
-                    .filter(|s| which(s))
-                    .map(|s| {
-                        let m = matches(&s, &cfg);
-                        (s, m)
-                    })
-                    .collect()
+                let todo: Vec<SubjectRow> = batch.into_iter().filter(|s| which(s)).collect();
+                // Every core of the process: the subjects are independent.
+                let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+                let chunk = todo.len().div_ceil(threads).max(1);
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = todo
+                        .chunks(chunk)
+                        .map(|part| {
+                            let (matches, cfg) = (&matches, &cfg);
+                            scope.spawn(move || {
+                                part.iter()
+                                    .map(|s| (s.clone(), matches(s, cfg)))
+                                    .collect::<Vec<_>>()
+                            })
+                        })
+                        .collect();
+                    handles
+                        .into_iter()
+                        .flat_map(|h| h.join().unwrap_or_default())
+                        .collect()
+                })
             })
             .await
             .map_err(|e| MonitorError::Task(e.to_string()))?;
+            let mut writes = Vec::new();
+            let mut screened_now = std::collections::HashMap::new();
             for (s, hits) in results {
                 screened += 1;
+                screened_now.insert(s.monitoring_id.clone(), Self::subject(&s));
                 let status = if hits.is_empty() {
                     "NOT_SUSPECTED"
                 } else {
                     "SUSPECTED"
                 };
                 let changed = hits != s.hits;
+                // Only what changed is written (an incremental pass over unchanged subjects writes nothing).
+                if changed || s.matcher != MATCHER_VERSION || s.alert_status != status {
+                    writes.push((s.monitoring_id.clone(), hits.clone(), status.to_string()));
+                }
                 // A first screen without matches is the expected state: no alert for it.
-                let alert = changed && !(s.matcher == 0 && hits.is_empty());
-                self.store
-                    .set_subject_screen(&s.monitoring_id, &hits, status, MATCHER_VERSION)
-                    .await?;
-                if alert {
+                if changed && !(s.matcher == 0 && hits.is_empty()) {
                     alerts += 1;
                     self.alert(&s, &hits, status).await?;
+                }
+            }
+            if !writes.is_empty() {
+                self.store
+                    .set_subject_screens(&writes, MATCHER_VERSION)
+                    .await?;
+            }
+            let mut cache = self.cache.lock().await;
+            if cache.loaded {
+                for (id, hits, _) in writes {
+                    if let Some(subject) = screened_now.remove(&id) {
+                        cache.subjects.insert(id, Cached { subject, hits });
+                    }
                 }
             }
         }
@@ -276,26 +474,23 @@ impl Monitor {
     ) {
         let mut last_refresh: Option<Instant> = None;
         loop {
-            if let Err(e) = self.screen_pending().await {
-                tracing::warn!(error = %e, "AML monitoring: screening new subjects failed");
-            }
-            if let Some(every) = refresh_every
-                && last_refresh.is_none_or(|t| t.elapsed() >= every)
-            {
+            let due = refresh_every
+                .is_some_and(|every| last_refresh.is_none_or(|t| t.elapsed() >= every));
+            if due {
                 last_refresh = Some(Instant::now());
-                match self.refresh().await {
-                    Ok(s) if s.entities_changed + s.lists_failed > 0 => tracing::info!(
-                        updated = s.lists_updated,
-                        failed = s.lists_failed,
-                        changed = s.entities_changed,
-                        screened = s.screened,
-                        alerts = s.alerts,
-                        "lists refreshed"
-                    ),
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::warn!(error = %e, "list refresh failed; the previous lists are kept")
-                    }
+            }
+            match self.pass(due).await {
+                Ok(s) if s.entities_changed + s.lists_failed + s.alerts > 0 => tracing::info!(
+                    updated = s.lists_updated,
+                    failed = s.lists_failed,
+                    changed = s.entities_changed,
+                    screened = s.screened,
+                    alerts = s.alerts,
+                    "AML monitoring pass"
+                ),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "AML monitoring pass failed; the previous lists are kept")
                 }
             }
             let wait = refresh_every.map_or(pending_every, |e| e.min(pending_every));

@@ -150,28 +150,101 @@ impl Store {
     }
 
     /// Subjects in `monitoring_id` order after `after`, at most `limit`: active ones only unless `all`; of one
-    /// partner when given.
+    /// partner when given; with `not_matcher`, only those last screened by another version of the matching logic.
     pub async fn subjects(
         &self,
         after: Option<&str>,
         limit: i64,
         all: bool,
         partner: Option<PartnerId>,
+        not_matcher: Option<i64>,
     ) -> Result<Vec<SubjectRow>, StoreError> {
         let sql = format!(
             "SELECT {COLS} FROM aml_subjects WHERE monitoring_id > $1 AND ($2 = 1 OR active = 1) \
-             AND ($3 < 0 OR partner_id = $3) ORDER BY monitoring_id LIMIT $4"
+             AND ($3 < 0 OR partner_id = $3) AND ($4 < 0 OR matcher <> $4) ORDER BY monitoring_id LIMIT $5"
         );
         let rows = bound!(
             &sql,
             after.unwrap_or(""),
             flag(all),
             partner.map_or(-1, |p| p.0),
+            not_matcher.unwrap_or(-1),
             limit
         )
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(|r| row(self, r)).collect()
+    }
+
+    /// Starts monitoring many subjects at once (an import of existing customers, a benchmark), one transaction per
+    /// call; a verification already monitored for its partner is skipped. Returns how many were added.
+    pub async fn add_subjects(&self, subjects: &[NewSubject]) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut n = 0;
+        let now = now_ms();
+        for s in subjects {
+            let data = self.seal.seal_text(
+                serde_json::to_string(&s.data).map_err(|e| StoreError::Invalid(e.to_string()))?,
+            )?;
+            let r = bound!(
+                "INSERT INTO aml_subjects (monitoring_id, partner_id, scan_ref, kind, data_json, active, created_at, \
+                 expires_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7) ON CONFLICT DO NOTHING",
+                uuid::Uuid::new_v4().to_string(),
+                s.partner_id.0,
+                &s.scan_ref,
+                &s.kind,
+                data,
+                now,
+                s.expires_at
+            )
+            .execute(&mut *tx)
+            .await?;
+            n += r.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Records the screens of many subjects in one transaction: `(monitoringId, matches, alert state)`, all by the
+    /// screening logic `matcher`. Subjects without matches (nearly all) are written many per statement.
+    pub async fn set_subject_screens(
+        &self,
+        screens: &[(String, Vec<String>, String)],
+        matcher: i64,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let (clear, with_hits): (Vec<_>, Vec<_>) = screens
+            .iter()
+            .partition(|(_, hits, status)| hits.is_empty() && status == "NOT_SUSPECTED");
+        for chunk in clear.chunks(500) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+            let sql = format!(
+                "UPDATE aml_subjects SET hits_json = '[]', alert_status = 'NOT_SUSPECTED', matcher = $1, \
+                 checked_at = $2 WHERE monitoring_id IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(matcher).bind(now);
+            for (id, _, _) in chunk {
+                q = q.bind(id.as_str());
+            }
+            q.execute(&mut *tx).await?;
+        }
+        for (id, hits, status) in with_hits {
+            bound!(
+                "UPDATE aml_subjects SET hits_json = $1, alert_status = $2, matcher = $3, checked_at = $4 \
+                 WHERE monitoring_id = $5",
+                serde_json::to_string(hits).map_err(|e| StoreError::Invalid(e.to_string()))?,
+                status,
+                matcher,
+                now,
+                id
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Records a screen of a subject: its matches, alert state and the screening logic's version.
@@ -249,6 +322,26 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(r.rows_affected() == 1)
+    }
+
+    /// A named setting shared by the processes of the installation.
+    pub async fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let r = bound!("SELECT value FROM settings WHERE name = $1", name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.map(|r| r.try_get("value")).transpose()?)
+    }
+
+    /// Sets a named setting.
+    pub async fn set_setting(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        bound!(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = $2",
+            name,
+            value
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Gives the lease `name` back if `holder` has it.

@@ -168,13 +168,13 @@ pub async fn serve(cfg: Config, role: &str) -> Result<()> {
         Some(m) => kycd_aml::monitor::mirrored(kycd_aml::update::official_sources(), m),
         None => kycd_aml::update::official_sources(),
     };
-    let monitor = kycd_engines::monitoring::Monitor {
-        store: store.clone(),
-        service: aml.clone(),
-        data_dir: cfg.data_dir.clone(),
+    let monitor = kycd_engines::monitoring::Monitor::new(
+        store.clone(),
+        aml.clone(),
+        cfg.data_dir.clone(),
         sources,
-        holder: format!("kycd-{}-{}", role, std::process::id()),
-    };
+        format!("kycd-{}-{}", role, std::process::id()),
+    );
     tokio::spawn(monitor.run(cfg.lists_refresh, Duration::from_secs(10), rx.clone()));
     match cfg.lists_refresh {
         Some(every) => info!(

@@ -2,7 +2,7 @@
 //! verification approved while one real entry was missing from the list is monitored automatically; when the mirror
 //! serves the list with that entry again, the subject is re-screened and the partner gets exactly one signed
 //! `AML_MONITORING` webhook, none for the other subjects. A truncated file and a failed download keep the old list
-//! and send nothing.
+//! and send nothing; a list imported by hand (`kycd lists import`) is applied too.
 
 mod common;
 use axum::http::StatusCode;
@@ -224,10 +224,32 @@ async fn a_list_change_alerts_the_monitored_subject_once() {
             .iter()
             .any(|e| e["id"].as_str().unwrap().ends_with(REFERENCE))
     );
+    // A list imported by hand while the server runs is applied as well: the entry is gone again, and so is the
+    // match (a second webhook, NOT_SUSPECTED).
+    *serving.lock().unwrap() = Serving::Error;
+    let file = s.dir.path().join("consolidated.xml");
+    std::fs::write(&file, &older).unwrap();
+    s.cli(&[
+        "lists",
+        "import",
+        "--format",
+        "un-xml",
+        "--key",
+        "un-sc",
+        file.to_str().unwrap(),
+    ]);
+    until("the second webhook", 60, || {
+        monitoring_hooks(&got, &p).len() == 2
+    })
+    .await;
+    let second = &monitoring_hooks(&got, &p)[1];
+    assert_eq!(second["monitoringId"], monitored["monitoringId"]);
+    assert_eq!(second["alertStatus"], "NOT_SUSPECTED");
+    assert_eq!(second["results"], json!([]));
     // The alert state is kept; stopping the monitoring ends it.
     let subs = subjects(&s);
     let m = subs.iter().find(|x| x["scanRef"] == scan.as_str()).unwrap();
-    assert_eq!(m["alertStatus"], "SUSPECTED");
+    assert_eq!(m["alertStatus"], "NOT_SUSPECTED");
     let (code, stopped) = s
         .post_json(
             &p,

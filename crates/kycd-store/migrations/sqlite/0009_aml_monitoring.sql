@@ -27,3 +27,10 @@ CREATE TABLE leases (
     holder TEXT NOT NULL,
     until_ms INTEGER NOT NULL
 );
+
+-- Small named values shared by the processes of an installation (e.g. how far the list refresh history has been
+-- applied to the monitored subjects).
+CREATE TABLE settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);

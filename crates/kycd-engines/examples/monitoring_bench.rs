@@ -1,0 +1,252 @@
+//! AML monitoring at scale (issue 19): N monitored subjects in SQLite (sealed like production), screened in full
+//! against the shared official lists (UN, OFAC SDN, EU, UK), then re-screened incrementally after a list change that
+//! adds 100 entities. Prints the times, the alerts and the peak RSS.
+//!
+//! `cargo run --release -p kycd-engines --example monitoring_bench -- [N] [ADDED]` (default 1,000,000 and 100).
+//! The data folder is a scratch dir under `target/`.
+
+use kycd_aml::monitor::ListDiff;
+use kycd_aml::{Format, Index, ScreeningService};
+use kycd_engines::monitoring::Monitor;
+use kycd_store::{Keyring, NewPartner, NewSubject, Store, SubjectData};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+const GIVEN: &[&str] = &[
+    "ANNA", "JOHN", "MARIA", "AHMED", "OLGA", "PETER", "LI", "FATIMA", "CARLOS", "YUKI", "IVAN",
+    "SARA", "MOHAMMED", "ELENA", "DAVID", "AMINA", "LUCAS", "NINA", "OMAR", "SOFIA", "JONAS",
+    "EMMA", "ALI", "MARTA", "TOMAS", "LINA", "HASSAN", "EVA", "PAOLO", "IRINA", "KENJI", "ZARA",
+    "VIKTOR", "LEA", "DMITRI", "NOOR", "MIGUEL", "ALMA",
+];
+const FAMILY: &[&str] = &[
+    "SMITH",
+    "KOWALSKI",
+    "PETROV",
+    "GARCIA",
+    "MULLER",
+    "NGUYEN",
+    "KIM",
+    "SILVA",
+    "ROSSI",
+    "JANSEN",
+    "HOFFMANN",
+    "IVANOV",
+    "KAZLAUSKAS",
+    "BERG",
+    "NOVAK",
+    "DUBOIS",
+    "LINDQVIST",
+    "OKAFOR",
+    "HASHEMI",
+    "TANAKA",
+    "MORALES",
+    "POPESCU",
+    "HORVAT",
+    "SANTOS",
+    "FISCHER",
+    "KARIMI",
+    "ANDERSSON",
+    "MEYER",
+    "COHEN",
+    "SATO",
+    "WALSH",
+    "NILSEN",
+    "PAVLOVIC",
+    "AHMADI",
+    "LEWANDOWSKI",
+    "VAN DIJK",
+    "OLSEN",
+    "MARTINEZ",
+    "BAUER",
+    "KHAN",
+    "YILMAZ",
+    "ZHANG",
+];
+
+fn rss_peak_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let n: usize = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let added: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
+    let repo = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let shared = repo.join("../shared/data/sanctions");
+    let dir = repo.join("target/monitoring-bench");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+
+    // The lists, as `kycd lists import` stores them.
+    for (format, path) in [
+        (Format::UnXml, "un/consolidated.xml"),
+        (Format::OfacCsv, "ofac_sdn_2024/sdn.csv"),
+        (Format::EuAggregateJson, "eu/pakote_all_2026-01-28.json"),
+        (Format::UkCsv, "uk/sample_ofsi_conlist.csv"),
+    ] {
+        kycd_aml::store::import(&dir, format, &[shared.join(path)], None).expect("list imports");
+    }
+    let (entities, metas) = kycd_aml::store::load_all(&dir).unwrap();
+    // The change to measure: `added` entities missing from the index of the full screen.
+    let mut before = entities.clone();
+    let new_entities: Vec<_> = before.split_off(before.len() - added.min(before.len()));
+    let service = Arc::new(ScreeningService::from_index(Index::build(
+        before,
+        metas.clone(),
+    )));
+
+    let keyring = Keyring::from_master(&[7u8; 32]).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("kycd.db").display());
+    let store = Store::connect(&url, 4)
+        .await
+        .unwrap()
+        .with_encryption(keyring.clone());
+    let partner = store
+        .create_partner(NewPartner {
+            name: "bench".into(),
+            api_key: "bench".into(),
+            secret_hash: vec![0; 32],
+            signing_key_enc: keyring.encrypt(b"signing").unwrap(),
+            direct_processing: true,
+            manual_review: false,
+            webhook_url: None,
+            aml: true,
+            sandbox: false,
+            aml_monitoring: true,
+            token_defaults: Default::default(),
+        })
+        .await
+        .unwrap();
+
+    // N subjects: names from common given and family names, 1 in 2,000 a listed person (so alerts happen).
+    let t = Instant::now();
+    let listed: Vec<(String, String)> = entities
+        .iter()
+        .filter(|e| e.kind == kycd_aml::EntityKind::Person)
+        .filter_map(|e| {
+            let n = e.names.first()?;
+            let mut parts = n.full.split_whitespace();
+            Some((
+                parts.next()?.to_string(),
+                parts.collect::<Vec<_>>().join(" "),
+            ))
+        })
+        .filter(|(_, s)| !s.is_empty())
+        .collect();
+    let mut rng: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let expires = kycd_store::now_ms() + 365 * 24 * 3600 * 1000;
+    let mut batch = Vec::with_capacity(10_000);
+    for i in 0..n {
+        let (name, surname) = if i % 2000 == 7 && !listed.is_empty() {
+            listed[next() as usize % listed.len()].clone()
+        } else {
+            (
+                GIVEN[next() as usize % GIVEN.len()].to_string(),
+                FAMILY[next() as usize % FAMILY.len()].to_string(),
+            )
+        };
+        let r = next();
+        batch.push(NewSubject {
+            partner_id: partner.id,
+            scan_ref: None,
+            kind: "PERSON".into(),
+            data: SubjectData {
+                name,
+                surname: Some(surname),
+                nationality: None,
+                date_of_birth: Some(format!(
+                    "{}-{:02}-{:02}",
+                    1940 + r % 65,
+                    1 + (r >> 8) % 12,
+                    1 + (r >> 16) % 28
+                )),
+                country: None,
+            },
+            expires_at: expires,
+        });
+        if batch.len() == 10_000 {
+            store.add_subjects(&batch).await.unwrap();
+            batch.clear();
+        }
+    }
+    store.add_subjects(&batch).await.unwrap();
+    println!("{n} subjects stored in {:.1} s", t.elapsed().as_secs_f64());
+
+    // Reading and opening every subject, the floor of a pass that visits them all.
+    let t = Instant::now();
+    let (mut after, mut read) = (None::<String>, 0usize);
+    loop {
+        let b = store
+            .subjects(after.as_deref(), 2000, false, None, None)
+            .await
+            .unwrap();
+        let Some(last) = b.last() else { break };
+        after = Some(last.monitoring_id.clone());
+        read += b.len();
+    }
+    println!(
+        "read and open {read} subjects: {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let monitor = Monitor::new(
+        store.clone(),
+        service.clone(),
+        dir.clone(),
+        vec![],
+        "bench".into(),
+    );
+    let t = Instant::now();
+    let full = monitor.screen_pending().await.unwrap();
+    let full_s = t.elapsed().as_secs_f64();
+    println!(
+        "full re-screen: {} subjects in {full_s:.1} s ({:.0} subjects/s), {} alerts; index {} entities",
+        full.screened,
+        full.screened as f64 / full_s,
+        full.alerts,
+        service.index().entities().len()
+    );
+
+    // The list change: the index now serves the added entities too; the subjects are re-screened against them.
+    service.replace(Index::build(entities, metas));
+    let diff = ListDiff {
+        added: new_entities,
+        ..ListDiff::default()
+    };
+    let t = Instant::now();
+    monitor.warm().await.unwrap();
+    println!(
+        "subjects loaded into the monitor's memory (once per lease holder): {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let inc = monitor
+        .apply_changes(&[("bench".into(), diff)])
+        .await
+        .unwrap();
+    let inc_s = t.elapsed().as_secs_f64();
+    println!(
+        "incremental re-screen after {} added entities: {} subjects in {inc_s:.1} s, {} alerts",
+        inc.entities_changed, inc.screened, inc.alerts
+    );
+    println!("peak RSS {} MB", rss_peak_kb() / 1024);
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
