@@ -36,7 +36,8 @@ def main():
         sys.exit(f"{args.bin} not found: cargo build --release -p kycd")
     shared = os.path.join(REPO, "..", "shared", "data")
     work = tempfile.mkdtemp(prefix="kycd-report-", dir=target)
-    env = dict(os.environ, KYCD_DATA_DIR=os.path.join(work, "data"), KYCD_BIND="127.0.0.1:0", KYCD_LOG="warn")
+    env = dict(os.environ, KYCD_DATA_DIR=os.path.join(work, "data"), KYCD_BIND="127.0.0.1:0", KYCD_LOG="warn",
+               KYCD_LISTS_REFRESH="off")
     for k in ("KYCD_DATABASE_URL", "KYCD_BLOB_URL"):
         env.pop(k, None)
     partner = json.loads(subprocess.check_output(

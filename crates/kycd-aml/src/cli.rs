@@ -518,12 +518,28 @@ pub struct ScreenArgs {
 }
 
 /// Print an update event on a terminal (progress on one rewritten line).
+/// A text progress bar of `width` cells: `[#########.........]`.
+pub fn bar(done: u64, total: u64, width: usize) -> String {
+    let filled = if total == 0 {
+        width
+    } else {
+        ((done.min(total) as u128 * width as u128) / total as u128) as usize
+    };
+    format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled))
+}
+
 pub fn print_update_event(err: &mut dyn Write, ev: &UpdateEvent) -> std::io::Result<()> {
     match ev {
         UpdateEvent::Started { key, url, .. } => writeln!(err, "downloading {key} from {url}"),
         UpdateEvent::Progress { key, bytes, total } => match total {
-            Some(t) if *t > 0 => write!(err, "\r{key}: {:>3}% ({bytes} bytes)", bytes * 100 / t),
-            _ => write!(err, "\r{key}: {bytes} bytes"),
+            Some(t) if *t > 0 => write!(
+                err,
+                "\r{key}: {} {:>3}% {:.1} MB",
+                bar(*bytes, *t, 30),
+                bytes * 100 / t,
+                *bytes as f64 / 1e6
+            ),
+            _ => write!(err, "\r{key}: {:.1} MB", *bytes as f64 / 1e6),
         },
         UpdateEvent::Updated(m) => {
             writeln!(err, "\r{}: stored ({} entities)", m.key, m.entity_count)

@@ -67,6 +67,8 @@ pub struct Monitor {
     pub sources: Vec<UpdateSource>,
     /// This process (lease holder name).
     pub holder: String,
+    /// Called with (screened, to screen) as a full screen proceeds (`kycd aml rescreen` draws a progress bar).
+    progress: Option<Arc<dyn Fn(usize, usize) + Send + Sync>>,
     /// The subjects as last screened, kept in memory by the lease holder so that an incremental re-screen does not
     /// read and open every subject again.
     cache: Arc<tokio::sync::Mutex<SubjectCache>>,
@@ -100,8 +102,15 @@ impl Monitor {
             data_dir,
             sources,
             holder,
+            progress: None,
             cache: Arc::default(),
         }
+    }
+
+    /// Reports the progress of full screens to `f` (screened so far, to screen).
+    pub fn with_progress(mut self, f: impl Fn(usize, usize) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(f));
+        self
     }
 
     /// Loads the subjects into memory (once; later passes keep the copy up to date).
@@ -335,8 +344,14 @@ impl Monitor {
     /// Screens in full every active subject never screened, or screened by another version of the matching logic.
     pub async fn screen_pending(&self) -> Result<PassStats, MonitorError> {
         let index = self.service.index();
+        let total = match &self.progress {
+            Some(_) => usize::try_from(self.store.count_subjects(Some(MATCHER_VERSION)).await?)
+                .unwrap_or(0),
+            None => 0,
+        };
         let (screened, alerts) = self
             .rescreen_where(
+                total,
                 Some(MATCHER_VERSION),
                 |s| s.matcher != MATCHER_VERSION,
                 move |s, cfg| monitor::matches(&index, cfg, &Self::subject(s)),
@@ -354,6 +369,7 @@ impl Monitor {
     /// records every screen and enqueues a webhook for each subject whose matches changed.
     async fn rescreen_where(
         &self,
+        total: usize,
         not_matcher: Option<i64>,
         which: impl Fn(&SubjectRow) -> bool + Send + Sync + 'static,
         matches: impl Fn(&SubjectRow, &kycd_aml::ScreenConfig) -> Vec<String> + Send + Sync + 'static,
@@ -423,6 +439,9 @@ impl Monitor {
                 self.store
                     .set_subject_screens(&writes, MATCHER_VERSION)
                     .await?;
+            }
+            if let Some(p) = &self.progress {
+                p(screened, total);
             }
             let mut cache = self.cache.lock().await;
             if cache.loaded {

@@ -205,6 +205,26 @@ impl Store {
         Ok(n)
     }
 
+    /// How many active subjects there are (`not_matcher`: only those screened by another matching logic).
+    pub async fn count_subjects(&self, not_matcher: Option<i64>) -> Result<i64, StoreError> {
+        let r = bound!(
+            "SELECT COUNT(*) AS n FROM aml_subjects WHERE active = 1 AND ($1 < 0 OR matcher <> $1)",
+            not_matcher.unwrap_or(-1)
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(r.try_get("n")?)
+    }
+
+    /// Marks every subject for a full screen at the next monitoring pass (the matching logic changed, or an operator
+    /// asked for it); returns how many.
+    pub async fn reset_subject_screens(&self) -> Result<u64, StoreError> {
+        let r = bound!("UPDATE aml_subjects SET matcher = 0 WHERE active = 1")
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected())
+    }
+
     /// Records the screens of many subjects in one transaction: `(monitoringId, matches, alert state)`, all by the
     /// screening logic `matcher`. Subjects without matches (nearly all) are written many per statement.
     pub async fn set_subject_screens(

@@ -36,6 +36,13 @@ pub enum AmlCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Screens every monitored subject in full against the stored lists now (with `--full`, also those already
+    /// screened by the current logic), sending the webhooks of changed results; a progress bar on a terminal.
+    Rescreen {
+        /// Every subject, not only those never screened by the current matching logic.
+        #[arg(long)]
+        full: bool,
+    },
     /// Stops monitoring a subject.
     Stop {
         /// The monitoringId.
@@ -107,6 +114,54 @@ pub async fn run(cfg: Config, cmd: AmlCommand) -> Result<()> {
                     }
                 }
             }
+        }
+        AmlCommand::Rescreen { full } => {
+            use std::io::IsTerminal;
+            if full {
+                store.reset_subject_screens().await?;
+            }
+            let service = std::sync::Arc::new(
+                kycd_aml::ScreeningService::load(&cfg.data_dir)
+                    .map_err(|e| anyhow::anyhow!("cannot load the sanctions lists: {e}"))?,
+            );
+            let tty = std::io::stderr().is_terminal();
+            let monitor = kycd_engines::monitoring::Monitor::new(
+                store.clone(),
+                service,
+                cfg.data_dir.clone(),
+                vec![],
+                format!("kycd-cli-{}", std::process::id()),
+            )
+            .with_progress(move |done, total| {
+                if tty {
+                    eprint!(
+                        "\rre-screening {} {done}/{total}",
+                        kycd_aml::cli::bar(done as u64, total as u64, 30)
+                    );
+                }
+            });
+            // The lease of the monitor: a running server does not screen the same subjects meanwhile.
+            let holder = format!("kycd-cli-{}", std::process::id());
+            let lease = kycd_engines::monitoring::REFRESH_LEASE;
+            if !store
+                .take_lease(lease, &holder, kycd_store::now_ms() + 6 * 3600 * 1000)
+                .await?
+            {
+                bail!(
+                    "a server is refreshing the lists or re-screening the subjects right now; try again shortly"
+                );
+            }
+            let t = std::time::Instant::now();
+            let s = monitor.screen_pending().await;
+            store.release_lease(lease, &holder).await?;
+            let s = s?;
+            if tty {
+                eprintln!();
+            }
+            println!(
+                "{}",
+                serde_json::json!({"screened": s.screened, "alerts": s.alerts, "seconds": t.elapsed().as_secs_f64()})
+            );
         }
         AmlCommand::Stop { monitoring_id } => {
             let Some(s) = store.subject(&monitoring_id).await? else {
