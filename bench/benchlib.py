@@ -70,3 +70,18 @@ def post_json(host, port, partner, path, body, timeout=120):
         return r.status, r.read()
     finally:
         c.close()
+
+
+def serve(binary, env):
+    """Starts `kycd serve` with `env`; returns (process, host, port) once it listens, its further output drained in the
+    background. Exits the script when the server does not start."""
+    import subprocess
+    import sys
+    import threading
+
+    server = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.PIPE, text=True)
+    addr = listening_address(server)
+    if not addr:
+        sys.exit("the server did not start")
+    threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
+    return server, addr[0], addr[1]

@@ -27,7 +27,7 @@ Prints a JSON summary and Markdown tables; --out writes the JSON (with every cas
 import argparse, base64, hashlib, hmac, json, os, shutil, subprocess, sys, tempfile
 import threading, time
 
-from benchlib import listening_address, post_json, webhook_receiver
+from benchlib import post_json, serve, webhook_receiver
 
 LEVELS = ["clean", "mild", "moderate", "heavy"]
 FIELDS = ["docFirstName", "docLastName", "docNumber", "docDob", "docExpiry", "docSex", "docNationality"]
@@ -122,14 +122,9 @@ def main():
         keys[c["id"]] = p["signingKey"].encode()
     print(f"{len(partners)} partners created ({time.time() - t0:.0f} s)", flush=True)
 
-    server = subprocess.Popen([args.bin, "serve"], env=env, stdout=subprocess.PIPE, text=True)
+    server, host, port = serve(args.bin, env)
     results = []
     try:
-        addr = listening_address(server)
-        if not addr:
-            sys.exit("the server did not start")
-        host, port = addr
-        threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
 
         def call(partner, path, body):
             return post_json(host, port, partner, path, body)

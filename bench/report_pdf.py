@@ -10,10 +10,10 @@
 
     cargo build --release -p kycd && python3 bench/report_pdf.py --verifications 5 --requests 100
 """
-import argparse, base64, json, os, shutil, subprocess, sys, tempfile, threading, time
+import argparse, base64, json, os, shutil, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from benchlib import REPO, listening_address, post_json  # noqa: E402
+from benchlib import REPO, post_json, serve  # noqa: E402
 
 DOCS = ["passporteye/100_pass-uto.jpg", "passporteye/100_pass-lux.jpg", "fastmrz/td3.jpg",
         "ultimatemrz/Czech_passport_2005_MRZ_orient3_1300x1002.jpg", "fastmrz/passport_uk.jpg"]
@@ -42,13 +42,8 @@ def main():
         env.pop(k, None)
     partner = json.loads(subprocess.check_output(
         [args.bin, "partner", "create", "--name", "bench", "--direct-processing", "--aml", "off"], env=env))
-    server = subprocess.Popen([args.bin, "serve"], env=env, stdout=subprocess.PIPE, text=True)
+    server, host, port = serve(args.bin, env)
     try:
-        addr = listening_address(server)
-        if not addr:
-            sys.exit("the server did not start")
-        host, port = addr
-        threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
         b64 = lambda rel: base64.b64encode(open(os.path.join(shared, rel), "rb").read()).decode()
         selfie = b64(SELFIE)
         scans = []

@@ -98,22 +98,26 @@ pub fn diff(previous: &[Entity], new: &[Entity]) -> ListDiff {
     d
 }
 
-/// The entities of one stored list (empty when it is not stored).
-pub fn stored_entities(data_dir: &Path, key: &str) -> Result<Vec<Entity>, AmlError> {
-    let p = store::lists_dir(data_dir).join(format!("{key}.jsonl"));
-    let f = match File::open(&p) {
+/// The values of a JSON-lines file, in order (none when the file does not exist).
+fn read_jsonl<T: serde::de::DeserializeOwned>(p: &Path) -> Result<Vec<T>, AmlError> {
+    let f = match File::open(p) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
-        Err(e) => return Err(AmlError::io(&p, e)),
+        Err(e) => return Err(AmlError::io(p, e)),
     };
     let mut out = Vec::new();
     for line in BufReader::new(f).lines() {
-        let line = line.map_err(|e| AmlError::io(&p, e))?;
+        let line = line.map_err(|e| AmlError::io(p, e))?;
         if !line.trim().is_empty() {
             out.push(serde_json::from_str(&line)?);
         }
     }
     Ok(out)
+}
+
+/// The entities of one stored list (empty when it is not stored).
+pub fn stored_entities(data_dir: &Path, key: &str) -> Result<Vec<Entity>, AmlError> {
+    read_jsonl(&store::lists_dir(data_dir).join(format!("{key}.jsonl")))
 }
 
 /// One refresh of one list, as recorded.
@@ -209,20 +213,7 @@ pub fn record(data_dir: &Path, records: &[RefreshRecord]) -> Result<(), AmlError
 
 /// Every recorded refresh, oldest first.
 pub fn history(data_dir: &Path) -> Result<Vec<RefreshRecord>, AmlError> {
-    let p = history_path(data_dir);
-    let f = match File::open(&p) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
-        Err(e) => return Err(AmlError::io(&p, e)),
-    };
-    let mut out = Vec::new();
-    for line in BufReader::new(f).lines() {
-        let line = line.map_err(|e| AmlError::io(&p, e))?;
-        if !line.trim().is_empty() {
-            out.push(serde_json::from_str(&line)?);
-        }
-    }
-    Ok(out)
+    read_jsonl(&history_path(data_dir))
 }
 
 /// The changes the `updated` records describe, as diffs with the entities as stored now (a later record of the same

@@ -278,30 +278,10 @@ impl Monitor {
         let cfg = self.service.config();
         let changed_ids: Vec<(String, Vec<String>)> = {
             let all: Vec<(&String, &Cached)> = cache.subjects.iter().collect();
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let chunk = all.len().div_ceil(threads).max(1);
             tokio::task::block_in_place(|| {
-                std::thread::scope(|scope| {
-                    let handles: Vec<_> = all
-                        .chunks(chunk)
-                        .map(|part| {
-                            let (delta, stale, cfg) = (&delta, &stale, &cfg);
-                            scope.spawn(move || {
-                                part.iter()
-                                    .filter_map(|(id, c)| {
-                                        let m = monitor::incremental_matches(
-                                            &c.hits, stale, delta, cfg, &c.subject,
-                                        );
-                                        (m != c.hits).then(|| ((*id).clone(), m))
-                                    })
-                                    .collect::<Vec<_>>()
-                            })
-                        })
-                        .collect();
-                    handles
-                        .into_iter()
-                        .flat_map(|h| h.join().unwrap_or_default())
-                        .collect()
+                par_map(&all, |(id, c)| {
+                    let m = monitor::incremental_matches(&c.hits, &stale, &delta, &cfg, &c.subject);
+                    (m != c.hits).then(|| ((*id).clone(), m))
                 })
             })
         };
@@ -391,26 +371,7 @@ impl Monitor {
             let (which, matches, cfg) = (which.clone(), matches.clone(), cfg.clone());
             let results: Vec<(SubjectRow, Vec<String>)> = tokio::task::spawn_blocking(move || {
                 let todo: Vec<SubjectRow> = batch.into_iter().filter(|s| which(s)).collect();
-                // Every core of the process: the subjects are independent.
-                let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-                let chunk = todo.len().div_ceil(threads).max(1);
-                std::thread::scope(|scope| {
-                    let handles: Vec<_> = todo
-                        .chunks(chunk)
-                        .map(|part| {
-                            let (matches, cfg) = (&matches, &cfg);
-                            scope.spawn(move || {
-                                part.iter()
-                                    .map(|s| (s.clone(), matches(s, cfg)))
-                                    .collect::<Vec<_>>()
-                            })
-                        })
-                        .collect();
-                    handles
-                        .into_iter()
-                        .flat_map(|h| h.join().unwrap_or_default())
-                        .collect()
-                })
+                par_map(&todo, |s| Some((s.clone(), matches(s, &cfg))))
             })
             .await
             .map_err(|e| MonitorError::Task(e.to_string()))?;
@@ -522,6 +483,25 @@ impl Monitor {
             }
         }
     }
+}
+
+/// `f` over `items` on every core of the process (the subjects are independent), results in order.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> Option<R> + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                let f = &f;
+                scope.spawn(move || part.iter().filter_map(f).collect::<Vec<_>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 /// The `AML_MONITORING` body (idenfy-api.md §8.1): who, whether still monitored, the alert state and the matches
