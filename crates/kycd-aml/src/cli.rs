@@ -38,13 +38,12 @@ pub struct ImportOptions {
 
 /// Import files into the store and print a summary line.
 pub fn lists_import(opts: &ImportOptions, out: &mut dyn Write) -> Result<ListMeta, AmlError> {
-    let key = match &opts.key {
-        Some(k) => k.clone(),
-        None => {
-            let (source, _) = crate::parsers::parse_paths(opts.format, &opts.paths)?;
-            store::default_key(source, &opts.paths)
-        }
-    };
+    let key = opts.key.clone().unwrap_or_else(|| {
+        store::default_key(
+            crate::parsers::source_for(opts.format, &opts.paths),
+            &opts.paths,
+        )
+    });
     let previous = crate::monitor::stored_entities(&opts.data_dir, &key)?;
     let (meta, list) = store::import(
         &opts.data_dir,

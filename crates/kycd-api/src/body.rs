@@ -96,6 +96,30 @@ pub fn parse_object(
     }
 }
 
+/// An optional text field of a parsed body: absent, `null` or blank is `None`; the value is trimmed; over `max`
+/// characters is `BAD_VALUE`; another JSON type is `JSON_ERROR`.
+pub(crate) fn opt_text(
+    o: &serde_json::Map<String, serde_json::Value>,
+    field: &str,
+    max: usize,
+) -> Result<Option<String>, ApiFailure> {
+    use serde_json::Value;
+    match o.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.chars().count() <= max => {
+            Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty()))
+        }
+        Some(Value::String(_)) => Err(ApiFailure::new(
+            ErrorIdentifier::BadValue,
+            format!("Field '{field}' must be at most {max} characters."),
+        )),
+        Some(_) => Err(ApiFailure::new(
+            ErrorIdentifier::JsonError,
+            format!("Field '{field}' must be a string or null."),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 //! is screened in full within seconds and again after every list change; a changed result arrives as the
 //! `AML_MONITORING` webhook.
 
+use crate::body::opt_text;
 use crate::retrieval::lookup;
 use crate::{ApiFailure, AppState};
 use kycd_store::{NewSubject, PartnerRow, SubjectData, SubjectRow, now_ms};
@@ -44,24 +45,8 @@ impl From<SubjectRow> for MonitoringSubject {
     }
 }
 
-fn text(o: &Map<String, Value>, field: &str, max: usize) -> Result<Option<String>, ApiFailure> {
-    match o.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(Value::String(s)) if s.chars().count() <= max => Ok(Some(s.trim().to_string())),
-        Some(Value::String(_)) => Err(ApiFailure::new(
-            ErrorIdentifier::BadValue,
-            format!("Field '{field}' must be at most {max} characters."),
-        )),
-        Some(_) => Err(ApiFailure::new(
-            ErrorIdentifier::JsonError,
-            format!("Field '{field}' must be a string."),
-        )),
-    }
-}
-
 fn country(o: &Map<String, Value>, field: &str) -> Result<Option<String>, ApiFailure> {
-    text(o, field, 3)?
+    opt_text(o, field, 3)?
         .map(|c| {
             let up = c.to_ascii_uppercase();
             kycd_mrz::country::is_alpha2(&up)
@@ -84,7 +69,7 @@ pub async fn add(
 ) -> Result<MonitoringSubject, ApiFailure> {
     let o = crate::body::parse_object(body)?;
     let expires_at = now_ms() + kycd_pipeline::aml::MONITORING_PERIOD_MS;
-    let subject = match text(&o, "scanRef", 100)? {
+    let subject = match opt_text(&o, "scanRef", 100)? {
         Some(scan_ref) => {
             // A verified identity: PERSON, from the verification's data.
             let (v, _) = lookup(state, partner, &scan_ref).await?;
@@ -121,10 +106,10 @@ pub async fn add(
             }
         }
         None => {
-            let kind = text(&o, "type", 20)?
+            let kind = opt_text(&o, "type", 20)?
                 .unwrap_or_else(|| "PERSON".into())
                 .to_ascii_uppercase();
-            let name = text(&o, "name", 200)?.ok_or_else(|| {
+            let name = opt_text(&o, "name", 200)?.ok_or_else(|| {
                 ApiFailure::new(
                     ErrorIdentifier::MissingValue,
                     "Field 'scanRef' or 'name' is required.",
@@ -132,7 +117,7 @@ pub async fn add(
             })?;
             let data = match kind.as_str() {
                 "PERSON" => {
-                    let dob = text(&o, "dateOfBirth", 10)?;
+                    let dob = opt_text(&o, "dateOfBirth", 10)?;
                     if let Some(d) = &dob
                         && !crate::token::is_iso_date(d)
                     {
@@ -143,7 +128,7 @@ pub async fn add(
                     }
                     SubjectData {
                         name,
-                        surname: text(&o, "surname", 200)?,
+                        surname: opt_text(&o, "surname", 200)?,
                         nationality: country(&o, "nationality")?,
                         date_of_birth: dob,
                         country: None,
@@ -182,7 +167,7 @@ pub async fn remove(
     body: &[u8],
 ) -> Result<MonitoringSubject, ApiFailure> {
     let o = crate::body::parse_object(body)?;
-    let id = text(&o, "monitoringId", 100)?.ok_or_else(|| {
+    let id = opt_text(&o, "monitoringId", 100)?.ok_or_else(|| {
         ApiFailure::new(
             ErrorIdentifier::MissingValue,
             "Field 'monitoringId' is required.",

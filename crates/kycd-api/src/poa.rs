@@ -2,6 +2,7 @@
 //! any identification. The letter is read and compared in memory and nothing of it is kept: the response is the
 //! only record (so `file` is `null`).
 
+use crate::body::opt_text;
 use crate::media::{self, MediaError, MediaKind};
 use crate::{ApiFailure, AppState};
 use kycd_pipeline::PoaProvided;
@@ -26,24 +27,6 @@ pub struct PoaCheckResponse {
     pub file: Option<String>,
 }
 
-/// An optional string of at most 255 characters.
-fn provided(o: &serde_json::Map<String, Value>, field: &str) -> Result<Option<String>, ApiFailure> {
-    match o.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.chars().count() <= 255 => {
-            Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty()))
-        }
-        Some(Value::String(_)) => Err(ApiFailure::new(
-            ErrorIdentifier::BadValue,
-            format!("Field '{field}' must be at most 255 characters."),
-        )),
-        Some(_) => Err(ApiFailure::new(
-            ErrorIdentifier::JsonError,
-            format!("Field '{field}' must be a string or null."),
-        )),
-    }
-}
-
 /// Reads the request, checks the letter off the async runtime, and answers with the findings.
 pub async fn check(
     state: &AppState,
@@ -66,8 +49,8 @@ pub async fn check(
             ));
         }
     };
-    let name = provided(&o, "providedName")?;
-    let address = provided(&o, "providedAddress")?;
+    let name = opt_text(&o, "providedName", 255)?;
+    let address = opt_text(&o, "providedAddress", 255)?;
     let max_pixels = state.config.max_image_pixels;
     let (bytes, kind) = tokio::task::spawn_blocking(move || media::inspect(&file, max_pixels))
         .await?

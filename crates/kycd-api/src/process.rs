@@ -284,7 +284,8 @@ async fn process_parsed(
     // sealed in place rather than copied.
     drop((front_bytes, face));
     let mut refs = BTreeMap::new();
-    for img in decoded.into_iter().filter(|_| !dummy) {
+    let kept = if dummy { Vec::new() } else { decoded };
+    for img in kept {
         let key = format!("{request_prefix}/{}.{}", img.step, img.kind.ext());
         let size = img.bytes.len() as u64;
         state.blobs.put(&key, img.bytes).await?;

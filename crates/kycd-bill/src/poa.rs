@@ -291,7 +291,8 @@ pub fn check(ex: &BillExtraction, req: &PoaRequest<'_>) -> PoaFindings {
         issue_date: c.issue_date.value.clone(),
         document_type: document_type.map(str::to_string),
         document_type_supported: document_type.map(|k| SUPPORTED_KINDS.contains(&k)),
-        country_supported: country.as_ref().map(|_| true),
+        // The country is supported when its postal format gave the holder's address.
+        country_supported: country.as_ref().map(|_| ex.address.is_some()),
         country,
         has_logo: None,
         is_screenshot: req.is_screenshot,

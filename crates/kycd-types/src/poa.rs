@@ -48,6 +48,6 @@ pub struct PoaFindings {
     pub org_address: Option<String>,
     /// Whether the kind of letter is accepted as proof of address.
     pub document_type_supported: Option<bool>,
-    /// Whether kycd reads addresses of that country's postal format.
+    /// Whether kycd read the holder's address in that country's postal format.
     pub country_supported: Option<bool>,
 }

@@ -229,6 +229,20 @@ async fn a_reviewer_decides_a_suspected_verification_in_the_browser() {
         .await
         .unwrap();
     assert!(rules.contains("DUPLICATE_FACE"), "{rules}");
+    // The report link downloads the PDF, with the operator's session (fetched by the page itself).
+    let report = c
+        .execute(
+            "const a = document.querySelector('#report'); return fetch(a.href).then(r => r.arrayBuffer().then(b => \
+             [a.textContent, r.status, r.headers.get('content-type'), new TextDecoder().decode(new Uint8Array(b).slice(0, 5))]));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        report,
+        serde_json::json!(["Download report (PDF)", 200, "application/pdf", "%PDF-"]),
+        "{report}"
+    );
     std::fs::write(
         shots.join("verification.png"),
         c.screenshot().await.unwrap(),

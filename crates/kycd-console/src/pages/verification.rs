@@ -225,15 +225,20 @@ pub(crate) async fn report(
     let name = format!("attachment; filename=\"kycd-report-{}.pdf\"", v.scan_ref);
     let input = kycd_report::load(&state.store, &state.blobs, v, kycd_store::now_ms()).await?;
     let pdf = tokio::task::spawn_blocking(move || kycd_report::render(&input)).await??;
-    Ok((
+    Ok(private_file("application/pdf", name, pdf))
+}
+
+/// A file for the operator's browser only: never cached.
+fn private_file(mime: &str, disposition: String, body: impl IntoResponse) -> Response {
+    (
         [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_TYPE, mime.to_string()),
             (header::CACHE_CONTROL, "private, no-store".to_string()),
-            (header::CONTENT_DISPOSITION, name),
+            (header::CONTENT_DISPOSITION, disposition),
         ],
-        pdf,
+        body,
     )
-        .into_response())
+        .into_response()
 }
 
 async fn serve_blob(
@@ -258,13 +263,5 @@ async fn serve_blob(
         None,
     )
     .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime.to_string()),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-            (header::CONTENT_DISPOSITION, "inline".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(private_file(mime, "inline".into(), bytes))
 }
