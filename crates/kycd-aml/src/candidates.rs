@@ -6,7 +6,7 @@ use std::cell::RefCell;
 
 use crate::index::{Index, h};
 use crate::model::EntityKind;
-use crate::normalise::script_tokens;
+use crate::normalise::{Script, script_tokens};
 use crate::score::Slot;
 
 /// Per-name accumulator, one cache line fetch per posting.
@@ -36,21 +36,43 @@ const COMMON_POSTINGS: usize = 3000;
 const EXPANSION_CAP: usize = 24;
 const MAX_SLOTS: usize = 24;
 
+/// The tokens of a query name, as screened (at most [`MAX_SLOTS`]).
+pub(crate) fn query_tokens(name: &str) -> Vec<(String, Script)> {
+    let mut toks = script_tokens(name);
+    toks.truncate(MAX_SLOTS);
+    toks
+}
+
 impl Index {
     pub(crate) fn prepare(&self, name: &str) -> Vec<Slot> {
-        let mut toks = script_tokens(name);
-        toks.truncate(MAX_SLOTS);
-        toks.into_iter()
-            .map(|(t, script)| {
-                let weight = self.weight_of(&t);
-                let exp = self.expand(&t, script, EXPANSION_CAP);
-                Slot {
-                    text: t,
-                    weight,
-                    exp,
-                }
-            })
+        query_tokens(name)
+            .into_iter()
+            .map(|(t, script)| self.slot(t, script))
             .collect()
+    }
+
+    /// One query token prepared against this index: its weight and expansions.
+    pub(crate) fn slot(&self, t: String, script: Script) -> Slot {
+        Slot {
+            weight: self.weight_of(&t),
+            exp: self.expand(&t, script, EXPANSION_CAP),
+            text: t,
+        }
+    }
+
+    /// Whether a query token alone can bring a name of this index into the candidates: it has an expansion here
+    /// or is a compound key (its own parts joined).
+    pub(crate) fn token_reaches(&self, t: &str, script: Script) -> bool {
+        self.compound.contains_key(&h(t)) || !self.expand(t, script, 1).is_empty()
+    }
+
+    /// Whether the query's tokens joined (two adjacent ones, or all of them) name anything here: the candidates
+    /// [`Self::candidates`] finds besides those of single tokens.
+    pub(crate) fn joins_reach(&self, toks: &[&str]) -> bool {
+        toks.windows(2).any(|w| {
+            self.tok_map
+                .contains_key(format!("{}{}", w[0], w[1]).as_str())
+        }) || self.joined.contains_key(&h(&toks.concat()))
     }
 
     pub(crate) fn candidates(

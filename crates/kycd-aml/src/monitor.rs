@@ -7,13 +7,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use crate::candidates::query_tokens;
 use crate::error::AmlError;
 use crate::index::Index;
 use crate::model::{Entity, EntityKind, ListMeta};
-use crate::screen::{Query, ScreenConfig};
+use crate::normalise::Script;
+use crate::score::Slot;
+use crate::screen::{Query, ScreenConfig, ScreenResult};
 use crate::store;
 use crate::update::UpdateSource;
 
@@ -265,9 +270,9 @@ pub struct Subject {
     pub company: bool,
 }
 
-/// The matches of a subject: ids of the entities at or above the threshold, sorted.
-pub fn matches(index: &Index, cfg: &ScreenConfig, s: &Subject) -> Vec<String> {
-    let q = Query {
+/// The query of a subject.
+fn query(s: &Subject) -> Query {
+    Query {
         name: s.name.clone(),
         birth_date: s.birth_date.clone(),
         nationality: s.nationality.clone(),
@@ -277,9 +282,12 @@ pub fn matches(index: &Index, cfg: &ScreenConfig, s: &Subject) -> Vec<String> {
         } else {
             EntityKind::Person
         }),
-    };
-    let mut ids: Vec<String> = index
-        .screen(&q, cfg)
+    }
+}
+
+/// Ids of the entities at or above the threshold, sorted.
+fn hit_ids(r: ScreenResult) -> Vec<String> {
+    let mut ids: Vec<String> = r
         .hits
         .into_iter()
         .filter(|h| h.above_threshold)
@@ -290,21 +298,209 @@ pub fn matches(index: &Index, cfg: &ScreenConfig, s: &Subject) -> Vec<String> {
     ids
 }
 
+/// The matches of a subject: ids of the entities at or above the threshold, sorted.
+pub fn matches(index: &Index, cfg: &ScreenConfig, s: &Subject) -> Vec<String> {
+    hit_ids(index.screen(&query(s), cfg))
+}
+
+/// `f` over `items` on every core of the process, results in order (`None`s dropped).
+pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> Option<R> + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                let f = &f;
+                scope.spawn(move || part.iter().filter_map(f).collect::<Vec<_>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// The words of the monitored subjects' names, each normalised once and numbered. A population of a million
+/// customers holds far fewer distinct words than names, so asking of each word whether a small index (the entities
+/// a refresh added or changed) can match it, then of each subject whether any of its words can, passes over most
+/// subjects with no screen at all.
+#[derive(Default)]
+pub struct Vocabulary {
+    words: Vec<(String, Script)>,
+    ids: FxHashMap<(String, Script), u32>,
+}
+
+impl Vocabulary {
+    /// The words of a name as a screen of it uses them, numbered (new ones added).
+    pub fn words_of(&mut self, name: &str) -> Box<[u32]> {
+        query_tokens(name)
+            .into_iter()
+            .map(|w| {
+                if let Some(&id) = self.ids.get(&w) {
+                    return id;
+                }
+                let id = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
+                self.words.push(w.clone());
+                self.ids.insert(w, id);
+                id
+            })
+            .collect()
+    }
+
+    /// How many distinct words.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// What `index` can reach of these words, each looked up once (on every core) and prepared for a screen.
+    pub fn reach<'a>(&'a self, index: &'a Index) -> Reach<'a> {
+        let ids: Vec<u32> = (0..u32::try_from(self.words.len()).unwrap_or(u32::MAX)).collect();
+        let slots = par_map(&ids, |&i| {
+            let (w, script) = &self.words[i as usize];
+            index
+                .token_reaches(w, *script)
+                .then(|| (i, index.slot(w.clone(), *script)))
+        })
+        .into_iter()
+        .collect();
+        Reach {
+            vocab: self,
+            index,
+            slots,
+        }
+    }
+}
+
+/// Which words of a [`Vocabulary`] an index can match, with those words prepared for a screen against it.
+pub struct Reach<'a> {
+    vocab: &'a Vocabulary,
+    index: &'a Index,
+    slots: FxHashMap<u32, Slot>,
+}
+
+impl Reach<'_> {
+    /// Whether a screen of the name with these words could find anything in the index: some word reaches it, or
+    /// words joined do. When not, the screen's result is known to be empty without running it.
+    pub fn may_match(&self, words: &[u32]) -> bool {
+        if words.iter().any(|w| self.slots.contains_key(w)) {
+            return true;
+        }
+        let toks: Vec<&str> = words
+            .iter()
+            .map(|&w| self.vocab.words[w as usize].0.as_str())
+            .collect();
+        self.index.joins_reach(&toks)
+    }
+
+    /// The matches of a subject whose name has these words, as [`matches`] finds them in the index, without
+    /// preparing its words again.
+    pub fn matches(&self, words: &[u32], cfg: &ScreenConfig, s: &Subject) -> Vec<String> {
+        screen_words(
+            self.index,
+            self.vocab,
+            words,
+            |w| self.slots.get(&w),
+            cfg,
+            s,
+        )
+    }
+}
+
+/// A subject screened with its words prepared beforehand (`slot_of`; a word without a slot has no expansions in
+/// the index, only its weight).
+fn screen_words<'s>(
+    index: &Index,
+    vocab: &Vocabulary,
+    words: &[u32],
+    slot_of: impl Fn(u32) -> Option<&'s Slot>,
+    cfg: &ScreenConfig,
+    s: &Subject,
+) -> Vec<String> {
+    let slots = words
+        .iter()
+        .map(|&w| match slot_of(w) {
+            Some(slot) => slot.clone(),
+            None => {
+                let (t, _) = &vocab.words[w as usize];
+                Slot {
+                    text: t.clone(),
+                    weight: index.weight_of(t),
+                    exp: Vec::new(),
+                }
+            }
+        })
+        .collect();
+    hit_ids(index.screen_slots(slots, &query(s), cfg))
+}
+
+/// A full screen of many subjects against one index, batch after batch, each distinct word of their names
+/// prepared against the index once for the whole screen (a million names hold some tens of thousands of words).
+pub struct FullScreen {
+    index: Arc<Index>,
+    vocab: Vocabulary,
+    slots: Vec<Slot>,
+}
+
+impl FullScreen {
+    /// A full screen against `index`.
+    pub fn new(index: Arc<Index>) -> Self {
+        FullScreen {
+            index,
+            vocab: Vocabulary::default(),
+            slots: Vec::new(),
+        }
+    }
+
+    /// The matches of each subject, in order, as [`matches`] finds them (new words prepared first; both steps on
+    /// every core).
+    pub fn matches(&mut self, cfg: &ScreenConfig, subjects: &[Subject]) -> Vec<Vec<String>> {
+        let words: Vec<Box<[u32]>> = subjects
+            .iter()
+            .map(|s| self.vocab.words_of(&s.name))
+            .collect();
+        let new: Vec<usize> = (self.slots.len()..self.vocab.len()).collect();
+        let (index, vocab) = (&self.index, &self.vocab);
+        let prepared = par_map(&new, |&i| {
+            let (w, script) = &vocab.words[i];
+            Some(index.slot(w.clone(), *script))
+        });
+        self.slots.extend(prepared);
+        let slots = &self.slots;
+        let todo: Vec<(&Subject, &[u32])> =
+            subjects.iter().zip(words.iter().map(|w| &**w)).collect();
+        par_map(&todo, |(s, w)| {
+            Some(screen_words(
+                index,
+                vocab,
+                w,
+                |i| slots.get(i as usize),
+                cfg,
+                s,
+            ))
+        })
+    }
+}
+
 /// The matches after a refresh, screening only what it touched: the earlier matches minus the entities it changed
-/// or removed, plus the matches among the added and changed entities (`delta`: an index of those only).
+/// or removed, plus `found`, the subject's matches among the added and changed entities.
 pub fn incremental_matches(
     previous: &[String],
     stale: &BTreeSet<String>,
-    delta: &Index,
-    cfg: &ScreenConfig,
-    s: &Subject,
+    found: Vec<String>,
 ) -> Vec<String> {
     let mut ids: Vec<String> = previous
         .iter()
         .filter(|id| !stale.contains(*id))
         .cloned()
+        .chain(found)
         .collect();
-    ids.extend(matches(delta, cfg, s));
     ids.sort();
     ids.dedup();
     ids
@@ -371,8 +567,16 @@ mod tests {
                 company: false,
             };
             let before = matches(&full_old, &cfg, &s);
-            let inc = incremental_matches(&before, &d.stale_ids(), &delta, &cfg, &s);
+            let inc = incremental_matches(&before, &d.stale_ids(), matches(&delta, &cfg, &s));
             assert_eq!(inc, matches(&full_new, &cfg, &s), "{name}");
+            // Through the subjects' vocabulary: the same matches, and none for a name the delta cannot reach.
+            let mut vocab = Vocabulary::default();
+            let words = vocab.words_of(&s.name);
+            let reach = vocab.reach(&delta);
+            assert_eq!(reach.matches(&words, &cfg, &s), matches(&delta, &cfg, &s));
+            if !reach.may_match(&words) {
+                assert!(matches(&delta, &cfg, &s).is_empty(), "{name}");
+            }
         }
         let anna = Subject {
             name: "Anna Maria Smith".into(),
@@ -381,6 +585,85 @@ mod tests {
             company: false,
         };
         assert_eq!(matches(&full_new, &cfg, &anna), ["un:3"]);
+    }
+
+    #[test]
+    fn reach_passes_over_only_names_that_cannot_match() {
+        let delta = Index::build(
+            vec![
+                person("1", "Abdul Salam Haqqani", "1970-01-01"),
+                person("2", "Vladimir Petrov", "1960-05-05"),
+            ],
+            vec![],
+        );
+        let cfg = ScreenConfig {
+            threshold: 0.0,
+            ..ScreenConfig::default()
+        };
+        let mut vocab = Vocabulary::default();
+        let names = [
+            ("Abdulsalam Hakkani", true),
+            ("AbdulSalam", true),
+            ("Wladimir Petrow", true),
+            ("Volodymyr Smith", true),
+            ("Anna Kowalska", false),
+            ("John Doe", false),
+        ];
+        let words: Vec<_> = names.iter().map(|(n, _)| vocab.words_of(n)).collect();
+        assert!(vocab.len() < 12, "words are shared: {}", vocab.len());
+        let reach = vocab.reach(&delta);
+        for ((name, expected), w) in names.iter().zip(&words) {
+            assert_eq!(reach.may_match(w), *expected, "{name}");
+            let s = Subject {
+                name: name.to_string(),
+                birth_date: None,
+                nationality: None,
+                company: false,
+            };
+            assert_eq!(
+                reach.matches(w, &cfg, &s),
+                matches(&delta, &cfg, &s),
+                "{name}"
+            );
+            if !reach.may_match(w) {
+                assert!(matches(&delta, &cfg, &s).is_empty(), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_full_screen_finds_what_single_screens_find() {
+        let index = Arc::new(Index::build(
+            vec![
+                person("1", "Abdul Salam Haqqani", "1970-01-01"),
+                person("2", "Vladimir Petrov", "1960-05-05"),
+                person("3", "Anna Maria Smith", "1990-03-03"),
+            ],
+            vec![],
+        ));
+        let cfg = ScreenConfig::default();
+        let subjects: Vec<Subject> = [
+            ("Abdulsalam Haqqani", Some("1970-01-01")),
+            ("Wladimir Petrow", None),
+            ("Vladimir Petrov", Some("1999-09-09")),
+            ("Anna Smith", Some("1990-03-03")),
+            ("John Doe", None),
+        ]
+        .iter()
+        .map(|(n, dob)| Subject {
+            name: n.to_string(),
+            birth_date: dob.map(str::to_string),
+            nationality: None,
+            company: false,
+        })
+        .collect();
+        let mut full = FullScreen::new(index.clone());
+        // In two batches: the second reuses the words of the first.
+        let mut found = full.matches(&cfg, &subjects[..2]);
+        found.extend(full.matches(&cfg, &subjects[2..]));
+        let single: Vec<_> = subjects.iter().map(|s| matches(&index, &cfg, s)).collect();
+        assert_eq!(found, single);
+        assert!(found.iter().filter(|m| !m.is_empty()).count() >= 2);
     }
 
     #[test]

@@ -107,7 +107,7 @@ pub fn class_factor(c: TokenClass) -> f32 {
 }
 
 /// The writing system a token was transliterated from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Script {
     /// Latin (incl. accented), digits.
     Latin,

@@ -188,7 +188,16 @@ impl ScreenResult {
 impl Index {
     /// Screen one query.
     pub fn screen(&self, q: &Query, cfg: &ScreenConfig) -> ScreenResult {
-        let slots = self.prepare(&q.name);
+        self.screen_slots(self.prepare(&q.name), q, cfg)
+    }
+
+    /// Screen one query whose name is already prepared against this index (`slots`: [`Index::prepare`]).
+    pub(crate) fn screen_slots(
+        &self,
+        slots: Vec<Slot>,
+        q: &Query,
+        cfg: &ScreenConfig,
+    ) -> ScreenResult {
         let mut result = ScreenResult {
             query: q.clone(),
             hits: Vec::new(),

@@ -64,6 +64,56 @@ const FAMILY: &[&str] = &[
     "ZHANG",
 ];
 
+/// (given names, rest) of the persons among `entities`, by their first name.
+fn person_names(entities: &[kycd_aml::Entity]) -> Vec<(String, String)> {
+    entities
+        .iter()
+        .filter(|e| e.kind == kycd_aml::EntityKind::Person)
+        .filter_map(|e| {
+            let n = e.names.first()?;
+            let mut parts = n.full.split_whitespace();
+            Some((
+                parts.next()?.to_string(),
+                parts.collect::<Vec<_>>().join(" "),
+            ))
+        })
+        .filter(|(_, s)| !s.is_empty())
+        .collect()
+}
+
+/// `n` distinct made-up name words of two to four syllables.
+fn made_up_names(n: usize, seed: u64) -> Vec<String> {
+    const ONSET: &[&str] = &[
+        "B", "D", "F", "G", "K", "L", "M", "N", "P", "R", "S", "T", "V", "Z", "BR", "DR", "KR",
+        "ST", "TR", "SH", "CH", "",
+    ];
+    const VOWEL: &[&str] = &["A", "E", "I", "O", "U", "AI", "EI", "OU"];
+    const CODA: &[&str] = &["", "", "N", "R", "S", "L", "K", "M"];
+    let mut seen = std::collections::HashSet::new();
+    let mut x = seed.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1;
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let syllables = 2 + (x % 3) as usize;
+        let mut w = String::new();
+        let mut r = x >> 2;
+        for _ in 0..syllables {
+            w.push_str(ONSET[(r % ONSET.len() as u64) as usize]);
+            r /= ONSET.len() as u64;
+            w.push_str(VOWEL[(r % VOWEL.len() as u64) as usize]);
+            r /= VOWEL.len() as u64;
+            w.push_str(CODA[(r % CODA.len() as u64) as usize]);
+            r /= CODA.len() as u64;
+        }
+        if w.len() >= 4 && seen.insert(w.clone()) {
+            out.push(w);
+        }
+    }
+    out
+}
+
 fn rss_peak_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -99,9 +149,16 @@ async fn main() {
         kycd_aml::store::import(&dir, format, &[shared.join(path)], None).expect("list imports");
     }
     let (entities, metas) = kycd_aml::store::load_all(&dir).unwrap();
-    // The change to measure: `added` entities missing from the index of the full screen.
-    let mut before = entities.clone();
-    let new_entities: Vec<_> = before.split_off(before.len() - added.min(before.len()));
+    // The change to measure: `added` entities, spread over the lists, missing from the index of the full screen.
+    let stride = (entities.len() / added.max(1)).max(1);
+    let (mut before, mut new_entities) = (Vec::new(), Vec::new());
+    for (i, e) in entities.iter().enumerate() {
+        if i % stride == stride / 2 && new_entities.len() < added {
+            new_entities.push(e.clone());
+        } else {
+            before.push(e.clone());
+        }
+    }
     let service = Arc::new(ScreeningService::from_index(Index::build(
         before,
         metas.clone(),
@@ -130,21 +187,13 @@ async fn main() {
         .await
         .unwrap();
 
-    // N subjects: names from common given and family names, 1 in 2,000 a listed person (so alerts happen).
+    // N subjects: half of the names from common given and family names, half from a long tail of made-up ones (a
+    // real population repeats its common names but holds tens of thousands of rare ones), a third with a middle
+    // name, 1 in 2,000 a listed person (so alerts happen) and 1 in 50,000 a person among the entities the list
+    // change adds (so that the incremental re-screen has alerts to find).
     let t = Instant::now();
-    let listed: Vec<(String, String)> = entities
-        .iter()
-        .filter(|e| e.kind == kycd_aml::EntityKind::Person)
-        .filter_map(|e| {
-            let n = e.names.first()?;
-            let mut parts = n.full.split_whitespace();
-            Some((
-                parts.next()?.to_string(),
-                parts.collect::<Vec<_>>().join(" "),
-            ))
-        })
-        .filter(|(_, s)| !s.is_empty())
-        .collect();
+    let listed = person_names(&entities);
+    let listed_new = person_names(&new_entities);
     let mut rng: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut next = || {
         rng ^= rng << 13;
@@ -152,17 +201,34 @@ async fn main() {
         rng ^= rng << 17;
         rng
     };
+    let rare_given = made_up_names(2_000, 11);
+    let rare_family = made_up_names(60_000, 23);
+    let pick = |common: &[&str], rare: &[String], r: u64| {
+        if r.is_multiple_of(2) {
+            common[(r >> 8) as usize % common.len()].to_string()
+        } else {
+            rare[(r >> 8) as usize % rare.len()].clone()
+        }
+    };
     let expires = kycd_store::now_ms() + 365 * 24 * 3600 * 1000;
     let mut batch = Vec::with_capacity(10_000);
+    let mut words = std::collections::HashSet::new();
+    let mut planted = 0;
     for i in 0..n {
-        let (name, surname) = if i % 2000 == 7 && !listed.is_empty() {
+        let (name, surname) = if i % 50_000 == 17 && !listed_new.is_empty() {
+            planted += 1;
+            listed_new[next() as usize % listed_new.len()].clone()
+        } else if i % 2000 == 7 && !listed.is_empty() {
             listed[next() as usize % listed.len()].clone()
         } else {
-            (
-                GIVEN[next() as usize % GIVEN.len()].to_string(),
-                FAMILY[next() as usize % FAMILY.len()].to_string(),
-            )
+            let mut given = pick(GIVEN, &rare_given, next());
+            if next().is_multiple_of(3) {
+                given = format!("{given} {}", pick(GIVEN, &rare_given, next()));
+            }
+            (given, pick(FAMILY, &rare_family, next()))
         };
+        words.extend(name.split_whitespace().map(str::to_string));
+        words.insert(surname.clone());
         let r = next();
         batch.push(NewSubject {
             partner_id: partner.id,
@@ -188,14 +254,19 @@ async fn main() {
         }
     }
     store.add_subjects(&batch).await.unwrap();
-    println!("{n} subjects stored in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "{n} subjects ({} distinct name words) stored in {:.1} s",
+        words.len(),
+        t.elapsed().as_secs_f64()
+    );
+    drop(words);
 
     // Reading and opening every subject, the floor of a pass that visits them all.
     let t = Instant::now();
     let (mut after, mut read) = (None::<String>, 0usize);
     loop {
         let b = store
-            .subjects(after.as_deref(), 2000, false, None, None)
+            .subjects(after.as_deref(), 2000, false, None)
             .await
             .unwrap();
         let Some(last) = b.last() else { break };
@@ -243,7 +314,8 @@ async fn main() {
         .unwrap();
     let inc_s = t.elapsed().as_secs_f64();
     println!(
-        "incremental re-screen after {} added entities: {} subjects in {inc_s:.1} s, {} alerts",
+        "incremental re-screen after {} added entities: {} subjects in {inc_s:.1} s, {} alerts ({planted} subjects \
+         are added persons)",
         inc.entities_changed, inc.screened, inc.alerts
     );
     println!("peak RSS {} MB", rss_peak_kb() / 1024);

@@ -8,7 +8,7 @@
 //! version of the matching logic, are screened against the whole index ([`Monitor::screen_pending`]). A subject
 //! whose matches changed gets an `AML_MONITORING` webhook through the signed, retried outbox.
 
-use kycd_aml::monitor::{self, MATCHER_VERSION, Subject};
+use kycd_aml::monitor::{self, MATCHER_VERSION, Subject, par_map};
 use kycd_aml::update::{UpdateReport, UpdateSource};
 use kycd_aml::{Index, ScreeningService};
 use kycd_store::{OutboxEntry, Store, StoreError, SubjectRow, now_ms};
@@ -77,6 +77,8 @@ pub struct Monitor {
 /// One subject in [`SubjectCache`].
 struct Cached {
     subject: Subject,
+    /// The words of its name in [`SubjectCache::vocab`].
+    words: Box<[u32]>,
     hits: Vec<String>,
 }
 
@@ -85,6 +87,21 @@ struct Cached {
 struct SubjectCache {
     loaded: bool,
     subjects: std::collections::HashMap<String, Cached>,
+    vocab: monitor::Vocabulary,
+}
+
+impl SubjectCache {
+    fn insert(&mut self, id: String, subject: Subject, hits: Vec<String>) {
+        let words = self.vocab.words_of(&subject.name);
+        self.subjects.insert(
+            id,
+            Cached {
+                subject,
+                words,
+                hits,
+            },
+        );
+    }
 }
 
 impl Monitor {
@@ -125,22 +142,11 @@ impl Monitor {
             return Ok(());
         }
         cache.subjects.clear();
-        let mut after: Option<String> = None;
-        loop {
-            let batch = self
-                .store
-                .subjects(after.as_deref(), BATCH, false, None, None)
-                .await?;
-            let Some(last) = batch.last() else { break };
-            after = Some(last.monitoring_id.clone());
-            for s in batch.into_iter().filter(|s| s.matcher == MATCHER_VERSION) {
-                cache.subjects.insert(
-                    s.monitoring_id.clone(),
-                    Cached {
-                        subject: Self::subject(&s),
-                        hits: s.hits,
-                    },
-                );
+        let mut batches = self.read_subjects(false);
+        while let Some(batch) = batches.recv().await {
+            for s in batch?.into_iter().filter(|s| s.matcher == MATCHER_VERSION) {
+                let subject = Self::subject(&s);
+                cache.insert(s.monitoring_id, subject, s.hits);
             }
         }
         cache.loaded = true;
@@ -274,17 +280,26 @@ impl Monitor {
         let delta = Index::build(delta_entities, vec![]);
         let mut cache = self.cache.lock().await;
         self.load_cache(&mut cache).await?;
-        // Every cached subject against the changed entities only, on every core.
+        // Every cached subject against the changed entities only, on every core; a subject none of whose words the
+        // changed entities can match keeps its matches (minus the stale ones) without a screen.
         let cfg = self.service.config();
-        let changed_ids: Vec<(String, Vec<String>)> = {
+        let changed_ids: Vec<(String, Vec<String>)> = tokio::task::block_in_place(|| {
+            let reach = cache.vocab.reach(&delta);
             let all: Vec<(&String, &Cached)> = cache.subjects.iter().collect();
-            tokio::task::block_in_place(|| {
-                par_map(&all, |(id, c)| {
-                    let m = monitor::incremental_matches(&c.hits, &stale, &delta, &cfg, &c.subject);
-                    (m != c.hits).then(|| ((*id).clone(), m))
-                })
+            par_map(&all, |(id, c)| {
+                let may = reach.may_match(&c.words);
+                if stale.is_empty() && !may {
+                    return None;
+                }
+                let found = if may {
+                    reach.matches(&c.words, &cfg, &c.subject)
+                } else {
+                    Vec::new()
+                };
+                let m = monitor::incremental_matches(&c.hits, &stale, found);
+                (m != c.hits).then(|| ((*id).clone(), m))
             })
-        };
+        });
         stats.screened += cache.subjects.len();
         // Only the subjects whose matches changed are read back, recorded and alerted.
         let mut writes = Vec::new();
@@ -321,7 +336,9 @@ impl Monitor {
         Ok(stats)
     }
 
-    /// Screens in full every active subject never screened, or screened by another version of the matching logic.
+    /// Screens in full every active subject never screened, or screened by an older version of the matching logic;
+    /// records every screen and enqueues a webhook for each subject whose matches changed. Reading the next batch,
+    /// screening this one (off the async runtime, on every core) and writing the previous one's results overlap.
     pub async fn screen_pending(&self) -> Result<PassStats, MonitorError> {
         let index = self.service.index();
         let total = match &self.progress {
@@ -329,52 +346,26 @@ impl Monitor {
                 .unwrap_or(0),
             None => 0,
         };
-        let (screened, alerts) = self
-            .rescreen_where(
-                total,
-                Some(MATCHER_VERSION),
-                |s| s.matcher != MATCHER_VERSION,
-                move |s, cfg| monitor::matches(&index, cfg, &Self::subject(s)),
-            )
-            .await?;
-        Ok(PassStats {
-            screened,
-            alerts,
-            ..PassStats::default()
-        })
-    }
-
-    /// Walks the active subjects `which` selects (`not_matcher`: only those screened by another matching logic, as
-    /// the store filters them) in batches, screening each with `matches` off the async runtime;
-    /// records every screen and enqueues a webhook for each subject whose matches changed.
-    async fn rescreen_where(
-        &self,
-        total: usize,
-        not_matcher: Option<i64>,
-        which: impl Fn(&SubjectRow) -> bool + Send + Sync + 'static,
-        matches: impl Fn(&SubjectRow, &kycd_aml::ScreenConfig) -> Vec<String> + Send + Sync + 'static,
-    ) -> Result<(usize, usize), MonitorError> {
-        let which = Arc::new(which);
-        let matches = Arc::new(matches);
         let cfg = self.service.config();
         let (mut screened, mut alerts) = (0, 0);
-        let mut after: Option<String> = None;
-        let now = now_ms();
-        self.store.expire_subjects(now).await?;
-        loop {
-            let batch = self
-                .store
-                .subjects(after.as_deref(), BATCH, false, None, not_matcher)
-                .await?;
-            let Some(last) = batch.last() else { break };
-            after = Some(last.monitoring_id.clone());
-            let (which, matches, cfg) = (which.clone(), matches.clone(), cfg.clone());
-            let results: Vec<(SubjectRow, Vec<String>)> = tokio::task::spawn_blocking(move || {
-                let todo: Vec<SubjectRow> = batch.into_iter().filter(|s| which(s)).collect();
-                par_map(&todo, |s| Some((s.clone(), matches(s, &cfg))))
+        self.store.expire_subjects(now_ms()).await?;
+        let mut batches = self.read_subjects(true);
+        let mut writing: Option<tokio::task::JoinHandle<Result<(), StoreError>>> = None;
+        // One full screen for every batch: each word of the names is prepared against the index once.
+        let full = Arc::new(std::sync::Mutex::new(monitor::FullScreen::new(index)));
+        while let Some(batch) = batches.recv().await {
+            let batch = batch?;
+            let (full, cfg) = (full.clone(), cfg.clone());
+            let results = tokio::task::spawn_blocking(move || {
+                let subjects: Vec<Subject> = batch.iter().map(Self::subject).collect();
+                let found = full
+                    .lock()
+                    .map_err(|_| MonitorError::Task("a full screen panicked".into()))?
+                    .matches(&cfg, &subjects);
+                Ok::<_, MonitorError>(batch.into_iter().zip(found).collect::<Vec<_>>())
             })
             .await
-            .map_err(|e| MonitorError::Task(e.to_string()))?;
+            .map_err(|e| MonitorError::Task(e.to_string()))??;
             let mut writes = Vec::new();
             let mut screened_now = std::collections::HashMap::new();
             for (s, hits) in results {
@@ -396,24 +387,79 @@ impl Monitor {
                     self.alert(&s, &hits, status).await?;
                 }
             }
-            if !writes.is_empty() {
-                self.store
-                    .set_subject_screens(&writes, MATCHER_VERSION)
-                    .await?;
-            }
             if let Some(p) = &self.progress {
                 p(screened, total);
             }
-            let mut cache = self.cache.lock().await;
-            if cache.loaded {
-                for (id, hits, _) in writes {
-                    if let Some(subject) = screened_now.remove(&id) {
-                        cache.subjects.insert(id, Cached { subject, hits });
+            {
+                let mut cache = self.cache.lock().await;
+                if cache.loaded {
+                    for (id, hits, _) in &writes {
+                        if let Some(subject) = screened_now.remove(id) {
+                            cache.insert(id.clone(), subject, hits.clone());
+                        }
                     }
                 }
             }
+            // One write in flight at a time, in order, while the next batch is screened.
+            if let Some(w) = writing.take() {
+                w.await.map_err(|e| MonitorError::Task(e.to_string()))??;
+            }
+            if !writes.is_empty() {
+                let store = self.store.clone();
+                writing = Some(tokio::spawn(async move {
+                    store.set_subject_screens(&writes, MATCHER_VERSION).await
+                }));
+            }
         }
-        Ok((screened, alerts))
+        if let Some(w) = writing {
+            w.await.map_err(|e| MonitorError::Task(e.to_string()))??;
+        }
+        Ok(PassStats {
+            screened,
+            alerts,
+            ..PassStats::default()
+        })
+    }
+
+    /// The active subjects (`pending`: only those never screened or screened by an older matching logic, version
+    /// after version) in `monitoring_id` order, in batches read ahead by a task of their own; a failed read ends the
+    /// stream with its error.
+    fn read_subjects(
+        &self,
+        pending: bool,
+    ) -> tokio::sync::mpsc::Receiver<Result<Vec<SubjectRow>, StoreError>> {
+        let (tx, rx) = tokio::sync::mpsc::channel(2);
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            let versions: Vec<Option<i64>> = if pending {
+                (0..MATCHER_VERSION).map(Some).collect()
+            } else {
+                vec![None]
+            };
+            for version in versions {
+                let mut after: Option<String> = None;
+                loop {
+                    let batch = match version {
+                        Some(v) => store.subjects_screened_by(v, after.as_deref(), BATCH).await,
+                        None => store.subjects(after.as_deref(), BATCH, false, None).await,
+                    };
+                    match batch {
+                        Ok(b) if b.is_empty() => break,
+                        Ok(b) => {
+                            after = b.last().map(|s| s.monitoring_id.clone());
+                            if tx.send(Ok(b)).await.is_err() {
+                                return;
+                            }
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Err(e)).await;
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        rx
     }
 
     /// Enqueues the `AML_MONITORING` webhook of a subject whose result changed.
@@ -483,25 +529,6 @@ impl Monitor {
             }
         }
     }
-}
-
-/// `f` over `items` on every core of the process (the subjects are independent), results in order.
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> Option<R> + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = items.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| {
-                let f = &f;
-                scope.spawn(move || part.iter().filter_map(f).collect::<Vec<_>>())
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    })
 }
 
 /// The `AML_MONITORING` body (idenfy-api.md §8.1): who, whether still monitored, the alert state and the matches

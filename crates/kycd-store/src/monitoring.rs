@@ -150,29 +150,45 @@ impl Store {
     }
 
     /// Subjects in `monitoring_id` order after `after`, at most `limit`: active ones only unless `all`; of one
-    /// partner when given; with `not_matcher`, only those last screened by another version of the matching logic.
+    /// partner when given.
     pub async fn subjects(
         &self,
         after: Option<&str>,
         limit: i64,
         all: bool,
         partner: Option<PartnerId>,
-        not_matcher: Option<i64>,
     ) -> Result<Vec<SubjectRow>, StoreError> {
         let sql = format!(
             "SELECT {COLS} FROM aml_subjects WHERE monitoring_id > $1 AND ($2 = 1 OR active = 1) \
-             AND ($3 < 0 OR partner_id = $3) AND ($4 < 0 OR matcher <> $4) ORDER BY monitoring_id LIMIT $5"
+             AND ($3 < 0 OR partner_id = $3) ORDER BY monitoring_id LIMIT $4"
         );
         let rows = bound!(
             &sql,
             after.unwrap_or(""),
             flag(all),
             partner.map_or(-1, |p| p.0),
-            not_matcher.unwrap_or(-1),
             limit
         )
         .fetch_all(&self.pool)
         .await?;
+        rows.iter().map(|r| row(self, r)).collect()
+    }
+
+    /// Active subjects last screened by version `matcher` of the matching logic (0: never screened), in
+    /// `monitoring_id` order after `after`, at most `limit` (an index serves it: finding none costs nothing).
+    pub async fn subjects_screened_by(
+        &self,
+        matcher: i64,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<SubjectRow>, StoreError> {
+        let sql = format!(
+            "SELECT {COLS} FROM aml_subjects WHERE active = 1 AND matcher = $1 AND monitoring_id > $2 \
+             ORDER BY monitoring_id LIMIT $3"
+        );
+        let rows = bound!(&sql, matcher, after.unwrap_or(""), limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(|r| row(self, r)).collect()
     }
 
@@ -205,11 +221,12 @@ impl Store {
         Ok(n)
     }
 
-    /// How many active subjects there are (`not_matcher`: only those screened by another matching logic).
-    pub async fn count_subjects(&self, not_matcher: Option<i64>) -> Result<i64, StoreError> {
+    /// How many active subjects there are (`older_than`: only those last screened by an older version of the
+    /// matching logic, or never).
+    pub async fn count_subjects(&self, older_than: Option<i64>) -> Result<i64, StoreError> {
         let r = bound!(
-            "SELECT COUNT(*) AS n FROM aml_subjects WHERE active = 1 AND ($1 < 0 OR matcher <> $1)",
-            not_matcher.unwrap_or(-1)
+            "SELECT COUNT(*) AS n FROM aml_subjects WHERE active = 1 AND matcher < $1",
+            older_than.unwrap_or(i64::MAX)
         )
         .fetch_one(&self.pool)
         .await?;

@@ -49,8 +49,14 @@ async fn subjects_are_stored_screened_stopped_and_expired(store: Store) {
     assert_eq!(added, 2, "the monitored verification is skipped");
     assert_eq!(store.count_subjects(None).await.unwrap(), 3);
     assert_eq!(store.count_subjects(Some(1)).await.unwrap(), 3);
+    let never = store.subjects_screened_by(0, None, 2).await.unwrap();
+    let rest = store
+        .subjects_screened_by(0, Some(&never[1].monitoring_id), 2)
+        .await
+        .unwrap();
+    assert_eq!((never.len(), rest.len()), (2, 1));
     // Screens: one with matches, the others without (written in one statement).
-    let all = store.subjects(None, 10, false, None, None).await.unwrap();
+    let all = store.subjects(None, 10, false, None).await.unwrap();
     let screens: Vec<_> = all
         .iter()
         .map(|s| {
@@ -74,15 +80,21 @@ async fn subjects_are_stored_screened_stopped_and_expired(store: Store) {
         (a2.hits.clone(), a2.alert_status.as_str(), a2.matcher),
         (vec!["un:QDi.1".to_string()], "SUSPECTED", 1)
     );
-    let others = store
-        .subjects(None, 10, false, None, Some(0))
-        .await
-        .unwrap();
-    assert!(others.iter().all(|s| s.matcher == 1));
+    assert!(
+        store
+            .subjects_screened_by(0, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.subjects_screened_by(1, None, 10).await.unwrap().len(),
+        3
+    );
     // Paging by id.
-    let first = store.subjects(None, 2, false, None, None).await.unwrap();
+    let first = store.subjects(None, 2, false, None).await.unwrap();
     let rest = store
-        .subjects(Some(&first[1].monitoring_id), 2, false, None, None)
+        .subjects(Some(&first[1].monitoring_id), 2, false, None)
         .await
         .unwrap();
     assert_eq!(first.len() + rest.len(), 3);
@@ -91,21 +103,10 @@ async fn subjects_are_stored_screened_stopped_and_expired(store: Store) {
     assert!(!store.stop_subject(other, &a.monitoring_id).await.unwrap());
     assert!(store.stop_subject(p, &a.monitoring_id).await.unwrap());
     assert_eq!(
-        store
-            .subjects(None, 10, false, None, None)
-            .await
-            .unwrap()
-            .len(),
+        store.subjects(None, 10, false, None).await.unwrap().len(),
         2
     );
-    assert_eq!(
-        store
-            .subjects(None, 10, true, None, None)
-            .await
-            .unwrap()
-            .len(),
-        3
-    );
+    assert_eq!(store.subjects(None, 10, true, None).await.unwrap().len(), 3);
     // A full re-screen is asked for; the end of the period ends monitoring.
     assert_eq!(store.reset_subject_screens().await.unwrap(), 2);
     assert_eq!(

@@ -70,9 +70,7 @@ pub async fn run(cfg: Config, cmd: AmlCommand) -> Result<()> {
                 );
             }
             loop {
-                let batch = store
-                    .subjects(after.as_deref(), 1000, all, None, None)
-                    .await?;
+                let batch = store.subjects(after.as_deref(), 1000, all, None).await?;
                 let Some(last) = batch.last() else { break };
                 after = Some(last.monitoring_id.clone());
                 for s in batch {

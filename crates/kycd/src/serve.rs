@@ -139,9 +139,15 @@ pub async fn serve(cfg: Config, role: &str) -> Result<()> {
                        its other checks becomes SUSPECTED with AML_FAILED. Run `kycd lists update` to download the \
                        official lists (or `kycd lists import` for local files; the running server picks them up), \
                        or switch AML off for partners without the service: `kycd partner update NAME --aml off`";
-        tracing::warn!("AML: {warning}");
+        let refresh = match cfg.lists_refresh {
+            Some(_) => {
+                " The scheduled refresh (KYCD_LISTS_REFRESH) tries the publishers (or KYCD_LISTS_MIRROR_URL) now."
+            }
+            None => " The scheduled refresh is off (KYCD_LISTS_REFRESH=off).",
+        };
+        tracing::warn!("AML: {warning}.{refresh}");
         // Also on the console of whoever started the server, whatever the log format or level.
-        eprintln!("WARNING: {warning}");
+        eprintln!("WARNING: {warning}.{refresh}");
     } else {
         info!(
             entities = aml.index().entities().len(),
