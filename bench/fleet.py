@@ -5,10 +5,13 @@ seconds and restarts it.
 
 Usage: bench/fleet.py [--n 1000] [--api 2] [--workers 3] [--kill-every 3] [--bin target/release/kycd]
                       [--pg postgres://postgres@127.0.0.1:5432/postgres] [--s3-endpoint URL]
-                      [--lease SECS] [--signal kill|term|mix] [--wait 600]
+                      [--lease SECS] [--signal kill|term|mix] [--wait 600] [--rate PER_SEC]
 
-The job lease is kycd's default (`KYCD_JOB_LEASE_SECS`, 30 s, renewed every 10 s) unless --lease is given.
+The job lease is kycd's default (`KYCD_JOB_LEASE_SECS`, 15 s, renewed every 5 s) unless --lease is given.
 --signal term stops victims with SIGTERM (a graceful stop releases their leases at once), mix alternates.
+--rate spaces the submissions (a steady arrival rate below what the fleet processes under the chaos, so that the
+accept → webhook figures show the faults rather than a backlog); by default they are sent as fast as
+--concurrency allows.
 
 A scratch database is created (and dropped at the end) on the PostgreSQL server; without --s3-endpoint a moto S3
 server (PyPI `moto[server]`, installed by scripts/setup.sh) is started on a free port. All processes share the
@@ -216,6 +219,8 @@ def main():
     ap.add_argument("--wait", type=float, default=600,
                     help="seconds after the last accepted submission before a verification without webhook is lost")
     ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--rate", type=float, default=0,
+                    help="submissions per second (0: as fast as --concurrency allows)")
     ap.add_argument("--pg", default=os.environ.get("KYCD_TEST_POSTGRES_URL")
                     or "postgres://postgres@127.0.0.1:5432/postgres")
     ap.add_argument("--s3-endpoint")
@@ -276,6 +281,8 @@ def main():
         submitted, retried = {}, [0]
 
         def submit(i):
+            if args.rate:
+                time.sleep(max(0.0, t0 + i / args.rate - time.time()))
             while True:
                 st, tok = fleet.call_retry("/api/v2/token",
                                            json.dumps({"clientId": f"fleet-{i}", "tokenType": "DOCUMENT"}))

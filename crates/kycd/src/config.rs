@@ -31,7 +31,7 @@ pub struct Config {
     pub workers: usize,
     /// CPU-bound check work (decoding, OCR, face models) running at once across this process's jobs.
     pub cpu_slots: usize,
-    /// Job lease length (seconds), 30 by default; workers renew it every third of itself, so a dead worker's job
+    /// Job lease length (seconds), 15 by default (measured: `bench/fleet.py`); workers renew it every third of itself, so a dead worker's job
     /// is claimable again within one lease of its death and a graceful stop releases it at once.
     pub job_lease_secs: u64,
     /// Processing attempts before a job is dead.
@@ -184,7 +184,7 @@ impl Config {
                 f.cpu_slots.map(|v| v as u64),
                 kycd_pipeline::checks::default_cpu_slots() as u64,
             )? as usize,
-            job_lease_secs: num("KYCD_JOB_LEASE_SECS", f.job_lease_secs, 30)?,
+            job_lease_secs: num("KYCD_JOB_LEASE_SECS", f.job_lease_secs, 15)?,
             job_max_attempts: num(
                 "KYCD_JOB_MAX_ATTEMPTS",
                 f.job_max_attempts.map(|v| v as u64),
