@@ -2,36 +2,19 @@
 //! (utility bill …) for a finished verification. The file is stored, new `additionalData` replaces the token's, and
 //! the verification is processed again; the new result arrives as an `IDENTIFICATION_RESUBMITTED` webhook.
 
+use crate::body::req_text;
 use crate::media::{MediaError, inspect};
 use crate::{ApiFailure, AppState};
 use kycd_store::{ImageRef, PartnerRow};
 use kycd_types::ErrorIdentifier;
 use serde_json::Value;
 
-fn field<'a>(o: &'a serde_json::Map<String, Value>, k: &str) -> Result<&'a str, ApiFailure> {
-    match o.get(k) {
-        None | Some(Value::Null) => Err(ApiFailure::new(
-            ErrorIdentifier::MissingValue,
-            format!("Field '{k}' is required."),
-        )),
-        Some(Value::String(s)) if !s.is_empty() => Ok(s),
-        Some(Value::String(_)) => Err(ApiFailure::new(
-            ErrorIdentifier::BadValue,
-            format!("Field '{k}' must not be empty."),
-        )),
-        Some(_) => Err(ApiFailure::new(
-            ErrorIdentifier::JsonError,
-            format!("Field '{k}' must be a string."),
-        )),
-    }
-}
-
 /// Handles the upload.
 pub async fn upload(state: &AppState, partner: &PartnerRow, body: &[u8]) -> Result<(), ApiFailure> {
     let o = crate::body::parse_object(body)?;
-    let scan_ref = field(&o, "scanRef")?.to_string();
-    let step = field(&o, "step")?.to_string();
-    let image = field(&o, "image")?;
+    let scan_ref = req_text(&o, "scanRef")?.to_string();
+    let step = req_text(&o, "step")?.to_string();
+    let image = req_text(&o, "image")?;
     let additional = match o.get("additionalData") {
         None | Some(Value::Null) => None,
         Some(v @ Value::Object(_)) => Some(v.clone()),

@@ -120,6 +120,30 @@ pub(crate) fn opt_text(
     }
 }
 
+/// A required, non-empty string field: missing or null is `MISSING_VALUE`, empty is `BAD_VALUE`, another JSON type
+/// is `JSON_ERROR`.
+pub(crate) fn req_text<'a>(
+    o: &'a serde_json::Map<String, serde_json::Value>,
+    field: &str,
+) -> Result<&'a str, ApiFailure> {
+    use serde_json::Value;
+    match o.get(field) {
+        None | Some(Value::Null) => Err(ApiFailure::new(
+            ErrorIdentifier::MissingValue,
+            format!("Field '{field}' is required."),
+        )),
+        Some(Value::String(s)) if !s.is_empty() => Ok(s),
+        Some(Value::String(_)) => Err(ApiFailure::new(
+            ErrorIdentifier::BadValue,
+            format!("Field '{field}' must not be empty."),
+        )),
+        Some(_) => Err(ApiFailure::new(
+            ErrorIdentifier::JsonError,
+            format!("Field '{field}' must be a string."),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -76,21 +76,7 @@ pub struct ReplayResponse {
 
 pub(crate) fn scan_ref_of(body: &[u8]) -> Result<String, ApiFailure> {
     let o = crate::body::parse_object(body)?;
-    match o.get("scanRef") {
-        None | Some(Value::Null) => Err(ApiFailure::new(
-            ErrorIdentifier::MissingValue,
-            "Field 'scanRef' is required.",
-        )),
-        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-        Some(Value::String(_)) => Err(ApiFailure::new(
-            ErrorIdentifier::BadValue,
-            "Field 'scanRef' must not be empty.",
-        )),
-        Some(_) => Err(ApiFailure::new(
-            ErrorIdentifier::JsonError,
-            "Field 'scanRef' must be a string.",
-        )),
-    }
+    Ok(crate::body::req_text(&o, "scanRef")?.to_string())
 }
 
 fn not_found(scan_ref: &str) -> ApiFailure {
