@@ -176,6 +176,19 @@ pub(crate) struct DuplicateLine {
     pub thumb: Option<String>,
 }
 
+/// A blocklist entry: one this verification matched, or one made from it.
+pub(crate) struct BlocklistLine {
+    /// What of this verification matched it ("Selfie", "Document portrait", "Personal data"); empty for an entry
+    /// made from this verification.
+    pub matched: &'static str,
+    /// The entry's source (`SELFIE`, `DOCUMENT`, `DOCUMENT_INFO`).
+    pub source: String,
+    /// The verification the entry was made from.
+    pub scan_ref: String,
+    pub reason: String,
+    pub added: String,
+}
+
 pub(crate) struct WebhookLine {
     pub id: String,
     pub event: String,
@@ -239,7 +252,10 @@ pub(crate) struct VerificationPage {
     pub rules: Vec<RuleLine>,
     pub aml: Vec<AmlLine>,
     pub duplicates: Vec<DuplicateLine>,
-    pub blocklisted: Vec<String>,
+    /// Blocklist entries this verification matched.
+    pub blocklist_matches: Vec<BlocklistLine>,
+    /// Blocklist entries made from this verification.
+    pub blocklisted: Vec<BlocklistLine>,
     pub webhooks: Vec<WebhookLine>,
     pub token: Vec<(String, String)>,
     pub audit: Vec<AuditLine>,

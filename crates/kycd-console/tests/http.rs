@@ -810,3 +810,88 @@ async fn queue_review_and_dashboard_render() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn duplicates_and_matched_blocklist_entries_are_shown_with_links() {
+    let app = spawn(insecure()).await;
+    let blocked = app.verification(app.partner_a, "c1", "ANA").await;
+    let probe = app.verification(app.partner_a, "c2", "ANA").await;
+    app.store
+        .add_blocklist(&kycd_store::NewBlocklistEntry {
+            partner_id: app.partner_a,
+            source: "DOCUMENT_INFO".into(),
+            scan_ref: blocked.clone(),
+            reason: Some("stolen passport <b>".into()),
+            embedding_enc: None,
+            data_key: Some("dk".into()),
+            data_enc: None,
+        })
+        .await
+        .unwrap();
+    // What the fraud stage records when the same document is seen again and its data is blocklisted.
+    let row = app.store.verification(&probe).await.unwrap().unwrap();
+    let mut result = row.result.unwrap();
+    result["kycd"]["fraud"] = json!({
+        "duplicatePersonalData": [blocked], "reusedImages": [blocked],
+        "faceBlacklisted": [], "docFaceBlacklisted": [], "dataBlacklisted": [blocked],
+    });
+    app.store
+        .set_result(&probe, "SUSPECTED", &result)
+        .await
+        .unwrap();
+
+    let (cookie, _) = app.login("rev@acme.example").await;
+    let page = app
+        .get(&format!("/console/v/{probe}"), Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let link = format!("<a href=\"/console/v/{blocked}\">{blocked}</a>");
+    for kind in ["Same document number and date of birth", "Same image file"] {
+        let at = page.find(kind).unwrap_or_else(|| panic!("{kind} missing"));
+        let line = &page[page[..at].rfind("<li>").unwrap()..at];
+        assert!(line.contains(&link), "{line}");
+        assert!(
+            line.contains(&format!("/console/v/{blocked}/file/FACE")),
+            "thumbnail: {line}"
+        );
+    }
+    let matches = &page[page
+        .find("blocklist-matches")
+        .expect("matched entries table")..];
+    let row = &matches[..matches.find("</tr>\n").unwrap_or(matches.len())];
+    assert!(matches.contains("Personal data"), "{row}");
+    assert!(matches.contains("DOCUMENT_INFO"), "{row}");
+    assert!(matches.contains(&link), "{row}");
+    assert!(
+        matches.contains("stolen passport &#60;b&#62;")
+            || matches.contains("stolen passport &lt;b&gt;"),
+        "escaped reason"
+    );
+    assert!(!page.contains("stolen passport <b>"));
+
+    let origin = app
+        .get(&format!("/console/v/{blocked}"), Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(origin.contains("Blocklisted from this verification"));
+    assert!(origin.contains("No blocklist entry matched."));
+
+    // Removed since: the entry no longer shows as matched.
+    assert!(
+        app.store
+            .remove_blocklist(app.partner_a, "DOCUMENT_INFO", &blocked)
+            .await
+            .unwrap()
+    );
+    let page = app
+        .get(&format!("/console/v/{probe}"), Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("No blocklist entry matched."));
+}

@@ -334,15 +334,19 @@ impl Store {
         rows.iter().map(blocklist_row).collect()
     }
 
-    /// Blocklist sources that a verification is the origin of (for the `*_IN_BLACKLIST` tags).
-    pub async fn blocklist_sources_of(&self, scan_ref: &str) -> Result<Vec<String>, StoreError> {
-        let rows = bound!(
-            "SELECT source FROM blocklist WHERE scan_ref = $1 ORDER BY source",
-            scan_ref
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(|r| Ok(r.try_get("source")?)).collect()
+    /// A partner's blocklist entries made from one verification (one per source at most), by source.
+    pub async fn blocklist_entries_of(
+        &self,
+        partner: PartnerId,
+        scan_ref: &str,
+    ) -> Result<Vec<BlocklistRow>, StoreError> {
+        let sql = format!(
+            "SELECT {BLOCKLIST_COLS} FROM blocklist WHERE partner_id = $1 AND scan_ref = $2 ORDER BY source"
+        );
+        let rows = bound!(&sql, partner.0, scan_ref)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(blocklist_row).collect()
     }
 
     /// `DOCUMENT_INFO` entries of the partner with the given keyed hash of personal data.

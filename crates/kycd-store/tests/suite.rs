@@ -508,8 +508,22 @@ async fn fraud_data_is_stored_matched_and_erased(store: Store) {
     let list = store.blocklist(a, "DOCUMENT_INFO").await.unwrap();
     assert_eq!((list.len(), list[0].id), (1, again.id));
     assert_eq!(
-        store.blocklist_sources_of(&scan).await.unwrap(),
-        ["DOCUMENT_INFO"]
+        store
+            .blocklist_entries_of(a, &scan)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| (e.source.as_str(), e.reason.as_deref()))
+            .collect::<Vec<_>>(),
+        [("DOCUMENT_INFO", Some("fraud"))]
+    );
+    let other_partner = PartnerId(a.0 + 1_000);
+    assert!(
+        store
+            .blocklist_entries_of(other_partner, &scan)
+            .await
+            .unwrap()
+            .is_empty()
     );
     assert_eq!(
         store.blocklist_data_matches(a, "dk", "x").await.unwrap(),

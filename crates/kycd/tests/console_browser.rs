@@ -229,6 +229,24 @@ async fn a_reviewer_decides_a_suspected_verification_in_the_browser() {
         .await
         .unwrap();
     assert!(rules.contains("DUPLICATE_FACE"), "{rules}");
+    // The duplicates link to the first customer's verification, each with its selfie (rendered above).
+    let dups = c
+        .execute(
+            "return Array.from(document.querySelectorAll('ul.dups li')).map(li => [li.textContent, \
+             li.querySelector('a').getAttribute('href'), !!li.querySelector('img.thumb')]);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let dups: Vec<(String, String, bool)> = serde_json::from_value(dups).unwrap();
+    for kind in ["Same face", "Same document number and date of birth"] {
+        assert!(
+            dups.iter().any(|(text, href, thumb)| text.contains(kind)
+                && *href == format!("/console/v/{first}")
+                && *thumb),
+            "{kind}: {dups:?}"
+        );
+    }
     // The report link downloads the PDF, with the operator's session (fetched by the page itself).
     let report = c
         .execute(

@@ -76,25 +76,8 @@ pub(crate) async fn verification(
         }
         None => None,
     };
-    let mut duplicates = Vec::new();
-    for (kind, key) in [
-        ("Same face", "duplicateFaces"),
-        ("Same document portrait", "duplicateDocFaces"),
-    ] {
-        for other in list(&result["data"][key]) {
-            let thumb = match state.store.verification(&other).await? {
-                Some(o) if op.sees(o.partner_id) && o.images.contains_key("FACE") => {
-                    Some(format!("/console/v/{other}/file/FACE"))
-                }
-                _ => None,
-            };
-            duplicates.push(DuplicateLine {
-                kind,
-                scan_ref: other,
-                thumb,
-            });
-        }
-    }
+    let duplicates = duplicates(&state, &op, &result).await?;
+    let (blocklist_matches, blocklisted) = blocklist(&state, &v, &result).await?;
     // The fields per zone, stored beside the images by the worker (absent for older verifications).
     let readings: Option<serde_json::Value> =
         match state.blobs.get(&kycd_blob::readings_key(&v.scan_ref)).await {
@@ -129,7 +112,8 @@ pub(crate) async fn verification(
         rules: rules(&result),
         aml: aml(&result),
         duplicates,
-        blocklisted: state.store.blocklist_sources_of(&v.scan_ref).await?,
+        blocklist_matches,
+        blocklisted,
         webhooks: crate::views::webhooks(&webhooks),
         token: token.as_ref().map(token_settings).unwrap_or_default(),
         audit: state
@@ -156,6 +140,108 @@ pub(crate) async fn verification(
         scan_ref: v.scan_ref,
     };
     Ok(html(page))
+}
+
+/// The other customers' verifications this one duplicates: the same face (selfie or document portrait), the
+/// same document (number and date of birth) or the same image, each linked, with the other selfie as a thumbnail
+/// when the operator may see it.
+async fn duplicates(
+    state: &ConsoleState,
+    op: &Op,
+    result: &serde_json::Value,
+) -> Result<Vec<DuplicateLine>, Failure> {
+    let fraud = &result["kycd"]["fraud"];
+    let mut out: Vec<DuplicateLine> = Vec::new();
+    for (kind, found) in [
+        ("Same face", &result["data"]["duplicateFaces"]),
+        (
+            "Same document portrait",
+            &result["data"]["duplicateDocFaces"],
+        ),
+        (
+            "Same document number and date of birth",
+            &fraud["duplicatePersonalData"],
+        ),
+        ("Same image file", &fraud["reusedImages"]),
+    ] {
+        for other in found
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_str())
+        {
+            let thumb = match out.iter().find(|d| d.scan_ref == other) {
+                Some(seen) => seen.thumb.clone(),
+                None => match state.store.verification(other).await? {
+                    Some(o) if op.sees(o.partner_id) && o.images.contains_key("FACE") => {
+                        Some(format!("/console/v/{other}/file/FACE"))
+                    }
+                    _ => None,
+                },
+            };
+            out.push(DuplicateLine {
+                kind,
+                scan_ref: other.to_string(),
+                thumb,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The blocklist entries this verification matched (from the fraud evidence: the verifications the entries were
+/// made from), and the entries made from this verification.
+async fn blocklist(
+    state: &ConsoleState,
+    v: &VerificationRow,
+    result: &serde_json::Value,
+) -> Result<(Vec<BlocklistLine>, Vec<BlocklistLine>), Failure> {
+    let line = |matched, e: &kycd_store::BlocklistRow| BlocklistLine {
+        matched,
+        source: e.source.clone(),
+        scan_ref: e.scan_ref.clone(),
+        reason: e.reason.clone().unwrap_or_default(),
+        added: when(e.created_at),
+    };
+    let fraud = &result["kycd"]["fraud"];
+    let mut matches = Vec::new();
+    for (matched, key, sources) in [
+        ("Selfie", "faceBlacklisted", &["SELFIE", "DOCUMENT"][..]),
+        (
+            "Document portrait",
+            "docFaceBlacklisted",
+            &["SELFIE", "DOCUMENT"][..],
+        ),
+        ("Personal data", "dataBlacklisted", &["DOCUMENT_INFO"][..]),
+    ] {
+        let mut origins: Vec<&str> = fraud[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_str())
+            .collect();
+        origins.dedup();
+        for origin in origins {
+            // An entry removed since the check is not shown: it no longer blocks anything.
+            for e in state
+                .store
+                .blocklist_entries_of(v.partner_id, origin)
+                .await?
+            {
+                if sources.contains(&e.source.as_str()) {
+                    matches.push(line(matched, &e));
+                }
+            }
+        }
+    }
+    let own = state
+        .store
+        .blocklist_entries_of(v.partner_id, &v.scan_ref)
+        .await?
+        .iter()
+        .map(|e| line("", e))
+        .collect();
+    Ok((matches, own))
 }
 
 pub(crate) async fn api_verification(
