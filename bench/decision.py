@@ -176,6 +176,8 @@ def main():
                         stageMs=ev.get("stageMs") or {},
                         faceDistance=(ev.get("face") or {}).get("distance"),
                         samePhoto=((ev.get("face") or {}).get("samePhoto")),
+                        mrz=(ev.get("document") or {}).get("mrz"),
+                        vizMismatches=(ev.get("document") or {}).get("vizMismatches"),
                         rules=[r for r in ev.get("rules") or [] if r.get("produced") not in (None, "NONE")],
                         fields={k: (norm(data.get(k)), norm(case["truth"].get(k))) for k in FIELDS})
             results.append(outcome)

@@ -202,18 +202,21 @@ impl DocumentAnalyzer for VisionAnalyzer {
         // The MRZ of an ID card is usually on the back.
         let mut mrz = reading.mrz.clone();
         let mut mrz_side = "FRONT";
+        let mut settled_by_visual_zone = reading.settled_by_visual_zone;
+        let viz = &reading.viz;
         if !mrz.valid()
             && let Some((b, m)) = back
             && let Ok(bimg) = decode_document(b, m, &self.limits)
         {
-            let r = kycd_vision::read_mrz(&self.ocr, &bimg, &opts.mrz)
+            let mut r = kycd_vision::read_mrz(&self.ocr, &bimg, &opts.mrz)
                 .map_err(|e| CheckError::engine("document", e))?;
+            let settled = kycd_vision::settle_with_visual_zone(&mut r, viz, &opts.mrz);
             if r.valid() || (r.found() && !mrz.found()) {
                 mrz = r;
                 mrz_side = "BACK";
+                settled_by_visual_zone = settled;
             }
         }
-        let viz = &reading.viz;
         let has_viz = viz.surname.is_some() && viz.document_number.is_some();
         // The visual zone against the MRZ, also when the MRZ is on the other side.
         let mismatches = if mrz_side == "FRONT" {
@@ -260,6 +263,9 @@ impl DocumentAnalyzer for VisionAnalyzer {
                 "status": mrz.status.idenfy_code(),
                 "format": mrz.format_name(),
                 "repaired": mrz.was_repaired(),
+                "repair": mrz.repaired.as_ref().map(|r| format!("{:?}", r.status)),
+                "alternatives": mrz.repaired.as_ref().map_or(0, |r| r.alternatives.len()),
+                "settledByVisualZone": settled_by_visual_zone,
                 "rotation": mrz.rotation.degrees(),
                 "confidence": mrz.candidate.as_ref().map(|c| c.confidence),
             },

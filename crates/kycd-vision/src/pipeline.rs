@@ -13,8 +13,9 @@ use crate::error::Result;
 use crate::geometry::{Quad, crop};
 use crate::ocr::{DetParams, OcrEngine, TextBox, TextLine};
 use crate::quality::{QualityReport, QualityThresholds, TextEvidence, assess_with_quad};
-use crate::reader::{MrzOptions, MrzResult, Rotation, read_mrz_pass};
+use crate::reader::{MrzOptions, MrzResult, MrzStatus, Rotation, read_mrz_pass};
 use crate::viz::{VizFields, extract_fields};
+use kycd_mrz::{RepairStatus, Repaired};
 
 /// Options of [`read_document`].
 #[derive(Debug, Clone, Default)]
@@ -57,6 +58,8 @@ pub struct DocumentReading {
     pub portrait: Option<RgbImage>,
     /// All OCR lines of the (rotation-corrected) image, when the visual zone was read.
     pub lines: Vec<TextLine>,
+    /// Whether the visual zone chose among the MRZ repairs its check digits left open ([`settle_with_visual_zone`]).
+    pub settled_by_visual_zone: bool,
 }
 
 /// Reads a decoded (EXIF-corrected) document image: MRZ, quality gates, visual zone, type, portrait.
@@ -69,7 +72,7 @@ pub fn read_document(
     img: &RgbImage,
     opts: &ReadOptions,
 ) -> Result<DocumentReading> {
-    let (mrz, pass) = read_mrz_pass(engine, img, &opts.mrz)?;
+    let (mut mrz, pass) = read_mrz_pass(engine, img, &opts.mrz)?;
     let upright: Cow<'_, RgbImage> = match mrz.rotation {
         Rotation::R0 => Cow::Borrowed(img),
         r => Cow::Owned(r.apply(img)),
@@ -104,6 +107,7 @@ pub fn read_document(
     });
     let lines = lines?;
     let viz = extract_fields(&lines, two_digit_year_pivot(&opts.mrz));
+    let settled_by_visual_zone = settle_with_visual_zone(&mut mrz, &viz, &opts.mrz);
     let mismatches = compare_fields(&mrz, &viz);
     let doc_type = type_from(&mrz, &lines, upright, outline);
     let portrait = locate_portrait(&mrz, upright).and_then(|q| {
@@ -118,7 +122,73 @@ pub fn read_document(
         mismatches,
         portrait,
         lines,
+        settled_by_visual_zone,
     })
+}
+
+/// An MRZ whose check digits admit several repairs (`Ambiguous`: e.g. `TE4452628` where both `TE44526Z8` and
+/// `TE445Z628` validate) is settled by the visual zone when exactly one repair agrees with it on every field the
+/// repairs disagree about (document number, dates of birth and expiry) that the visual zone printed. Two readings
+/// of the page then agree on what the check digits left open, and the check digits on the rest; the MRZ becomes
+/// valid as `Repaired`. Nothing else changes: an MRZ that no repair validates (a wrong check digit, which the
+/// visual zone prints as the MRZ does) stays invalid. Returns whether the MRZ was settled.
+pub fn settle_with_visual_zone(mrz: &mut MrzResult, viz: &VizFields, opts: &MrzOptions) -> bool {
+    let Some(r) = mrz
+        .repaired
+        .as_ref()
+        .filter(|r| r.status == RepairStatus::Ambiguous && r.alternatives.len() > 1)
+    else {
+        return false;
+    };
+    // The repairs, each a valid MRZ, with the fields the visual zone can vouch for.
+    let repairs: Vec<(Repaired, [Option<String>; 3])> = r
+        .alternatives
+        .iter()
+        .filter_map(|lines| {
+            let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let settled = kycd_mrz::parse_with_repair(&refs, &opts.parse)
+                .ok()
+                .filter(Repaired::is_trusted)?;
+            let d = settled.mrz.document_data();
+            // Dates without the century, which the MRZ infers and the visual zone prints.
+            let day = |x: Option<String>| x.filter(|x| x.len() == 10).map(|x| x[2..].to_string());
+            let fields = [
+                d.doc_number.as_deref().map(alnum_upper),
+                day(d.doc_dob),
+                day(d.doc_expiry),
+            ];
+            Some((settled, fields))
+        })
+        .collect();
+    let printed = [
+        viz.document_number.as_deref().map(alnum_upper),
+        viz.date_of_birth
+            .as_ref()
+            .filter(|x| x.len() == 10)
+            .map(|x| x[2..].to_string()),
+        viz.date_of_expiry
+            .as_ref()
+            .filter(|x| x.len() == 10)
+            .map(|x| x[2..].to_string()),
+    ];
+    // The fields the repairs disagree about, of which the visual zone printed at least one.
+    let open: Vec<usize> = (0..3)
+        .filter(|&i| repairs.iter().any(|(_, f)| f[i] != repairs[0].1[i]))
+        .filter(|&i| printed[i].as_ref().is_some_and(|p| !p.is_empty()))
+        .collect();
+    if open.is_empty() {
+        return false;
+    }
+    let mut agreeing = repairs
+        .into_iter()
+        .filter(|(_, f)| open.iter().all(|&i| f[i] == printed[i]));
+    let (Some((mut settled, _)), None) = (agreeing.next(), agreeing.next()) else {
+        return false;
+    };
+    settled.status = RepairStatus::Repaired;
+    mrz.repaired = Some(settled);
+    mrz.status = MrzStatus::Valid;
+    true
 }
 
 fn two_digit_year_pivot(o: &MrzOptions) -> u32 {
@@ -336,4 +406,127 @@ pub fn locate_portrait(mrz: &MrzResult, img: &RgbImage) -> Option<Quad> {
     );
     let (qw, qh) = q.size();
     (qw > 16.0 && qh > 16.0).then_some(q)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kycd_mrz::{ParseOptions, check_digit, parse_with_repair};
+
+    const LINE1: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+
+    /// The second line of a valid TD3 MRZ with this document number (the specimen's other fields).
+    fn line2(number: &str) -> String {
+        let cd = |s: &str| char::from(b'0' + check_digit(s.as_bytes()));
+        let body = format!("{number}{}", cd(number));
+        let optional = "ZE184226B<<<<<1";
+        // Number, birth and expiry dates, optional data, each with its check digit.
+        let composite = format!("{body}74081221204159{optional}");
+        format!("{body}UTO7408122F1204159{optional}{}", cd(&composite))
+    }
+
+    /// The second line of the MRZ of document `truth` with its number read as `read`.
+    fn misread(truth: &str, read: &str) -> String {
+        format!("{read}{}", &line2(truth)[read.len()..])
+    }
+
+    fn opts() -> MrzOptions {
+        MrzOptions {
+            parse: ParseOptions::with_reference_date(kycd_mrz::Date::new(2010, 1, 1).unwrap()),
+            ..MrzOptions::default()
+        }
+    }
+
+    /// A reading of `lines` as the MRZ reader returns it.
+    fn reading(lines: &[&str]) -> MrzResult {
+        let repaired = parse_with_repair(lines, &opts().parse).unwrap();
+        MrzResult {
+            status: if repaired.is_trusted() {
+                MrzStatus::Valid
+            } else {
+                MrzStatus::Invalid
+            },
+            repaired: Some(repaired),
+            candidate: None,
+            rotation: Rotation::R0,
+            others: Vec::new(),
+        }
+    }
+
+    /// Document numbers whose OCR reading (every `Z` read as `2`, every `B` as `8`) the check digits cannot
+    /// settle alone: the true number and another one validate.
+    fn ambiguous_numbers() -> impl Iterator<Item = (String, String)> {
+        (0..2000u32).filter_map(|i| {
+            let truth = format!("Z{:04}B{:03}", i % 10_000, (i * 7) % 1000);
+            let read = truth.replace('Z', "2").replace('B', "8");
+            let r = reading(&[LINE1, &misread(&truth, &read)]);
+            let alts = &r.repaired.as_ref()?.alternatives;
+            let ok = r.status == MrzStatus::Invalid
+                && alts.len() > 1
+                && alts.iter().any(|a| a[1].starts_with(&truth));
+            ok.then_some((truth, read))
+        })
+    }
+
+    fn viz(number: &str) -> VizFields {
+        VizFields {
+            document_number: Some(number.into()),
+            date_of_birth: Some("1974-08-12".into()),
+            ..VizFields::default()
+        }
+    }
+
+    #[test]
+    fn the_visual_zone_settles_only_what_the_check_digits_leave_open() {
+        let (truth, read) = ambiguous_numbers()
+            .next()
+            .expect("an ambiguous reading among the generated numbers");
+        let lines = [LINE1.to_string(), misread(&truth, &read)];
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+
+        // The visual zone printed the true number: that repair is taken, and only that one.
+        let mut r = reading(&refs);
+        assert!(settle_with_visual_zone(&mut r, &viz(&truth), &opts()));
+        assert!(r.valid());
+        let settled = r.repaired.as_ref().unwrap();
+        assert_eq!(settled.status, RepairStatus::Repaired);
+        assert_eq!(
+            settled.mrz.document_data().doc_number.as_deref(),
+            Some(truth.as_str())
+        );
+
+        // The visual zone printed what the MRZ read (a wrong check digit looks like this): nothing is settled.
+        let mut r = reading(&refs);
+        assert!(!settle_with_visual_zone(&mut r, &viz(&read), &opts()));
+        assert_eq!(r.status, MrzStatus::Invalid);
+        // No visual-zone number: nothing to settle with.
+        let mut r = reading(&refs);
+        assert!(!settle_with_visual_zone(
+            &mut r,
+            &VizFields::default(),
+            &opts()
+        ));
+        assert!(!r.valid());
+    }
+
+    #[test]
+    fn a_valid_or_unrepairable_mrz_is_left_as_it_is() {
+        // A number without OCR-confusable characters, so that no repair can make a wrong check digit validate.
+        let valid = line2("L7A9W4C36");
+        let mut r = reading(&[LINE1, &valid]);
+        assert!(r.valid());
+        assert!(!settle_with_visual_zone(&mut r, &viz("L7A9W4C36"), &opts()));
+        assert_eq!(r.repaired.as_ref().unwrap().status, RepairStatus::Valid);
+        // A wrong number check digit: no repair validates, whatever the visual zone says.
+        let mut bad = valid.into_bytes();
+        bad[9] = if bad[9] == b'9' { b'1' } else { bad[9] + 1 };
+        let bad = String::from_utf8(bad).unwrap();
+        let mut r = reading(&[LINE1, &bad]);
+        assert_eq!(
+            r.repaired.as_ref().unwrap().status,
+            RepairStatus::Unrepairable
+        );
+        assert!(!settle_with_visual_zone(&mut r, &viz("L7A9W4C36"), &opts()));
+        assert!(!r.valid());
+    }
 }
