@@ -366,26 +366,25 @@ impl Store {
         stats.finished = r.try_get("finished")?;
         stats.auto_approved = r.try_get("auto_approved")?;
         (stats.backlog, stats.oldest_waiting_ms) = self.review_backlog(partner).await?;
-        // Processing-time percentiles: the window's durations, read from the covering dashboard index and ordered
-        // in memory (a 14-day window is tens of thousands of rows at a million a year).
+        // Processing-time percentiles from a histogram the database builds over the covering dashboard index: to
+        // the 100 ms under 10 s, to the second under 10 minutes, to the minute above (a 14-day window is tens of
+        // thousands of rows at a million a year; only the few hundred buckets leave the database).
         let sql = window(
-            "SELECT finished_at - created_at AS d FROM verifications \
-             WHERE created_at >= $1 AND created_at < $2 {scope} AND finished_at IS NOT NULL",
+            "SELECT CASE WHEN finished_at - created_at < 10000 THEN (finished_at - created_at) / 100 * 100 \
+             WHEN finished_at - created_at < 600000 THEN (finished_at - created_at) / 1000 * 1000 \
+             ELSE (finished_at - created_at) / 60000 * 60000 END AS d, COUNT(*) AS n FROM verifications \
+             WHERE created_at >= $1 AND created_at < $2 {scope} AND finished_at IS NOT NULL GROUP BY 1",
             "partner_id",
         );
-        let mut durations: Vec<i64> = windowed(&sql, from_ms, to_ms, partner)
+        let mut buckets: Vec<(i64, i64)> = windowed(&sql, from_ms, to_ms, partner)
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|r| r.try_get("d"))
+            .map(|r| Ok((r.try_get("d")?, r.try_get("n")?)))
             .collect::<Result<_, sqlx::Error>>()?;
-        durations.sort_unstable();
-        let pick = |q: f64| {
-            (!durations.is_empty())
-                .then(|| durations[(((durations.len() - 1) as f64) * q).round() as usize])
-        };
-        stats.processing_p50_ms = pick(0.50);
-        stats.processing_p95_ms = pick(0.95);
+        buckets.sort_unstable();
+        stats.processing_p50_ms = percentile(&buckets, 0.50);
+        stats.processing_p95_ms = percentile(&buckets, 0.95);
         let sql = window(
             "SELECT state, COUNT(*) AS n FROM webhook_outbox WHERE created_at >= $1 AND created_at < $2 {scope} \
              GROUP BY state ORDER BY state",
@@ -410,6 +409,20 @@ impl Store {
         stats.webhook_failed_attempts = r.try_get("failed")?;
         Ok(stats)
     }
+}
+
+/// The `q` quantile (nearest rank) of the values counted in `buckets` (value, count), sorted by value.
+fn percentile(buckets: &[(i64, i64)], q: f64) -> Option<i64> {
+    let total: i64 = buckets.iter().map(|(_, n)| n).sum();
+    if total == 0 {
+        return None;
+    }
+    let rank = (((total - 1) as f64) * q).round() as i64;
+    let mut seen = 0;
+    buckets.iter().find_map(|&(value, n)| {
+        seen += n;
+        (seen > rank).then_some(value)
+    })
 }
 
 /// `sql` with `{scope}` replaced by `AND <column> = $<n>` for one partner, or by nothing for all partners (a
@@ -447,6 +460,21 @@ fn with_scope<'q>(
 mod tests {
     use super::Summary;
     use serde_json::json;
+
+    #[test]
+    fn percentiles_of_a_histogram_are_nearest_ranks() {
+        use super::percentile;
+        assert_eq!(percentile(&[], 0.5), None);
+        assert_eq!(percentile(&[(0, 0)], 0.5), None);
+        assert_eq!(percentile(&[(1600, 1)], 0.95), Some(1600));
+        // 1, 2, 2, 3, 3, 3, 4, 4, 4, 4 (×100 ms): the same as sorting the ten values.
+        let b = [(100, 1), (200, 2), (300, 3), (400, 4)];
+        let sorted = [100, 200, 200, 300, 300, 300, 400, 400, 400, 400];
+        for q in [0.0, 0.1, 0.25, 0.5, 0.75, 0.95, 1.0] {
+            let expected = sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+            assert_eq!(percentile(&b, q), Some(expected), "q = {q}");
+        }
+    }
 
     #[test]
     fn summary_reads_statuses_and_tags() {

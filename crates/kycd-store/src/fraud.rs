@@ -298,9 +298,7 @@ impl Store {
         )
         .execute(&mut *tx)
         .await?;
-        let sql = format!(
-            "SELECT {BLOCKLIST_COLS} FROM blocklist WHERE partner_id = $1 AND source = $2 AND scan_ref = $3"
-        );
+        let sql = one_entry_sql();
         let r = bound!(&sql, e.partner_id.0, &e.source, &e.scan_ref)
             .fetch_one(&mut *tx)
             .await?;
@@ -334,19 +332,18 @@ impl Store {
         rows.iter().map(blocklist_row).collect()
     }
 
-    /// A partner's blocklist entries made from one verification (one per source at most), by source.
-    pub async fn blocklist_entries_of(
+    /// A partner's blocklist entry of one source made from one verification (one indexed lookup).
+    pub async fn blocklist_entry(
         &self,
         partner: PartnerId,
+        source: &str,
         scan_ref: &str,
-    ) -> Result<Vec<BlocklistRow>, StoreError> {
-        let sql = format!(
-            "SELECT {BLOCKLIST_COLS} FROM blocklist WHERE partner_id = $1 AND scan_ref = $2 ORDER BY source"
-        );
-        let rows = bound!(&sql, partner.0, scan_ref)
-            .fetch_all(&self.pool)
+    ) -> Result<Option<BlocklistRow>, StoreError> {
+        let sql = one_entry_sql();
+        let row = bound!(&sql, partner.0, source, scan_ref)
+            .fetch_optional(&self.pool)
             .await?;
-        rows.iter().map(blocklist_row).collect()
+        row.as_ref().map(blocklist_row).transpose()
     }
 
     /// `DOCUMENT_INFO` entries of the partner with the given keyed hash of personal data.
@@ -367,4 +364,11 @@ impl Store {
         .await?;
         rows.iter().map(|r| Ok(r.try_get("scan_ref")?)).collect()
     }
+}
+
+/// One blocklist entry by its key (partner, source, verification): the unique index `blocklist_source`.
+fn one_entry_sql() -> String {
+    format!(
+        "SELECT {BLOCKLIST_COLS} FROM blocklist WHERE partner_id = $1 AND source = $2 AND scan_ref = $3"
+    )
 }

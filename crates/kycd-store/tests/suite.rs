@@ -507,24 +507,24 @@ async fn fraud_data_is_stored_matched_and_erased(store: Store) {
     let again = store.add_blocklist(&entry).await.unwrap();
     let list = store.blocklist(a, "DOCUMENT_INFO").await.unwrap();
     assert_eq!((list.len(), list[0].id), (1, again.id));
+    let found = store
+        .blocklist_entry(a, "DOCUMENT_INFO", &scan)
+        .await
+        .unwrap()
+        .expect("the entry");
     assert_eq!(
-        store
-            .blocklist_entries_of(a, &scan)
-            .await
-            .unwrap()
-            .iter()
-            .map(|e| (e.source.as_str(), e.reason.as_deref()))
-            .collect::<Vec<_>>(),
-        [("DOCUMENT_INFO", Some("fraud"))]
+        (found.id, found.reason.as_deref()),
+        (again.id, Some("fraud"))
     );
-    let other_partner = PartnerId(a.0 + 1_000);
-    assert!(
-        store
-            .blocklist_entries_of(other_partner, &scan)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    for (partner, source) in [(PartnerId(a.0 + 1_000), "DOCUMENT_INFO"), (a, "SELFIE")] {
+        assert!(
+            store
+                .blocklist_entry(partner, source, &scan)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
     assert_eq!(
         store.blocklist_data_matches(a, "dk", "x").await.unwrap(),
         std::slice::from_ref(&scan)

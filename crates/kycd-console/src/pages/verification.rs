@@ -223,24 +223,27 @@ async fn blocklist(
         origins.dedup();
         for origin in origins {
             // An entry removed since the check is not shown: it no longer blocks anything.
-            for e in state
-                .store
-                .blocklist_entries_of(v.partner_id, origin)
-                .await?
-            {
-                if sources.contains(&e.source.as_str()) {
+            for source in sources {
+                if let Some(e) = state
+                    .store
+                    .blocklist_entry(v.partner_id, source, origin)
+                    .await?
+                {
                     matches.push(line(matched, &e));
                 }
             }
         }
     }
-    let own = state
-        .store
-        .blocklist_entries_of(v.partner_id, &v.scan_ref)
-        .await?
-        .iter()
-        .map(|e| line("", e))
-        .collect();
+    let mut own = Vec::new();
+    for source in BLOCKLIST_SOURCES {
+        if let Some(e) = state
+            .store
+            .blocklist_entry(v.partner_id, source, &v.scan_ref)
+            .await?
+        {
+            own.push(line("", &e));
+        }
+    }
     Ok((matches, own))
 }
 
