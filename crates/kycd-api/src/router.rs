@@ -545,7 +545,7 @@ async fn record_latency(req: axum::extract::Request, next: axum::middleware::Nex
 )]
 async fn metrics(State(state): State<AppState>) -> Response {
     let mut gauges = Vec::new();
-    for st in ["queued", "running", "done", "dead"] {
+    for st in kycd_store::JobState::ALL {
         if let Ok(n) = state.store.count_jobs(st).await {
             gauges.push((
                 "kycd_jobs",

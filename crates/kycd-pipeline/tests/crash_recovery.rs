@@ -286,7 +286,13 @@ async fn a_killed_workers_job_is_finished_by_another_within_lease_plus_one_heart
     let b = env.worker(store_b.clone(), "b", lease, Arc::new(Quick));
     let task_b = tokio::spawn(b.run(rx_b));
     tokio::time::sleep(lease + beat).await;
-    assert_eq!(store_b.count_jobs("running").await.unwrap(), 1);
+    assert_eq!(
+        store_b
+            .count_jobs(kycd_store::JobState::Running)
+            .await
+            .unwrap(),
+        1
+    );
     let v = store_b.verification(&scan_ref).await.unwrap().unwrap();
     assert!(
         v.finished_at.is_none(),
@@ -309,7 +315,13 @@ async fn a_killed_workers_job_is_finished_by_another_within_lease_plus_one_heart
         "finished {took:?} after the kill, more than lease + heartbeat ({:?})",
         lease + beat
     );
-    assert_eq!(store_b.count_jobs("done").await.unwrap(), 1);
+    assert_eq!(
+        store_b
+            .count_jobs(kycd_store::JobState::Done)
+            .await
+            .unwrap(),
+        1
+    );
     let v = store_b.verification(&scan_ref).await.unwrap().unwrap();
     assert_ne!(v.status, "REVIEWING");
 
@@ -338,7 +350,13 @@ async fn a_graceful_stop_releases_the_job_at_once_without_counting_the_attempt()
     );
     let task_a = tokio::spawn(a.run(rx_a));
     wait_entered(&gate).await;
-    assert_eq!(store_a.count_jobs("running").await.unwrap(), 1);
+    assert_eq!(
+        store_a
+            .count_jobs(kycd_store::JobState::Running)
+            .await
+            .unwrap(),
+        1
+    );
 
     let stop = Instant::now();
     tx_a.send(true).unwrap();
@@ -347,8 +365,20 @@ async fn a_graceful_stop_releases_the_job_at_once_without_counting_the_attempt()
         .expect("a stopping worker does not wait for its job's checks")
         .unwrap();
     eprintln!("worker stopped {:?} after the signal", stop.elapsed());
-    assert_eq!(store_a.count_jobs("running").await.unwrap(), 0);
-    assert_eq!(store_a.count_jobs("queued").await.unwrap(), 1);
+    assert_eq!(
+        store_a
+            .count_jobs(kycd_store::JobState::Running)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store_a
+            .count_jobs(kycd_store::JobState::Queued)
+            .await
+            .unwrap(),
+        1
+    );
 
     // Claimable at once by anyone, and the interrupted attempt was not counted.
     let store_b = env.connect().await;

@@ -35,6 +35,47 @@ impl JobKind {
     }
 }
 
+/// Where a job is in its life: `Queued` (waiting, or given back), `Running` (leased to a worker), `Done`, or `Dead`
+/// (out of attempts, until redriven). Stored by name in `jobs.state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    /// Waiting to be claimed once due.
+    Queued,
+    /// Leased to a worker.
+    Running,
+    /// Finished with a result.
+    Done,
+    /// Failed on every attempt.
+    Dead,
+}
+
+impl JobState {
+    /// Every state, in life order.
+    pub const ALL: [JobState; 4] = [Self::Queued, Self::Running, Self::Done, Self::Dead];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::Dead => "dead",
+        }
+    }
+}
+
+impl std::fmt::Display for JobState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// The states as SQL literals, for the statements below.
+const QUEUED: JobState = JobState::Queued;
+const RUNNING: JobState = JobState::Running;
+const DONE: JobState = JobState::Done;
+const DEAD: JobState = JobState::Dead;
+
 /// A job this worker holds the lease on.
 #[derive(Debug, Clone)]
 pub struct ClaimedJob {
@@ -79,8 +120,10 @@ pub(crate) async fn enqueue_job_in(
     now: i64,
 ) -> Result<(), StoreError> {
     bound!(
-        "INSERT INTO jobs (kind, scan_ref, state, attempts, max_attempts, run_after, created_at, updated_at) \
-         VALUES ($1, $2, 'queued', 0, $3, $4, $4, $4)",
+        &format!(
+            "INSERT INTO jobs (kind, scan_ref, state, attempts, max_attempts, run_after, created_at, updated_at) \
+             VALUES ($1, $2, '{QUEUED}', 0, $3, $4, $4, $4)"
+        ),
         kind.as_str(),
         scan_ref,
         max_attempts,
@@ -101,9 +144,9 @@ impl Store {
         let now = now_ms();
         let lock = self.skip_locked();
         let sql = format!(
-            "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, lease_owner = $2, \
-             updated_at = $3 WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' AND run_after <= $3) \
-             OR (state = 'running' AND lease_until < $3) ORDER BY id LIMIT 1{lock}) \
+            "UPDATE jobs SET state = '{RUNNING}', attempts = attempts + 1, lease_until = $1, lease_owner = $2, \
+             updated_at = $3 WHERE id = (SELECT id FROM jobs WHERE (state = '{QUEUED}' AND run_after <= $3) \
+             OR (state = '{RUNNING}' AND lease_until < $3) ORDER BY id LIMIT 1{lock}) \
              RETURNING id, kind, scan_ref, attempts, max_attempts"
         );
         let r = bound!(&sql, now + lease_ms, owner, now)
@@ -129,7 +172,9 @@ impl Store {
         lease_ms: i64,
     ) -> Result<bool, StoreError> {
         self.changes_one(bound!(
-            "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
+            &format!(
+                "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND state = '{RUNNING}'"
+            ),
             now_ms() + lease_ms,
             job.id.0,
             &job.owner
@@ -148,8 +193,10 @@ impl Store {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let done = bound!(
-            "UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = $1 WHERE id = $2 AND lease_owner = $3 \
-             AND state = 'running'",
+            &format!(
+                "UPDATE jobs SET state = '{DONE}', lease_until = NULL, updated_at = $1 WHERE id = $2 \
+                 AND lease_owner = $3 AND state = '{RUNNING}'"
+            ),
             now,
             job.id.0,
             &job.owner
@@ -197,9 +244,11 @@ impl Store {
     ) -> Result<(), StoreError> {
         let now = now_ms();
         bound!(
-            "UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, \
-             run_after = $1, lease_until = NULL, last_error = $2, updated_at = $3 WHERE id = $4 AND lease_owner = $5 \
-             AND state = 'running'",
+            &format!(
+                "UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN '{DEAD}' ELSE '{QUEUED}' END, \
+                 run_after = $1, lease_until = NULL, last_error = $2, updated_at = $3 WHERE id = $4 \
+                 AND lease_owner = $5 AND state = '{RUNNING}'"
+            ),
             now + retry_in_ms,
             error,
             now,
@@ -217,9 +266,11 @@ impl Store {
     pub async fn release_job(&self, job: &ClaimedJob) -> Result<bool, StoreError> {
         let now = now_ms();
         self.changes_one(bound!(
-            "UPDATE jobs SET state = 'queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, \
-             run_after = $1, lease_until = NULL, lease_owner = NULL, updated_at = $1 WHERE id = $2 \
-             AND lease_owner = $3 AND state = 'running'",
+            &format!(
+                "UPDATE jobs SET state = '{QUEUED}', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, \
+                 run_after = $1, lease_until = NULL, lease_owner = NULL, updated_at = $1 WHERE id = $2 \
+                 AND lease_owner = $3 AND state = '{RUNNING}'"
+            ),
             now,
             job.id.0,
             &job.owner
@@ -231,8 +282,10 @@ impl Store {
     pub async fn redrive_dead_jobs(&self, scan_ref: Option<&str>) -> Result<u64, StoreError> {
         let now = now_ms();
         let r = bound!(
-            "UPDATE jobs SET state = 'queued', attempts = 0, run_after = $1, updated_at = $1 \
-             WHERE state = 'dead' AND ($2 IS NULL OR scan_ref = $2)",
+            &format!(
+                "UPDATE jobs SET state = '{QUEUED}', attempts = 0, run_after = $1, updated_at = $1 \
+                 WHERE state = '{DEAD}' AND ($2 IS NULL OR scan_ref = $2)"
+            ),
             now,
             scan_ref
         )
@@ -241,8 +294,8 @@ impl Store {
         Ok(r.rows_affected())
     }
 
-    /// Number of jobs in a state (`queued`, `running`, `done`, `dead`).
-    pub async fn count_jobs(&self, state: &str) -> Result<i64, StoreError> {
-        self.count_where("jobs", "state", state).await
+    /// Number of jobs in a state.
+    pub async fn count_jobs(&self, state: JobState) -> Result<i64, StoreError> {
+        self.count_where("jobs", "state", state.as_str()).await
     }
 }

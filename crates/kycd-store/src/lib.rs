@@ -36,7 +36,7 @@ pub use audit::{AuditAction, AuditRow, NewAuditEntry};
 pub use backup::{BackupError, VerificationImages};
 pub use console::{DashboardStats, DayCounts, QueueCursor, QueueFilter, QueueOrder, QueueRow};
 pub use fraud::{BlocklistRow, KeyMatch, NewBlocklistEntry, StoredFace};
-pub use jobs::{ClaimedJob, JobKind, JobOutcome};
+pub use jobs::{ClaimedJob, JobKind, JobOutcome, JobState};
 pub use keys::{KeyError, Keyring};
 pub use monitoring::{NewSubject, SubjectData, SubjectRow};
 pub use operators::{OperatorId, OperatorRole, OperatorRow, SessionRow};

@@ -50,7 +50,13 @@ async fn a_released_job_is_due_at_once_and_its_attempt_is_not_counted(store: Sto
     assert!(!store.release_job(&other).await.unwrap());
     assert!(store.release_job(&held).await.unwrap());
     assert!(!store.release_job(&held).await.unwrap(), "released twice");
-    assert_eq!(store.count_jobs("queued").await.unwrap(), 1);
+    assert_eq!(
+        store
+            .count_jobs(kycd_store::JobState::Queued)
+            .await
+            .unwrap(),
+        1
+    );
     let again = store
         .claim_job("w2", 600_000)
         .await

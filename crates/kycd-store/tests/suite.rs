@@ -99,7 +99,13 @@ async fn a_token_is_consumed_once_and_only_by_its_partner(store: Store) {
             .unwrap()
             .is_none()
     );
-    assert_eq!(store.count_jobs("queued").await.unwrap(), 1);
+    assert_eq!(
+        store
+            .count_jobs(kycd_store::JobState::Queued)
+            .await
+            .unwrap(),
+        1
+    );
     let scan2 = token(&store, a, "tok2", -1).await;
     assert!(matches!(
         store
@@ -139,7 +145,13 @@ async fn fifty_concurrent_accepts_of_one_token_succeed_exactly_once(store: Store
         }
     }
     assert_eq!(ok, 1);
-    assert_eq!(store.count_jobs("queued").await.unwrap(), 1);
+    assert_eq!(
+        store
+            .count_jobs(kycd_store::JobState::Queued)
+            .await
+            .unwrap(),
+        1
+    );
 }
 on_all_backends!(
     concurrent_accepts,
@@ -180,7 +192,10 @@ async fn jobs_are_leased_finished_once_and_reclaimed_after_lease_expiry(store: S
     let v = store.verification(&scan).await.unwrap().unwrap();
     assert_eq!(v.status, "DENIED");
     assert_eq!(store.count_webhooks("pending").await.unwrap(), 1);
-    assert_eq!(store.count_jobs("done").await.unwrap(), 1);
+    assert_eq!(
+        store.count_jobs(kycd_store::JobState::Done).await.unwrap(),
+        1
+    );
 }
 on_all_backends!(
     job_leases,
@@ -195,7 +210,10 @@ async fn failed_jobs_retry_then_die_and_can_be_redriven(store: Store) {
     assert!(j.is_last_attempt());
     store.fail_job(&j, "boom", 0).await.unwrap();
     assert!(store.claim_job("w", 60_000).await.unwrap().is_none());
-    assert_eq!(store.count_jobs("dead").await.unwrap(), 1);
+    assert_eq!(
+        store.count_jobs(kycd_store::JobState::Dead).await.unwrap(),
+        1
+    );
     assert_eq!(store.redrive_dead_jobs(Some(&scan)).await.unwrap(), 1);
     assert!(store.claim_job("w", 60_000).await.unwrap().is_some());
 }
