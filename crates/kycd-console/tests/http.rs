@@ -190,6 +190,11 @@ impl App {
         r.send().await.unwrap()
     }
 
+    /// The body of a page the operator may open.
+    async fn page(&self, path: &str, cookie: Option<&str>) -> String {
+        self.get(path, cookie).await.text().await.unwrap()
+    }
+
     async fn post(
         &self,
         path: &str,
@@ -427,12 +432,7 @@ async fn another_partners_verification_and_images_are_404() {
         "decrypted"
     );
     // The report of the verification, the same PDF as /api/v2/generate-pdf, with the selfie embedded.
-    let page = app
-        .get(&format!("/console/v/{mine}"), Some(&cookie))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&format!("/console/v/{mine}"), Some(&cookie)).await;
     assert!(page.contains(&format!("/console/v/{mine}/report.pdf")));
     let report = app
         .get(&format!("/console/v/{mine}/report.pdf"), Some(&cookie))
@@ -669,12 +669,7 @@ async fn a_viewer_cannot_decide_and_only_an_admin_erases() {
     let app = spawn(insecure()).await;
     let scan = app.verification(app.partner_a, "c1", "ANA").await;
     let (viewer, csrf) = app.login("view@acme.example").await;
-    let page = app
-        .get(&format!("/console/v/{scan}"), Some(&viewer))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&format!("/console/v/{scan}"), Some(&viewer)).await;
     assert!(
         !page.contains("id=\"decision\""),
         "no decision form for a viewer"
@@ -744,11 +739,8 @@ async fn a_viewer_cannot_decide_and_only_an_admin_erases() {
     assert!(csv.starts_with("id,at,operator,action"));
     assert!(csv.contains("\"erase\"") && csv.contains("\"decision\"") == csv.contains("decision"));
     assert!(
-        app.get("/console/audit", Some(&admin))
+        app.page("/console/audit", Some(&admin))
             .await
-            .text()
-            .await
-            .unwrap()
             .contains("erase")
     );
 }
@@ -759,12 +751,7 @@ async fn queue_review_and_dashboard_render() {
     let a = app.verification(app.partner_a, "c1", "ANA").await;
     let b = app.verification(app.partner_a, "c2", "EVA").await;
     let (cookie, _) = app.login("rev@acme.example").await;
-    let review = app
-        .get("/console/review", Some(&cookie))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let review = app.page("/console/review", Some(&cookie)).await;
     let (ia, ib) = (review.find(&a).unwrap(), review.find(&b).unwrap());
     assert!(ia < ib, "oldest first");
     let r = app.get("/console/review/next", Some(&cookie)).await;
@@ -795,12 +782,7 @@ async fn queue_review_and_dashboard_render() {
             .status(),
         StatusCode::BAD_REQUEST
     );
-    let dash = app
-        .get("/console", Some(&cookie))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let dash = app.page("/console", Some(&cookie)).await;
     assert!(
         dash.contains("<svg class=\"chart\"") && dash.contains("SUSPECTED: 2"),
         "{dash}"
@@ -842,11 +824,8 @@ async fn duplicates_and_matched_blocklist_entries_are_shown_with_links() {
 
     let (cookie, _) = app.login("rev@acme.example").await;
     let page = app
-        .get(&format!("/console/v/{probe}"), Some(&cookie))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .page(&format!("/console/v/{probe}"), Some(&cookie))
+        .await;
     let link = format!("<a href=\"/console/v/{blocked}\">{blocked}</a>");
     for kind in ["Same document number and date of birth", "Same image file"] {
         let at = page.find(kind).unwrap_or_else(|| panic!("{kind} missing"));
@@ -860,23 +839,20 @@ async fn duplicates_and_matched_blocklist_entries_are_shown_with_links() {
     let matches = &page[page
         .find("blocklist-matches")
         .expect("matched entries table")..];
-    let row = &matches[..matches.find("</tr>\n").unwrap_or(matches.len())];
-    assert!(matches.contains("Personal data"), "{row}");
-    assert!(matches.contains("DOCUMENT_INFO"), "{row}");
-    assert!(matches.contains(&link), "{row}");
+    let table = &matches[..matches.find("</table>").expect("end of the table")];
+    assert!(table.contains("Personal data"), "{table}");
+    assert!(table.contains("DOCUMENT_INFO"), "{table}");
+    assert!(table.contains(&link), "{table}");
     assert!(
-        matches.contains("stolen passport &#60;b&#62;")
-            || matches.contains("stolen passport &lt;b&gt;"),
-        "escaped reason"
+        table.contains("stolen passport &#60;b&#62;")
+            || table.contains("stolen passport &lt;b&gt;"),
+        "escaped reason: {table}"
     );
     assert!(!page.contains("stolen passport <b>"));
 
     let origin = app
-        .get(&format!("/console/v/{blocked}"), Some(&cookie))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .page(&format!("/console/v/{blocked}"), Some(&cookie))
+        .await;
     assert!(origin.contains("Blocklisted from this verification"));
     assert!(origin.contains("No blocklist entry matched."));
 
@@ -888,10 +864,7 @@ async fn duplicates_and_matched_blocklist_entries_are_shown_with_links() {
             .unwrap()
     );
     let page = app
-        .get(&format!("/console/v/{probe}"), Some(&cookie))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .page(&format!("/console/v/{probe}"), Some(&cookie))
+        .await;
     assert!(page.contains("No blocklist entry matched."));
 }
