@@ -94,6 +94,14 @@ pub fn normalize(text: &str) -> (String, f32) {
                 native += 1;
                 out.push('<');
             }
+            // The recogniser's dictionary holds the Greek capitals, and it writes the OCR-B letters they look like as
+            // them (`Ρ` for `P` above all). Dropped, they cost the MRZ a character: `I<FIN549224ΡXA4…` became
+            // `549224XA4` and `P<POL…` lost its `P`, leaving lines that no repair validates.
+            c @ ('Α' | 'Β' | 'Ε' | 'Ζ' | 'Η' | 'Ι' | 'Κ' | 'Μ' | 'Ν' | 'Ο' | 'Ρ' | 'Τ' | 'Υ'
+            | 'Χ') => {
+                native += 1;
+                out.push(latin_of_greek(c));
+            }
             // Weaker look-alikes of the filler (also common punctuation): mapped, not counted.
             '≤' | '(' | '{' | '[' | '‘' | 'Λ' | '∧' | '^' | '＾' => out.push('<'),
             c if c.is_ascii_lowercase() => out.push(c.to_ascii_uppercase()),
@@ -106,6 +114,27 @@ pub fn normalize(text: &str) -> (String, f32) {
         native as f32 / total as f32
     };
     (out, score)
+}
+
+/// The Latin capital a Greek capital look-alike stands for in an MRZ or a document number (others unchanged).
+pub(crate) fn latin_of_greek(c: char) -> char {
+    match c {
+        'Α' => 'A',
+        'Β' => 'B',
+        'Ε' => 'E',
+        'Ζ' => 'Z',
+        'Η' => 'H',
+        'Ι' => 'I',
+        'Κ' => 'K',
+        'Μ' => 'M',
+        'Ν' => 'N',
+        'Ο' => 'O',
+        'Ρ' => 'P',
+        'Τ' => 'T',
+        'Υ' => 'Y',
+        'Χ' => 'X',
+        c => c,
+    }
 }
 
 /// In a name field no run of three or more fillers can be followed by more name characters: names are
@@ -373,6 +402,13 @@ mod tests {
         assert!((s - 1.0).abs() < 1e-6, "{s}");
         let (_, s) = normalize("(12) [A]");
         assert!(s < 0.75, "{s}");
+        // Greek capitals that look like Latin ones are those letters (Ρ is U+03A1, not P).
+        let (t, s) = normalize("I<FIN549224\u{3A1}XA4<<<<<<<<<<<<<<<<");
+        assert_eq!(t, "I<FIN549224PXA4<<<<<<<<<<<<<<<<");
+        assert!((s - 1.0).abs() < 1e-6, "{s}");
+        assert_eq!(normalize("\u{391}\u{392}\u{395}\u{396}\u{397}\u{399}\u{39A}\u{39C}\u{39D}\u{39F}\u{3A1}\u{3A4}\u{3A5}\u{3A7}").0, "ABEZHIKMNOPTYX");
+        // Other Greek letters are not MRZ characters.
+        assert_eq!(normalize("A\u{3A6}B").0, "AB");
     }
 
     #[test]

@@ -217,9 +217,9 @@ pub fn extract_fields(lines: &[TextLine], pivot: u32) -> VizFields {
             Label::Birth if f.date_of_birth.is_none() => f.date_of_birth = parse_date(&text, pivot),
             Label::Expiry if f.date_of_expiry.is_none() => f.date_of_expiry = parse_date(&text, 99),
             Label::Number if f.document_number.is_none() => {
-                let n: String = text.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+                let n = number_chars(&text);
                 if n.len() >= 5 {
-                    f.document_number = Some(n.to_uppercase());
+                    f.document_number = Some(n);
                 }
             }
             Label::Sex if f.sex.is_none() => {
@@ -280,14 +280,7 @@ fn eu_driving_licence(lines: &[TextLine], pivot: u32) -> Option<VizFields> {
             "3" if f.date_of_birth.is_none() => f.date_of_birth = parse_date(rest, pivot),
             "4a" if f.date_of_issue.is_none() => f.date_of_issue = parse_date(rest, 99),
             "4b" if f.date_of_expiry.is_none() => f.date_of_expiry = parse_date(rest, 99),
-            "5" if f.document_number.is_none() => {
-                f.document_number = Some(
-                    rest.chars()
-                        .filter(|c| c.is_ascii_alphanumeric())
-                        .collect::<String>()
-                        .to_uppercase(),
-                )
-            }
+            "5" if f.document_number.is_none() => f.document_number = Some(number_chars(rest)),
             _ => continue,
         }
         hits += 1;
@@ -434,11 +427,7 @@ fn aamva_driving_licence(lines: &[TextLine], pivot: u32) -> Option<VizFields> {
                     f.date_of_expiry.is_some()
                 }
                 "4d" if f.document_number.is_none() => {
-                    let n: String = value
-                        .chars()
-                        .filter(|c| c.is_ascii_alphanumeric())
-                        .collect::<String>()
-                        .to_uppercase();
+                    let n = number_chars(&value);
                     let ok = n.len() >= 4;
                     if ok {
                         f.document_number = Some(n);
@@ -460,9 +449,27 @@ fn aamva_driving_licence(lines: &[TextLine], pivot: u32) -> Option<VizFields> {
     (hits >= 3 && f.surname.is_some()).then_some(f)
 }
 
+/// A printed document number: its letters and digits, upper case, with the Greek capitals the recogniser writes for
+/// Latin look-alikes (`Ρ` for `P`) read as those letters.
+fn number_chars(text: &str) -> String {
+    text.chars()
+        .map(crate::mrz_text::latin_of_greek)
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_uppercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn document_numbers_read_greek_look_alikes_as_latin() {
+        assert_eq!(number_chars("m50\u{3A1}74029-4"), "M50P740294");
+        assert_eq!(number_chars(" TE 445 26Z8 "), "TE44526Z8");
+        // Other scripts' letters are not part of a number.
+        assert_eq!(number_chars("AB\u{3A6}12"), "AB12");
+    }
 
     #[test]
     fn dates() {
