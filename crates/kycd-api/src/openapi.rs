@@ -310,8 +310,7 @@ fn add_flags(o: &mut Object, required: bool) {
     }
 }
 
-/// The document's source.
-/// `401`: the error response every authenticated route shares.
+/// `401` of the routes whose other errors differ from [`AuthErrors`].
 #[derive(utoipa::IntoResponses)]
 #[response(
     status = 401,
@@ -320,16 +319,53 @@ fn add_flags(o: &mut Object, required: bool) {
 #[allow(dead_code)]
 pub(crate) struct Unauthorized(ErrorEnvelope<'static>);
 
-/// `403`: the partner is disabled (iDenfy's `403 Partner inactive`, idenfy-api.md §4.3).
+/// The error responses every authenticated route shares: `401`, `403` (partner disabled, iDenfy's
+/// `403 Partner inactive`, idenfy-api.md §4.3), `429` and `500`.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub(crate) enum AuthErrors {
+    #[response(
+        status = 401,
+        description = "`UNAUTHORIZED`: missing, malformed or wrong credentials."
+    )]
+    Unauthorized(ErrorEnvelope<'static>),
+    #[response(
+        status = 403,
+        description = "`PARTNER_CONTRACT_ERROR` with the message `Partner inactive`: the partner is disabled."
+    )]
+    PartnerInactive(ErrorEnvelope<'static>),
+    #[response(
+        status = 429,
+        description = "`TOO_MANY_REQUESTS`: over the partner's rate limit.",
+        headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))
+    )]
+    RateLimited(ErrorEnvelope<'static>),
+    #[response(
+        status = 500,
+        description = "`INTERNAL_ERROR`: an unexpected failure; the message carries a reference to the server log."
+    )]
+    Internal(ErrorEnvelope<'static>),
+}
+
+/// `400` of the routes whose body is `{"scanRef"}`.
 #[derive(utoipa::IntoResponses)]
 #[response(
-    status = 403,
-    description = "`PARTNER_CONTRACT_ERROR` with the message `Partner inactive`: the partner is disabled."
+    status = 400,
+    description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `scanRef`) or `BAD_VALUE` (empty `scanRef`)."
 )]
 #[allow(dead_code)]
-pub(crate) struct PartnerInactive(ErrorEnvelope<'static>);
+pub(crate) struct ScanRefBadRequest(ErrorEnvelope<'static>);
 
-/// `429`: over the partner's rate limit.
+/// `404` of the routes that name a verification by its scanRef.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 404,
+    description = "`NOT_FOUND`: no verification with this scanRef for the partner."
+)]
+#[allow(dead_code)]
+pub(crate) struct NotFoundScanRef(ErrorEnvelope<'static>);
+
+/// `429` of the routes whose other errors differ from [`AuthErrors`].
 #[derive(utoipa::IntoResponses)]
 #[response(
     status = 429,

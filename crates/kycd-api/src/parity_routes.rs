@@ -40,12 +40,9 @@ pub(crate) fn routes() -> Router<AppState> {
             verification), `PARTNER_ERROR` (no automatic result yet: call `/api/v2/process` first) or \
             `PERMISSIONS_ERROR` (a production partner: `This endpoint is not available for PRODUCTION partners.`).",
             body = ErrorEnvelope),
-        crate::openapi::Unauthorized,
-        crate::openapi::PartnerInactive,
-        (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
+        crate::openapi::NotFoundScanRef,
         crate::openapi::SmallBodyTooLarge,
-        crate::openapi::RateLimited,
-        crate::openapi::Internal,
+        crate::openapi::AuthErrors,
     ),
     security(("apiKeyPair" = [])),
 )]
@@ -75,12 +72,9 @@ pub(crate) async fn add_dummy_status(
         (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field \
             type), `MISSING_VALUE` (no `scanRef`), `BAD_VALUE` (empty `scanRef`) or `PARTNER_ERROR` (the token was \
             never used: nothing to report).", body = ErrorEnvelope),
-        crate::openapi::Unauthorized,
-        crate::openapi::PartnerInactive,
-        (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
+        crate::openapi::NotFoundScanRef,
         crate::openapi::SmallBodyTooLarge,
-        crate::openapi::RateLimited,
-        crate::openapi::Internal,
+        crate::openapi::AuthErrors,
     ),
     security(("apiKeyPair" = [])),
 )]
@@ -112,11 +106,8 @@ pub(crate) async fn generate_pdf(
             object, wrong field type), `MISSING_VALUE` (no `file`) or `BAD_VALUE` (not a JPEG, PNG or \
             unencrypted PDF, over the pixel limit, unreadable, or a provided value over 255 characters).",
             body = ErrorEnvelope),
-        crate::openapi::Unauthorized,
-        crate::openapi::PartnerInactive,
         (status = 413, description = "`PAYLOAD_TOO_LARGE`: the body is over the limit (20 MiB by default, `KYCD_MAX_BODY_MB`).", body = ErrorEnvelope),
-        crate::openapi::RateLimited,
-        crate::openapi::Internal,
+        crate::openapi::AuthErrors,
     ),
     security(("apiKeyPair" = [])),
 )]
@@ -149,12 +140,9 @@ pub(crate) async fn poa_check(
             type), `MISSING_VALUE` (neither `scanRef` nor `name`), `BAD_VALUE` (unknown `type`, a date or country \
             code that is not valid, a value too long) or `PARTNER_ERROR` (the verification has no result or no \
             name).", body = ErrorEnvelope),
-        crate::openapi::Unauthorized,
-        crate::openapi::PartnerInactive,
-        (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
+        crate::openapi::NotFoundScanRef,
         crate::openapi::SmallBodyTooLarge,
-        crate::openapi::RateLimited,
-        crate::openapi::Internal,
+        crate::openapi::AuthErrors,
     ),
     security(("apiKeyPair" = [])),
 )]
@@ -182,12 +170,9 @@ pub(crate) async fn add_aml_user(
         (status = 200, description = "Stopped.", body = crate::monitoring::MonitoringSubject),
         (status = 400, description = "`ENCODING_ERROR`, `JSON_ERROR` or `MISSING_VALUE` (no `monitoringId`).",
             body = ErrorEnvelope),
-        crate::openapi::Unauthorized,
-        crate::openapi::PartnerInactive,
         (status = 404, description = "`NOT_FOUND`: no such monitoring for the partner.", body = ErrorEnvelope),
         crate::openapi::SmallBodyTooLarge,
-        crate::openapi::RateLimited,
-        crate::openapi::Internal,
+        crate::openapi::AuthErrors,
     ),
     security(("apiKeyPair" = [])),
 )]

@@ -105,11 +105,8 @@ fn created(v: &impl serde::Serialize) -> Response {
                     parameters(("scan_ref" = "$response.body#/scanRef"))))
             )),
         (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `clientId`), `BAD_VALUE` (a value out of its constraints) or `PERMISSIONS_ERROR` (`dummyStatus` from a production partner).", body = ErrorEnvelope),
-        crate::openapi::Unauthorized,
-        crate::openapi::PartnerInactive,
         crate::openapi::SmallBodyTooLarge,
-        crate::openapi::RateLimited,
-        crate::openapi::Internal,
+        crate::openapi::AuthErrors,
     ),
     security(("apiKeyPair" = [])),
 )]
@@ -166,13 +163,10 @@ async fn process_verification(
     request_body(content = crate::openapi::ScanRefRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The status.", body = crate::retrieval::StatusResponse),
-        (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `scanRef`) or `BAD_VALUE` (empty `scanRef`).", body = ErrorEnvelope),
-        crate::openapi::Unauthorized,
-        crate::openapi::PartnerInactive,
-        (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
+        crate::openapi::ScanRefBadRequest,
+        crate::openapi::NotFoundScanRef,
         crate::openapi::SmallBodyTooLarge,
-        crate::openapi::RateLimited,
-        crate::openapi::Internal,
+        crate::openapi::AuthErrors,
     ),
     security(("apiKeyPair" = [])),
 )]
@@ -198,13 +192,10 @@ async fn get_status(
     request_body(content = crate::openapi::ScanRefRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The data.", body = crate::retrieval::DataResponse),
-        (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `scanRef`) or `BAD_VALUE` (empty `scanRef`).", body = ErrorEnvelope),
-        crate::openapi::Unauthorized,
-        crate::openapi::PartnerInactive,
-        (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
+        crate::openapi::ScanRefBadRequest,
+        crate::openapi::NotFoundScanRef,
         crate::openapi::SmallBodyTooLarge,
-        crate::openapi::RateLimited,
-        crate::openapi::Internal,
+        crate::openapi::AuthErrors,
     ),
     security(("apiKeyPair" = [])),
 )]
@@ -230,13 +221,10 @@ async fn get_data(
     request_body(content = crate::openapi::ScanRefRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "URLs by step.", body = crate::retrieval::FilesResponse),
-        (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `scanRef`) or `BAD_VALUE` (empty `scanRef`).", body = ErrorEnvelope),
-        crate::openapi::Unauthorized,
-        crate::openapi::PartnerInactive,
-        (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
+        crate::openapi::ScanRefBadRequest,
+        crate::openapi::NotFoundScanRef,
         crate::openapi::SmallBodyTooLarge,
-        crate::openapi::RateLimited,
-        crate::openapi::Internal,
+        crate::openapi::AuthErrors,
     ),
     security(("apiKeyPair" = [])),
 )]
@@ -263,12 +251,9 @@ async fn get_files(
     responses(
         (status = 200, description = "Deleted; empty body."),
         (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `scanRef`), `BAD_VALUE` (empty `scanRef`) or `PARTNER_ERROR` (the token is still usable).", body = ErrorEnvelope),
-        crate::openapi::Unauthorized,
-        crate::openapi::PartnerInactive,
-        (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
+        crate::openapi::NotFoundScanRef,
         crate::openapi::SmallBodyTooLarge,
-        crate::openapi::RateLimited,
-        crate::openapi::Internal,
+        crate::openapi::AuthErrors,
     ),
     security(("apiKeyPair" = [])),
 )]
@@ -292,13 +277,10 @@ async fn delete_verification(
     request_body(content = crate::openapi::ScanRefRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "How many deliveries were made due.", body = crate::retrieval::ReplayResponse),
-        (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (no `scanRef`) or `BAD_VALUE` (empty `scanRef`).", body = ErrorEnvelope),
-        crate::openapi::Unauthorized,
-        crate::openapi::PartnerInactive,
-        (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
+        crate::openapi::ScanRefBadRequest,
+        crate::openapi::NotFoundScanRef,
         crate::openapi::SmallBodyTooLarge,
-        crate::openapi::RateLimited,
-        crate::openapi::Internal,
+        crate::openapi::AuthErrors,
     ),
     security(("apiKeyPair" = [])),
 )]
@@ -326,12 +308,9 @@ async fn replay_webhooks(
     responses(
         (status = 200, description = "Stored and re-queued; empty body."),
         (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `MISSING_VALUE` (a required field), `BAD_VALUE` (unknown step, bad image) or `PARTNER_ERROR` (still being processed).", body = ErrorEnvelope),
-        crate::openapi::Unauthorized,
-        crate::openapi::PartnerInactive,
-        (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
+        crate::openapi::NotFoundScanRef,
         (status = 413, description = "`PAYLOAD_TOO_LARGE`: the body is over the limit (20 MiB by default, `KYCD_MAX_BODY_MB`).", body = ErrorEnvelope),
-        crate::openapi::RateLimited,
-        crate::openapi::Internal,
+        crate::openapi::AuthErrors,
     ),
     security(("apiKeyPair" = [])),
 )]
@@ -364,12 +343,9 @@ async fn upload_additional_step(
             body = crate::listing::IdentificationList),
         (status = 400, description = "`BAD_VALUE`: `page` or `perPage` is not a positive integer, or the query \
             string cannot be decoded.", body = ErrorEnvelope),
-        crate::openapi::Unauthorized,
-        crate::openapi::PartnerInactive,
         (status = 404, description = "`NOT_FOUND`: `page` is past the last page (page 1 always exists).",
             body = ErrorEnvelope),
-        crate::openapi::RateLimited,
-        crate::openapi::Internal,
+        crate::openapi::AuthErrors,
     ),
     security(("apiKeyPair" = [])),
 )]
@@ -407,12 +383,9 @@ async fn list_identifications(
     responses(
         (status = 201, description = "The entry.", body = crate::blocklist::BlocklistEntry),
         (status = 400, description = "`ENCODING_ERROR` (not UTF-8), `JSON_ERROR` (not a JSON object, wrong field type), `BAD_VALUE` (unknown source, a path parameter that is not UTF-8, reason too long) or `PARTNER_ERROR` (nothing to blocklist: no face or no personal data read).", body = ErrorEnvelope),
-        crate::openapi::Unauthorized,
-        crate::openapi::PartnerInactive,
-        (status = 404, description = "`NOT_FOUND`: no verification with this scanRef for the partner.", body = ErrorEnvelope),
+        crate::openapi::NotFoundScanRef,
         crate::openapi::SmallBodyTooLarge,
-        crate::openapi::RateLimited,
-        crate::openapi::Internal,
+        crate::openapi::AuthErrors,
     ),
     security(("apiKeyPair" = [])),
 )]
@@ -445,11 +418,8 @@ async fn add_blocklist(
     responses(
         (status = 204, description = "Removed."),
         (status = 400, description = "`BAD_VALUE`: unknown source, or a path parameter that is not UTF-8.", body = ErrorEnvelope),
-        crate::openapi::Unauthorized,
-        crate::openapi::PartnerInactive,
         (status = 404, description = "`NOT_FOUND`: no such verification or entry.", body = ErrorEnvelope),
-        crate::openapi::RateLimited,
-        crate::openapi::Internal,
+        crate::openapi::AuthErrors,
     ),
     security(("apiKeyPair" = [])),
 )]

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::spawn_app;
+use common::{Api, spawn_app};
 use kycd_store::PartnerUpdate;
 use serde_json::json;
 

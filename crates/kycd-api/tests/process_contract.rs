@@ -8,32 +8,6 @@ use kycd_api::ApiConfig;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const UTO: &str = "documents/passporteye/100_pass-uto.jpg";
-
-fn req(token: &str, images: Value) -> Value {
-    json!({ "token": token, "country": "lt", "documentType": "PASSPORT", "images": images })
-}
-
-async fn doc_token(s: &TestApp, p: &Partner) -> String {
-    s.token(p, json!({ "clientId": "c1", "tokenType": "DOCUMENT" }))
-        .await["authToken"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-/// After a failed validation the token is still usable: a correct request with it is accepted.
-async fn assert_token_still_usable(s: &TestApp, p: &Partner, token: &str) {
-    let (st, v) = s
-        .post_json(
-            p,
-            "/api/v2/process",
-            &req(token, json!({ "FRONT": b64_file(UTO) })),
-        )
-        .await;
-    assert_eq!(st, 200, "token was consumed by a failed validation: {v}");
-}
-
 #[tokio::test]
 async fn requests_without_valid_credentials_are_unauthorized() {
     let s = spawn_app().await;
@@ -103,7 +77,7 @@ async fn wrong_method_and_unknown_paths_use_the_envelope() {
 async fn body_encoding_and_json_errors() {
     let s = spawn_app().await;
     let p = s.partner(true).await;
-    let t = doc_token(&s, &p).await;
+    let t = s.doc_token(&p).await;
     let (st, body) = s
         .post(&p, "/api/v2/process", vec![0xffu8, 0xfe, 0x00])
         .await;
@@ -139,7 +113,7 @@ async fn body_encoding_and_json_errors() {
         400,
         "JSON_ERROR",
     );
-    assert_token_still_usable(&s, &p, &t).await;
+    s.assert_token_still_usable(&p, &t).await;
 }
 
 #[tokio::test]
@@ -161,12 +135,12 @@ async fn missing_token_is_a_missing_value() {
 async fn partner_without_direct_processing_gets_a_contract_error() {
     let s = spawn_app().await;
     let p = s.partner(false).await;
-    let t = doc_token(&s, &p).await;
+    let t = s.doc_token(&p).await;
     assert_error(
         &s.post_json(
             &p,
             "/api/v2/process",
-            &req(&t, json!({"FRONT": b64_file(UTO)})),
+            &process_req(&t, json!({"FRONT": b64_file(UTO)})),
         )
         .await,
         403,
@@ -181,20 +155,24 @@ async fn unknown_foreign_reused_and_expired_tokens_are_not_valid() {
     let b = s.partner(true).await;
     let img = json!({"FRONT": b64_file(UTO)});
     assert_error(
-        &s.post_json(&a, "/api/v2/process", &req("doesnotexist", img.clone()))
-            .await,
+        &s.post_json(
+            &a,
+            "/api/v2/process",
+            &process_req("doesnotexist", img.clone()),
+        )
+        .await,
         400,
         "TOKEN_NOT_VALID",
     );
-    let t = doc_token(&s, &a).await;
+    let t = s.doc_token(&a).await;
     assert_error(
-        &s.post_json(&b, "/api/v2/process", &req(&t, img.clone()))
+        &s.post_json(&b, "/api/v2/process", &process_req(&t, img.clone()))
             .await,
         400,
         "TOKEN_NOT_VALID",
     );
     let (st, body) = s
-        .post_json(&a, "/api/v2/process", &req(&t, img.clone()))
+        .post_json(&a, "/api/v2/process", &process_req(&t, img.clone()))
         .await;
     assert_eq!(
         (st, body),
@@ -202,7 +180,7 @@ async fn unknown_foreign_reused_and_expired_tokens_are_not_valid() {
         "success answers 200 with an empty body"
     );
     assert_error(
-        &s.post_json(&a, "/api/v2/process", &req(&t, img.clone()))
+        &s.post_json(&a, "/api/v2/process", &process_req(&t, img.clone()))
             .await,
         400,
         "TOKEN_NOT_VALID",
@@ -218,7 +196,7 @@ async fn unknown_foreign_reused_and_expired_tokens_are_not_valid() {
         &s.post_json(
             &a,
             "/api/v2/process",
-            &req(short["authToken"].as_str().unwrap(), img),
+            &process_req(short["authToken"].as_str().unwrap(), img),
         )
         .await,
         400,
@@ -243,7 +221,7 @@ async fn nfc_and_questionnaire_tokens_cannot_be_processed_directly() {
         &s.post_json(
             &p,
             "/api/v2/process",
-            &req(nfc["authToken"].as_str().unwrap(), img.clone()),
+            &process_req(nfc["authToken"].as_str().unwrap(), img.clone()),
         )
         .await,
         403,
@@ -259,7 +237,7 @@ async fn nfc_and_questionnaire_tokens_cannot_be_processed_directly() {
         .post_json(
             &p,
             "/api/v2/process",
-            &req(q["authToken"].as_str().unwrap(), img),
+            &process_req(q["authToken"].as_str().unwrap(), img),
         )
         .await;
     assert_eq!(st, 200, "{v}");
@@ -269,9 +247,9 @@ async fn nfc_and_questionnaire_tokens_cannot_be_processed_directly() {
 async fn country_and_document_type_are_validated() {
     let s = spawn_app().await;
     let p = s.partner(true).await;
-    let t = doc_token(&s, &p).await;
+    let t = s.doc_token(&p).await;
     let img = json!({"FRONT": b64_file(UTO)});
-    let mut r = req(&t, img.clone());
+    let mut r = process_req(&t, img.clone());
     r["country"] = json!("XX");
     let e = s.post_json(&p, "/api/v2/process", &r).await;
     assert_error(&e, 400, "BAD_VALUE");
@@ -283,25 +261,25 @@ async fn country_and_document_type_are_validated() {
         "MISSING_VALUE",
     );
     for bad in ["VISA", "SMART_ID", "BANK_ID_SE", "passport-ish"] {
-        let mut r = req(&t, img.clone());
+        let mut r = process_req(&t, img.clone());
         r["documentType"] = json!(bad);
         let e = s.post_json(&p, "/api/v2/process", &r).await;
         assert_error(&e, 400, "BAD_VALUE");
         assert!(e.1["message"].as_str().unwrap().contains(bad));
     }
-    assert_token_still_usable(&s, &p, &t).await;
+    s.assert_token_still_usable(&p, &t).await;
 }
 
 #[tokio::test]
 async fn image_keys_encoding_and_formats_are_checked() {
     let s = spawn_app().await;
     let p = s.partner(true).await;
-    let t = doc_token(&s, &p).await;
+    let t = s.doc_token(&p).await;
     let e = s
         .post_json(
             &p,
             "/api/v2/process",
-            &req(&t, json!({"FRONT": b64_file(UTO), "SELFIE2": "x"})),
+            &process_req(&t, json!({"FRONT": b64_file(UTO), "SELFIE2": "x"})),
         )
         .await;
     assert_error(&e, 400, "BAD_VALUE");
@@ -310,7 +288,7 @@ async fn image_keys_encoding_and_formats_are_checked() {
         .post_json(
             &p,
             "/api/v2/process",
-            &req(&t, json!({"FRONT": "@@@ not base64 @@@"})),
+            &process_req(&t, json!({"FRONT": "@@@ not base64 @@@"})),
         )
         .await;
     assert_error(&e, 400, "ENCODING_ERROR");
@@ -320,8 +298,12 @@ async fn image_keys_encoding_and_formats_are_checked() {
         b"GIF89a\x01\x00\x01\x00\x00\x00\x00;",
     );
     assert_error(
-        &s.post_json(&p, "/api/v2/process", &req(&t, json!({"FRONT": gif})))
-            .await,
+        &s.post_json(
+            &p,
+            "/api/v2/process",
+            &process_req(&t, json!({"FRONT": gif})),
+        )
+        .await,
         400,
         "BAD_VALUE",
     );
@@ -330,7 +312,7 @@ async fn image_keys_encoding_and_formats_are_checked() {
         .post_json(
             &p,
             "/api/v2/process",
-            &req(
+            &process_req(
                 &t,
                 json!({"FRONT": b64_file("pdf/pypdf/r6-user-password.pdf")}),
             ),
@@ -343,13 +325,13 @@ async fn image_keys_encoding_and_formats_are_checked() {
         &s.post_json(
             &p,
             "/api/v2/process",
-            &req(&t, json!({"FRONT": owner_only})),
+            &process_req(&t, json!({"FRONT": owner_only})),
         )
         .await,
         400,
         "BAD_VALUE",
     );
-    let mut r = req(
+    let mut r = process_req(
         &t,
         json!({"FRONT": format!("data:image/png;base64,{}", b64_file(UTO))}),
     );
@@ -366,12 +348,12 @@ async fn images_over_the_pixel_limit_are_refused() {
     })
     .await;
     let p = s.partner(true).await;
-    let t = doc_token(&s, &p).await;
+    let t = s.doc_token(&p).await;
     let e = s
         .post_json(
             &p,
             "/api/v2/process",
-            &req(&t, json!({"FRONT": b64_file(UTO)})),
+            &process_req(&t, json!({"FRONT": b64_file(UTO)})),
         )
         .await;
     assert_error(&e, 400, "BAD_VALUE");
@@ -382,8 +364,8 @@ async fn images_over_the_pixel_limit_are_refused() {
 async fn required_steps_are_enforced() {
     let s = spawn_app().await;
     let p = s.partner(true).await;
-    let t = doc_token(&s, &p).await;
-    let mut r = req(&t, json!({"BACK": b64_file(UTO)}));
+    let t = s.doc_token(&p).await;
+    let mut r = process_req(&t, json!({"BACK": b64_file(UTO)}));
     let e = s.post_json(&p, "/api/v2/process", &r).await;
     assert_error(&e, 400, "MISSING_VALUE");
     assert_eq!(e.1["message"], "No image provided for step 'FRONT'");
@@ -397,7 +379,7 @@ async fn required_steps_are_enforced() {
         .post_json(
             &p,
             "/api/v2/process",
-            &req(
+            &process_req(
                 ident["authToken"].as_str().unwrap(),
                 json!({"FRONT": b64_file(UTO)}),
             ),
@@ -412,17 +394,17 @@ async fn required_steps_are_enforced() {
         .post_json(
             &p,
             "/api/v2/process",
-            &req(
+            &process_req(
                 bill["authToken"].as_str().unwrap(),
                 json!({"FRONT": b64_file(UTO)}),
             ),
         )
         .await;
     assert_eq!(e.1["message"], "No image provided for step 'UTILITY_BILL'");
-    let ok = req(
+    let ok = process_req(
         bill["authToken"].as_str().unwrap(),
         json!({"FRONT": b64_file(UTO), "UTILITY_BILL": b64_file("pdf/pypdf/unencrypted.pdf")}),
     );
     assert_eq!(s.post_json(&p, "/api/v2/process", &ok).await.0, 200);
-    assert_token_still_usable(&s, &p, &t).await;
+    s.assert_token_still_usable(&p, &t).await;
 }

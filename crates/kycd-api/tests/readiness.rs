@@ -3,6 +3,7 @@
 mod common;
 use common::*;
 use kycd_api::ApiConfig;
+use kycd_pipeline::checks::DocData;
 use kycd_pipeline::{AmlFacts, AmlScreener, Checks};
 use std::sync::Arc;
 
@@ -13,14 +14,7 @@ impl AmlScreener for Lists {
     fn lists_loaded(&self) -> bool {
         self.0
     }
-    fn screen(
-        &self,
-        _first_name: Option<&str>,
-        _last_name: Option<&str>,
-        _dob: Option<&str>,
-        _nationality: Option<&str>,
-        _sex: Option<&str>,
-    ) -> AmlFacts {
+    fn screen(&self, _holder: &DocData) -> AmlFacts {
         AmlFacts {
             hit: false,
             failed: !self.0,

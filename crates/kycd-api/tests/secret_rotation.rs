@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Partner, assert_error, spawn_app};
+use common::{Api, Partner, assert_error, spawn_app};
 use kycd_store::{Keyring, now_ms};
 use serde_json::json;
 use std::time::Duration;

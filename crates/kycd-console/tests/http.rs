@@ -43,17 +43,13 @@ async fn spawn(config: ConsoleConfig) -> App {
         ids.push(
             store
                 .create_partner(NewPartner {
-                    name: name.into(),
-                    api_key: format!("key-{name}"),
-                    secret_hash: vec![1; 32],
-                    signing_key_enc: keyring.encrypt(&[2; 32]).unwrap(),
-                    direct_processing: true,
-                    manual_review: false,
                     webhook_url: Some("https://example.com/hook".into()),
-                    aml: true,
-                    sandbox: false,
-                    aml_monitoring: false,
-                    token_defaults: Default::default(),
+                    ..NewPartner::new(
+                        name,
+                        format!("key-{name}"),
+                        vec![1; 32],
+                        keyring.encrypt(&[2; 32]).unwrap(),
+                    )
                 })
                 .await
                 .unwrap()

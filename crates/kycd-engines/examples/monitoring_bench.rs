@@ -172,17 +172,13 @@ async fn main() {
         .with_encryption(keyring.clone());
     let partner = store
         .create_partner(NewPartner {
-            name: "bench".into(),
-            api_key: "bench".into(),
-            secret_hash: vec![0; 32],
-            signing_key_enc: keyring.encrypt(b"signing").unwrap(),
-            direct_processing: true,
-            manual_review: false,
-            webhook_url: None,
-            aml: true,
-            sandbox: false,
             aml_monitoring: true,
-            token_defaults: Default::default(),
+            ..NewPartner::new(
+                "bench",
+                "bench",
+                vec![0; 32],
+                keyring.encrypt(b"signing").unwrap(),
+            )
         })
         .await
         .unwrap();

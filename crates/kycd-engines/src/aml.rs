@@ -1,6 +1,8 @@
 //! Sanctions/PEP screening of the document holder with kycd-aml's in-memory index.
 
+use kycd_pipeline::checks::DocData;
 use kycd_pipeline::{AmlFacts, AmlScreener};
+use kycd_types::DocSex;
 use std::sync::Arc;
 
 /// AML screening from the in-memory index.
@@ -20,30 +22,26 @@ impl AmlScreener for AmlEngine {
         !self.service.is_empty()
     }
 
-    fn screen(
-        &self,
-        first_name: Option<&str>,
-        last_name: Option<&str>,
-        dob: Option<&str>,
-        nationality: Option<&str>,
-        sex: Option<&str>,
-    ) -> AmlFacts {
+    fn screen(&self, holder: &DocData) -> AmlFacts {
         let uid = uuid::Uuid::new_v4().simple().to_string().to_uppercase();
         let today = kycd_mrz::Date::today().to_iso();
-        let name = format!("{} {}", first_name.unwrap_or(""), last_name.unwrap_or(""))
-            .trim()
-            .to_string();
+        let name = format!(
+            "{} {}",
+            holder.first_name.as_deref().unwrap_or(""),
+            holder.last_name.as_deref().unwrap_or("")
+        )
+        .trim()
+        .to_string();
         let q = kycd_aml::Query {
             name,
-            birth_date: dob.map(str::to_string),
-            nationality: nationality.map(str::to_string),
-            gender: sex.map(|s| {
-                if s == "MALE" {
-                    "male".to_string()
-                } else {
-                    "female".to_string()
-                }
-            }),
+            birth_date: holder.dob.clone(),
+            nationality: holder.nationality.clone(),
+            // An undefined sex (`<` in the MRZ) says nothing: it must not narrow the search.
+            gender: match holder.sex {
+                Some(DocSex::Male) => Some("male".to_string()),
+                Some(DocSex::Female) => Some("female".to_string()),
+                Some(DocSex::Undefined) | None => None,
+            },
             kind: None,
         };
         let array = self.service.aml_entry(&q, &today, &uid, &[]);

@@ -18,17 +18,8 @@ pub async fn screen(
             array: Vec::new(),
         });
     };
-    let x = d.data.clone();
-    run.cpu(move || {
-        screener.screen(
-            x.first_name.as_deref(),
-            x.last_name.as_deref(),
-            x.dob.as_deref(),
-            x.nationality.as_deref(),
-            x.sex.as_ref().map(|s| s.as_str()),
-        )
-    })
-    .await
+    let holder = d.data.clone();
+    run.cpu(move || screener.screen(&holder)).await
 }
 
 /// How long a subject is monitored (iDenfy: one year).

@@ -224,15 +224,8 @@ pub trait AmlScreener: Send + Sync {
     fn lists_loaded(&self) -> bool {
         true
     }
-    /// Screens a person.
-    fn screen(
-        &self,
-        first_name: Option<&str>,
-        last_name: Option<&str>,
-        dob: Option<&str>,
-        nationality: Option<&str>,
-        sex: Option<&str>,
-    ) -> AmlFacts;
+    /// Screens the holder read from a document (names, date of birth, nationality, sex).
+    fn screen(&self, holder: &DocData) -> AmlFacts;
 }
 
 /// Reads and compares an additional-step document (utility bill).

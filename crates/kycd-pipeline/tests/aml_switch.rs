@@ -7,9 +7,10 @@ use kycd_pipeline::checks::{
 };
 use kycd_pipeline::{Checks, Evaluated, Run};
 use kycd_store::{Keyring, NewPartner, Store, VerificationRow};
-use kycd_types::token::{FLAG_DEFAULTS, TokenSettings};
+use kycd_types::TokenType;
+use kycd_types::token::TokenSettings;
 use kycd_types::{DocumentStatus, DocumentType, FraudTag, OverallStatus, PartnerId};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -52,14 +53,7 @@ impl DocumentAnalyzer for ValidPassport {
 struct EveryoneListed;
 
 impl AmlScreener for EveryoneListed {
-    fn screen(
-        &self,
-        _first_name: Option<&str>,
-        _last_name: Option<&str>,
-        _dob: Option<&str>,
-        _nationality: Option<&str>,
-        _sex: Option<&str>,
-    ) -> AmlFacts {
+    fn screen(&self, _holder: &DocData) -> AmlFacts {
         AmlFacts {
             hit: true,
             failed: false,
@@ -70,41 +64,13 @@ impl AmlScreener for EveryoneListed {
 }
 
 fn token(scan_ref: &str) -> TokenSettings {
-    let mut v = json!({
-        "authToken": "t", "scanRef": scan_ref, "clientId": "c", "personScanRef": null, "externalRef": null,
-        "tokenType": "DOCUMENT", "firstName": null, "lastName": null, "dateOfBirth": null, "sex": null,
-        "nationality": null, "personalNumber": null, "documentNumber": null, "dateOfExpiry": null,
-        "dateOfIssue": null, "address": null, "country": null, "documents": [], "allowedDocuments": {},
-        "registryCentersCountries": null, "expiryTime": 3600, "sessionLength": 600, "successUrl": null,
-        "errorUrl": null, "unverifiedUrl": null, "callbackUrl": null, "locale": "en", "theme": null,
-        "questionnaire": null, "riskAssessmentProfile": null, "utilityBill": false, "additionalSteps": null,
-        "additionalData": null, "videoCallQuestions": [], "faceMatchingThresholdModifier": 1.0, "ageLimit": null,
-        "ageMax": null, "digitString": null, "redirectUrl": null
-    });
-    if let Some(o) = v.as_object_mut() {
-        for (k, d) in FLAG_DEFAULTS {
-            o.insert((*k).to_string(), Value::Bool(*d));
-        }
-    }
-    serde_json::from_value(v).unwrap()
+    TokenSettings::minimal("t", scan_ref, "c", TokenType::Document)
 }
 
 async fn run() -> (Run, PartnerId) {
     let store = Store::connect("sqlite::memory:", 1).await.unwrap();
     let p = store
-        .create_partner(NewPartner {
-            name: "p".into(),
-            api_key: "p".into(),
-            secret_hash: vec![0; 32],
-            signing_key_enc: vec![0; 32],
-            direct_processing: true,
-            manual_review: false,
-            webhook_url: None,
-            aml: true,
-            sandbox: false,
-            aml_monitoring: false,
-            token_defaults: Default::default(),
-        })
+        .create_partner(NewPartner::new("p", "p", vec![0; 32], vec![0; 32]))
         .await
         .unwrap();
     let checks = Checks {

@@ -10,8 +10,9 @@ use kycd_pipeline::worker::heartbeat;
 use kycd_pipeline::{Checks, Worker, WorkerConfig};
 use kycd_store::{AcceptedVerification, ImageRef, Keyring, NewPartner, NewToken, Store};
 use kycd_types::DocumentType;
-use kycd_types::token::{FLAG_DEFAULTS, TokenSettings};
-use serde_json::{Value, json};
+use kycd_types::TokenType;
+use kycd_types::token::TokenSettings;
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -91,23 +92,7 @@ impl DocumentAnalyzer for Quick {
 }
 
 fn settings(auth_token: &str, scan_ref: &str) -> TokenSettings {
-    let mut v = json!({
-        "authToken": auth_token, "scanRef": scan_ref, "clientId": "c", "personScanRef": null, "externalRef": null,
-        "tokenType": "DOCUMENT", "firstName": null, "lastName": null, "dateOfBirth": null, "sex": null,
-        "nationality": null, "personalNumber": null, "documentNumber": null, "dateOfExpiry": null,
-        "dateOfIssue": null, "address": null, "country": null, "documents": [], "allowedDocuments": {},
-        "registryCentersCountries": null, "expiryTime": 3600, "sessionLength": 600, "successUrl": null,
-        "errorUrl": null, "unverifiedUrl": null, "callbackUrl": null, "locale": "en", "theme": null,
-        "questionnaire": null, "riskAssessmentProfile": null, "utilityBill": false, "additionalSteps": null,
-        "additionalData": null, "videoCallQuestions": [], "faceMatchingThresholdModifier": 1.0, "ageLimit": null,
-        "ageMax": null, "digitString": null, "redirectUrl": null
-    });
-    if let Some(o) = v.as_object_mut() {
-        for (k, d) in FLAG_DEFAULTS {
-            o.insert((*k).to_string(), Value::Bool(*d));
-        }
-    }
-    serde_json::from_value(v).unwrap()
+    TokenSettings::minimal(auth_token, scan_ref, "c", TokenType::Document)
 }
 
 /// One installation in a temporary directory, shared by the "processes" of a test.
@@ -154,17 +139,13 @@ impl Env {
     async fn submit(&self, store: &Store) -> String {
         let partner = store
             .create_partner(NewPartner {
-                name: "p".into(),
-                api_key: uuid::Uuid::new_v4().simple().to_string(),
-                secret_hash: vec![0; 32],
-                signing_key_enc: vec![0; 32],
-                direct_processing: true,
-                manual_review: false,
-                webhook_url: None,
                 aml: false,
-                sandbox: false,
-                aml_monitoring: false,
-                token_defaults: Default::default(),
+                ..NewPartner::new(
+                    "p",
+                    uuid::Uuid::new_v4().simple().to_string(),
+                    vec![0; 32],
+                    vec![0; 32],
+                )
             })
             .await
             .unwrap();

@@ -57,6 +57,32 @@ pub struct NewPartner {
     pub aml_monitoring: bool,
 }
 
+impl NewPartner {
+    /// A partner with `kycd partner create`'s defaults: direct processing and AML screening on, no manual review,
+    /// no default webhook URL, not a sandbox, no AML monitoring, no token defaults. Change the others with struct
+    /// update syntax (`NewPartner { sandbox: true, ..NewPartner::new(..) }`).
+    pub fn new(
+        name: impl Into<String>,
+        api_key: impl Into<String>,
+        secret_hash: Vec<u8>,
+        signing_key_enc: Vec<u8>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            api_key: api_key.into(),
+            secret_hash,
+            signing_key_enc,
+            direct_processing: true,
+            manual_review: false,
+            webhook_url: None,
+            aml: true,
+            token_defaults: TokenDefaults::default(),
+            sandbox: false,
+            aml_monitoring: false,
+        }
+    }
+}
+
 /// A stored partner.
 #[derive(Debug, Clone)]
 pub struct PartnerRow {
@@ -358,29 +384,8 @@ impl Store {
         overlap_ms: i64,
         force: bool,
     ) -> Result<Option<PartnerRow>, StoreError> {
-        let Some(found) = self.partner_by_key_or_name(key).await? else {
-            return Ok(None);
-        };
-        let now = now_ms();
-        let until = overlap_end(now, overlap_ms);
-        let previous = if until.is_some() {
-            "prev_secret_hash = secret_hash, prev_secret_until = $4"
-        } else {
-            "prev_secret_hash = NULL, prev_secret_until = NULL"
-        };
-        // One statement: the right-hand sides read the row as it was, so the old hash moves atomically.
-        let sql = format!(
-            "UPDATE partners SET {previous}, secret_hash = $1 \
-             WHERE id = $2 AND (prev_secret_until IS NULL OR prev_secret_until <= $3) RETURNING {COLS}"
-        );
-        let mut q = bound!(&sql, new_hash.to_vec(), found.id.0, cutoff(now, force));
-        if let Some(u) = until {
-            q = q.bind(u);
-        }
-        match q.fetch_optional(&self.pool).await? {
-            Some(r) => row(&r).map(Some),
-            None => self.rotation_refused(found.id, "API secret").await,
-        }
+        self.rotate(key, Credential::Secret, new_hash, overlap_ms, force)
+            .await
     }
 
     /// Replaces the webhook signing key of the partner `key` names by `new_key_enc` (encrypted like
@@ -395,27 +400,59 @@ impl Store {
         overlap_ms: i64,
         force: bool,
     ) -> Result<Option<PartnerRow>, StoreError> {
+        self.rotate(key, Credential::SigningKey, new_key_enc, overlap_ms, force)
+            .await
+    }
+
+    /// [`Store::rotate_partner_secret`] and [`Store::rotate_partner_signing_key`]: `new` replaces the credential,
+    /// the current value becomes the previous one for the overlap.
+    async fn rotate(
+        &self,
+        key: &str,
+        credential: Credential,
+        new: &[u8],
+        overlap_ms: i64,
+        force: bool,
+    ) -> Result<Option<PartnerRow>, StoreError> {
         let Some(found) = self.partner_by_key_or_name(key).await? else {
             return Ok(None);
         };
         let now = now_ms();
         let until = overlap_end(now, overlap_ms);
-        let previous = if until.is_some() {
-            "prev_signing_key_enc = signing_key_enc, prev_signing_key_until = $4"
-        } else {
-            "prev_signing_key_enc = NULL, prev_signing_key_until = NULL"
+        let (col, prev, prev_until, also, label) = match credential {
+            Credential::Secret => (
+                "secret_hash",
+                "prev_secret_hash",
+                "prev_secret_until",
+                "",
+                "API secret",
+            ),
+            // A new signing key is unconfirmed until the partner says it verifies with it.
+            Credential::SigningKey => (
+                "signing_key_enc",
+                "prev_signing_key_enc",
+                "prev_signing_key_until",
+                ", signing_key_confirmed_at = NULL",
+                "signing key",
+            ),
         };
+        let previous = if until.is_some() {
+            format!("{prev} = {col}, {prev_until} = $4")
+        } else {
+            format!("{prev} = NULL, {prev_until} = NULL")
+        };
+        // One statement: the right-hand sides read the row as it was, so the old value moves atomically.
         let sql = format!(
-            "UPDATE partners SET {previous}, signing_key_enc = $1, signing_key_confirmed_at = NULL \
-             WHERE id = $2 AND (prev_signing_key_until IS NULL OR prev_signing_key_until <= $3) RETURNING {COLS}"
+            "UPDATE partners SET {previous}, {col} = $1{also} \
+             WHERE id = $2 AND ({prev_until} IS NULL OR {prev_until} <= $3) RETURNING {COLS}"
         );
-        let mut q = bound!(&sql, new_key_enc.to_vec(), found.id.0, cutoff(now, force));
+        let mut q = bound!(&sql, new.to_vec(), found.id.0, cutoff(now, force));
         if let Some(u) = until {
             q = q.bind(u);
         }
         match q.fetch_optional(&self.pool).await? {
             Some(r) => row(&r).map(Some),
-            None => self.rotation_refused(found.id, "signing key").await,
+            None => self.rotation_refused(found.id, label).await,
         }
     }
 
@@ -460,6 +497,15 @@ impl Store {
             ))),
         }
     }
+}
+
+/// A partner credential that rotates with an overlap.
+#[derive(Debug, Clone, Copy)]
+enum Credential {
+    /// The API secret (its keyed hash).
+    Secret,
+    /// The webhook signing key (encrypted).
+    SigningKey,
 }
 
 /// The end (ms) of an overlap of `overlap_ms` from `now`; None when there is no overlap.

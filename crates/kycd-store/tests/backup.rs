@@ -10,17 +10,8 @@ use std::collections::BTreeMap;
 async fn partner(store: &Store) -> PartnerId {
     store
         .create_partner(NewPartner {
-            name: "p".into(),
-            api_key: "p".into(),
-            secret_hash: vec![1; 32],
-            signing_key_enc: vec![2; 40],
-            direct_processing: true,
-            manual_review: false,
-            webhook_url: None,
             aml: false,
-            sandbox: false,
-            aml_monitoring: false,
-            token_defaults: Default::default(),
+            ..NewPartner::new("p", "p", vec![1; 32], vec![2; 40])
         })
         .await
         .unwrap()

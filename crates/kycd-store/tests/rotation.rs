@@ -8,19 +8,12 @@ use kycd_store::{NewPartner, Store, StoreError, now_ms};
 
 async fn partner(store: &Store, key: &str) {
     store
-        .create_partner(NewPartner {
-            name: format!("name-{key}"),
-            api_key: key.into(),
-            secret_hash: vec![1; 32],
-            signing_key_enc: vec![2; 40],
-            direct_processing: true,
-            manual_review: false,
-            webhook_url: None,
-            aml: true,
-            sandbox: false,
-            aml_monitoring: false,
-            token_defaults: Default::default(),
-        })
+        .create_partner(NewPartner::new(
+            format!("name-{key}"),
+            key,
+            vec![1; 32],
+            vec![2; 40],
+        ))
         .await
         .unwrap();
 }

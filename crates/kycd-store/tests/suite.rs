@@ -41,17 +41,8 @@ async fn partners_are_created_found_and_disabled(store: Store) {
     assert!(matches!(
         store
             .create_partner(NewPartner {
-                name: "dup".into(),
-                api_key: "key-a".into(),
-                secret_hash: vec![],
-                signing_key_enc: vec![],
                 direct_processing: false,
-                manual_review: false,
-                webhook_url: None,
-                aml: true,
-                sandbox: false,
-                aml_monitoring: false,
-                token_defaults: Default::default(),
+                ..NewPartner::new("dup", "key-a", vec![], vec![])
             })
             .await,
         Err(StoreError::Conflict(_))
@@ -343,17 +334,13 @@ async fn a_rotation_reseals_every_encrypted_value_and_keeps_the_pepper(store: St
     s_old.store_pepper().await.unwrap();
     let a = s_old
         .create_partner(NewPartner {
-            name: "rot".into(),
-            api_key: "rot".into(),
-            secret_hash: old.hash_secret("secret").to_vec(),
-            signing_key_enc: old.encrypt(b"signing key").unwrap(),
-            direct_processing: true,
-            manual_review: false,
             webhook_url: Some("https://example.com/hook".into()),
-            aml: true,
-            sandbox: false,
-            aml_monitoring: false,
-            token_defaults: Default::default(),
+            ..NewPartner::new(
+                "rot",
+                "rot",
+                old.hash_secret("secret").to_vec(),
+                old.encrypt(b"signing key").unwrap(),
+            )
         })
         .await
         .unwrap()
@@ -745,17 +732,8 @@ async fn partner_settings_are_defaulted_updated_and_cleared(store: Store) {
     for key in ["twin-1", "twin-2"] {
         store
             .create_partner(NewPartner {
-                name: "twin".into(),
-                api_key: key.into(),
-                secret_hash: vec![1; 32],
-                signing_key_enc: vec![2; 40],
                 direct_processing: false,
-                manual_review: false,
-                webhook_url: None,
-                aml: true,
-                sandbox: false,
-                aml_monitoring: false,
-                token_defaults: TokenDefaults::default(),
+                ..NewPartner::new("twin", key, vec![1; 32], vec![2; 40])
             })
             .await
             .unwrap();

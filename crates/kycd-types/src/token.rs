@@ -153,6 +153,63 @@ pub struct TokenSettings {
 }
 
 impl TokenSettings {
+    /// A token with nothing set but its identities and type: no prefill, no restrictions, no URLs, the default
+    /// lifetimes (3600 s unused, 600 s per session), locale `en`, threshold modifier 1 and every flag at its default
+    /// ([`FLAG_DEFAULTS`]). For runs that make tokens without `POST /api/v2/token` (`kycd verify`, tests).
+    pub fn minimal(
+        auth_token: impl Into<String>,
+        scan_ref: impl Into<String>,
+        client_id: impl Into<String>,
+        token_type: TokenType,
+    ) -> Self {
+        Self {
+            auth_token: auth_token.into(),
+            scan_ref: scan_ref.into(),
+            client_id: client_id.into(),
+            person_scan_ref: None,
+            external_ref: None,
+            token_type,
+            first_name: None,
+            last_name: None,
+            date_of_birth: None,
+            sex: None,
+            nationality: None,
+            personal_number: None,
+            document_number: None,
+            date_of_expiry: None,
+            date_of_issue: None,
+            address: None,
+            country: None,
+            documents: Vec::new(),
+            allowed_documents: BTreeMap::new(),
+            registry_centers_countries: None,
+            expiry_time: 3600,
+            session_length: 600,
+            success_url: None,
+            error_url: None,
+            unverified_url: None,
+            callback_url: None,
+            locale: "en".into(),
+            theme: None,
+            questionnaire: None,
+            risk_assessment_profile: None,
+            utility_bill: false,
+            additional_steps: None,
+            additional_data: None,
+            video_call_questions: Vec::new(),
+            face_matching_threshold_modifier: 1.0,
+            age_limit: None,
+            age_max: None,
+            digit_string: None,
+            redirect_url: None,
+            dummy_status: None,
+            flags: FLAG_DEFAULTS
+                .iter()
+                .map(|(k, d)| ((*k).to_string(), *d))
+                .collect(),
+        }
+    }
+
     /// Erases the personal data a token may carry (prefill fields and additional data).
     pub fn scrub_personal_data(&mut self) {
         self.first_name = None;
@@ -243,5 +300,24 @@ impl TokenSettings {
             out.push(crate::enums::step::UTILITY_BILL.to_string());
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_minimal_token_has_every_flag_at_its_default_and_round_trips() {
+        let t = TokenSettings::minimal("a", "s", "c", TokenType::Document);
+        for (name, default) in FLAG_DEFAULTS {
+            assert_eq!(t.flag(name), *default, "{name}");
+        }
+        assert_eq!(t.flags.len(), FLAG_DEFAULTS.len());
+        let json = serde_json::to_value(&t).unwrap();
+        assert_eq!(json["tokenType"], "DOCUMENT");
+        assert_eq!(json["showInstructions"], true);
+        let back: TokenSettings = serde_json::from_value(json).unwrap();
+        assert_eq!(back, t);
     }
 }

@@ -1,12 +1,14 @@
 //! End-to-end delivery against a real in-process HTTP receiver on 127.0.0.1 and a real SQLite store.
 
+mod common;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use kycd_store::{Keyring, NewPartner, OutboxEntry, Store, WebhookRow};
+use common::{Env, store_with_partner};
+use kycd_store::{OutboxEntry, WebhookRow};
 use kycd_webhook::{Deliverer, DelivererConfig, RetrySchedule, verify, verify_standard};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -74,44 +76,8 @@ async fn receiver(script: Vec<u16>) -> (String, Arc<Recv>) {
     (format!("http://{addr}"), r)
 }
 
-struct Env {
-    _dir: tempfile::TempDir,
-    store: Store,
-    keyring: Keyring,
-    partner: kycd_store::PartnerRow,
-}
-
 async fn env() -> Env {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(
-        &format!("sqlite://{}/x.db?mode=rwc", dir.path().display()),
-        4,
-    )
-    .await
-    .unwrap();
-    let keyring = Keyring::from_master(&[9u8; 32]).unwrap();
-    let partner = store
-        .create_partner(NewPartner {
-            name: "p".into(),
-            api_key: "key-1".into(),
-            secret_hash: keyring.hash_secret("secret").to_vec(),
-            signing_key_enc: keyring.encrypt(SIGNING_KEY.as_bytes()).unwrap(),
-            direct_processing: false,
-            manual_review: false,
-            webhook_url: None,
-            aml: true,
-            sandbox: false,
-            aml_monitoring: false,
-            token_defaults: Default::default(),
-        })
-        .await
-        .unwrap();
-    Env {
-        _dir: dir,
-        store,
-        keyring,
-        partner,
-    }
+    store_with_partner(SIGNING_KEY.as_bytes()).await
 }
 
 impl Env {

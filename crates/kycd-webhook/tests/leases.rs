@@ -2,7 +2,8 @@
 //! request timeout), and a deliverer stopped gracefully while an attempt hangs releases the row at once, so another
 //! deliverer sends it without waiting for the lease to lapse.
 
-use kycd_store::{Keyring, NewPartner, OutboxEntry, Store};
+mod common;
+use kycd_store::{Keyring, OutboxEntry, Store};
 use kycd_webhook::{Deliverer, DelivererConfig, RetrySchedule};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,30 +26,12 @@ async fn silent_receiver() -> (String, Arc<AtomicUsize>) {
 }
 
 async fn setup(url: &str) -> (tempfile::TempDir, Store, Keyring) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(
-        &format!("sqlite://{}/x.db?mode=rwc", dir.path().display()),
-        4,
-    )
-    .await
-    .unwrap();
-    let keyring = Keyring::from_master(&[9u8; 32]).unwrap();
-    let partner = store
-        .create_partner(NewPartner {
-            name: "p".into(),
-            api_key: "key-1".into(),
-            secret_hash: keyring.hash_secret("secret").to_vec(),
-            signing_key_enc: keyring.encrypt(b"signing-key").unwrap(),
-            direct_processing: false,
-            manual_review: false,
-            webhook_url: None,
-            aml: true,
-            sandbox: false,
-            aml_monitoring: false,
-            token_defaults: Default::default(),
-        })
-        .await
-        .unwrap();
+    let common::Env {
+        dir,
+        store,
+        keyring,
+        partner,
+    } = common::store_with_partner(b"signing-key").await;
     store
         .enqueue_webhook(&OutboxEntry {
             webhook_id: "msg_1".into(),

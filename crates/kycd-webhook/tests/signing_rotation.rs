@@ -3,12 +3,13 @@
 //! `Idenfy-Signature` stays on the previous key until the partner confirms the new one or the overlap ends. Real
 //! deliveries to an in-process receiver on 127.0.0.1 over a real SQLite store.
 
+mod common;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use kycd_store::{Keyring, NewPartner, OutboxEntry, PartnerRow, Store, now_ms};
+use kycd_store::{Keyring, OutboxEntry, PartnerRow, Store, now_ms};
 use kycd_webhook::{Deliverer, DelivererConfig, verify, verify_standard};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -47,30 +48,12 @@ struct Env {
 }
 
 async fn env() -> Env {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(
-        &format!("sqlite://{}/x.db?mode=rwc", dir.path().display()),
-        4,
-    )
-    .await
-    .unwrap();
-    let keyring = Keyring::from_master(&[5u8; 32]).unwrap();
-    let partner = store
-        .create_partner(NewPartner {
-            name: "rotating".into(),
-            api_key: "key-r".into(),
-            secret_hash: keyring.hash_secret("secret").to_vec(),
-            signing_key_enc: keyring.encrypt(OLD_KEY.as_bytes()).unwrap(),
-            direct_processing: false,
-            manual_review: false,
-            webhook_url: None,
-            aml: true,
-            sandbox: false,
-            aml_monitoring: false,
-            token_defaults: Default::default(),
-        })
-        .await
-        .unwrap();
+    let common::Env {
+        dir,
+        store,
+        keyring,
+        partner,
+    } = common::store_with_partner(OLD_KEY.as_bytes()).await;
     let deliverer = Deliverer::new(
         store.clone(),
         keyring.clone(),
@@ -207,7 +190,7 @@ async fn during_the_overlap_webhooks_verify_with_either_key_and_idenfy_switches_
 
     // The partner confirms: Idenfy-Signature moves to the new key; both Standard signatures remain.
     e.store
-        .confirm_partner_signing_key("rotating")
+        .confirm_partner_signing_key(&e.partner.api_key)
         .await
         .unwrap()
         .unwrap();

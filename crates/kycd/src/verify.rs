@@ -9,7 +9,8 @@ use kycd_pipeline::result::base_result;
 use kycd_pipeline::run::{Images, Run};
 use kycd_store::{Keyring, NewPartner, Store, VerificationRow};
 use kycd_types::PartnerId;
-use kycd_types::token::{FLAG_DEFAULTS, TokenSettings};
+use kycd_types::TokenType;
+use kycd_types::token::TokenSettings;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -71,19 +72,12 @@ async fn offline(cfg: &Config) -> Result<Offline> {
     let store = Store::connect("sqlite::memory:", 1).await?;
     let keyring = Keyring::from_master(&kycd_store::keys::random_bytes::<32>()?)?;
     let p = store
-        .create_partner(NewPartner {
-            name: "offline".into(),
-            api_key: "offline".into(),
-            secret_hash: vec![0; 32],
-            signing_key_enc: vec![0; 32],
-            direct_processing: true,
-            manual_review: false,
-            webhook_url: None,
-            aml: true,
-            sandbox: false,
-            aml_monitoring: false,
-            token_defaults: Default::default(),
-        })
+        .create_partner(NewPartner::new(
+            "offline",
+            "offline",
+            vec![0; 32],
+            vec![0; 32],
+        ))
         .await?;
     Ok(Offline {
         run: Run {
@@ -96,26 +90,18 @@ async fn offline(cfg: &Config) -> Result<Offline> {
     })
 }
 
-fn token(scan_ref: &str, has_face: bool, country: Option<&str>) -> Result<TokenSettings> {
-    let mut v = json!({
-        "authToken": "offline", "scanRef": scan_ref, "clientId": format!("offline-{scan_ref}"),
-        "personScanRef": null, "externalRef": null,
-        "tokenType": if has_face { "IDENTIFICATION" } else { "DOCUMENT" },
-        "firstName": null, "lastName": null, "dateOfBirth": null, "sex": null, "nationality": null,
-        "personalNumber": null, "documentNumber": null, "dateOfExpiry": null, "dateOfIssue": null, "address": null,
-        "country": country, "documents": [], "allowedDocuments": {}, "registryCentersCountries": null,
-        "expiryTime": 3600, "sessionLength": 600, "successUrl": null, "errorUrl": null, "unverifiedUrl": null,
-        "callbackUrl": null, "locale": "en", "theme": null, "questionnaire": null, "riskAssessmentProfile": null,
-        "utilityBill": false, "additionalSteps": null, "additionalData": null, "videoCallQuestions": [],
-        "faceMatchingThresholdModifier": 1.0, "ageLimit": null, "ageMax": null, "digitString": null,
-        "redirectUrl": null
-    });
-    if let Some(o) = v.as_object_mut() {
-        for (k, d) in FLAG_DEFAULTS {
-            o.insert((*k).to_string(), Value::Bool(*d));
-        }
-    }
-    Ok(serde_json::from_value(v)?)
+fn token(scan_ref: &str, has_face: bool) -> TokenSettings {
+    let token_type = if has_face {
+        TokenType::Identification
+    } else {
+        TokenType::Document
+    };
+    TokenSettings::minimal(
+        "offline",
+        scan_ref,
+        format!("offline-{scan_ref}"),
+        token_type,
+    )
 }
 
 struct Case {
@@ -140,7 +126,7 @@ async fn verify_case(
     if let Some(f) = &c.face {
         images.insert("FACE".into(), load(f)?);
     }
-    let t = token(&scan_ref, c.face.is_some(), None)?;
+    let t = token(&scan_ref, c.face.is_some());
     let v = VerificationRow {
         scan_ref: scan_ref.clone(),
         partner_id: o.partner,

@@ -6,38 +6,12 @@ use common::*;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const UTO: &str = "documents/passporteye/100_pass-uto.jpg";
-
-fn req(token: &str, images: Value) -> Value {
-    json!({ "token": token, "country": "lt", "documentType": "PASSPORT", "images": images })
-}
-
-async fn doc_token(s: &Server, p: &Partner) -> String {
-    s.token(p, json!({ "clientId": "c1", "tokenType": "DOCUMENT" }))
-        .await["authToken"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-/// After a failed validation the token is still usable: a correct request with it is accepted.
-async fn assert_token_still_usable(s: &Server, p: &Partner, token: &str) {
-    let (st, v) = s
-        .post_json(
-            p,
-            "/api/v2/process",
-            &req(token, json!({ "FRONT": b64_file(UTO) })),
-        )
-        .await;
-    assert_eq!(st, 200, "token was consumed by a failed validation: {v}");
-}
-
 #[tokio::test]
 async fn undetectable_document_type_is_a_bad_value() {
     let s = Server::start(&[]);
     let p = s.partner(true);
-    let t = doc_token(&s, &p).await;
-    let mut r = req(
+    let t = s.doc_token(&p).await;
+    let mut r = process_req(
         &t,
         json!({"FRONT": b64_file("faces/face_recognition/obama.jpg")}),
     );
@@ -48,7 +22,7 @@ async fn undetectable_document_type_is_a_bad_value() {
         e.1["message"],
         "Could not detect document type from FRONT image"
     );
-    assert_token_still_usable(&s, &p, &t).await;
+    s.assert_token_still_usable(&p, &t).await;
 }
 
 /// Sends a request head (and, when `chunked`, body chunks until the server stops reading) over a raw socket and
@@ -104,7 +78,7 @@ async fn raw_oversized(s: &Server, p: &Partner, chunked: bool) -> String {
 async fn bodies_over_20_mb_get_413_without_being_buffered() {
     let s = Server::start(&[]);
     let p = s.partner(true);
-    let t = doc_token(&s, &p).await;
+    let t = s.doc_token(&p).await;
     let before = s.rss_kib();
     // Announced length: refused before reading.
     let r = raw_oversized(&s, &p, false).await;
@@ -119,7 +93,7 @@ async fn bodies_over_20_mb_get_413_without_being_buffered() {
         "server RSS grew by {} KiB",
         after.saturating_sub(before)
     );
-    assert_token_still_usable(&s, &p, &t).await;
+    s.assert_token_still_usable(&p, &t).await;
 }
 
 #[tokio::test]
@@ -140,8 +114,8 @@ async fn fifty_concurrent_submissions_on_postgres_give_exactly_one_200() {
 
 async fn concurrent_submissions(s: &Server) {
     let p = s.partner(true);
-    let t = doc_token(s, &p).await;
-    let body = req(&t, json!({"FRONT": b64_file(UTO)})).to_string();
+    let t = s.doc_token(&p).await;
+    let body = process_req(&t, json!({"FRONT": b64_file(UTO)})).to_string();
     let mut tasks = Vec::new();
     for _ in 0..50 {
         let client = s.client.clone();
@@ -211,7 +185,7 @@ async fn document_type_is_detected_from_front_when_omitted() {
     let tok = s
         .token(&p, json!({"clientId": "c1", "tokenType": "DOCUMENT"}))
         .await;
-    let mut r = req(
+    let mut r = process_req(
         tok["authToken"].as_str().unwrap(),
         json!({"FRONT": b64_file(UTO)}),
     );
@@ -228,8 +202,8 @@ async fn document_type_is_detected_from_front_when_omitted() {
 async fn a_front_without_a_document_answers_200_with_an_error_and_consumes_the_token() {
     let s = Server::start(&[]);
     let p = s.partner(true);
-    let t = doc_token(&s, &p).await;
-    let r = req(
+    let t = s.doc_token(&p).await;
+    let r = process_req(
         &t,
         json!({"FRONT": b64_file("faces/face_recognition/obama.jpg")}),
     );
@@ -247,8 +221,8 @@ async fn a_front_without_a_document_answers_200_with_an_error_and_consumes_the_t
         400,
         "TOKEN_NOT_VALID",
     );
-    let mut skip = req(
-        &doc_token(&s, &p).await,
+    let mut skip = process_req(
+        &s.doc_token(&p).await,
         json!({"FRONT": b64_file("faces/face_recognition/obama.jpg")}),
     );
     skip["skipAnalysis"] = json!(true);

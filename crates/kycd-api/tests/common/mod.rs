@@ -2,29 +2,11 @@
 //! blob folder, with no check engines installed (no models are loaded), for the contract tests of the API.
 #![allow(dead_code)]
 
-use base64::Engine;
 use kycd_api::{ApiConfig, AppState};
 use kycd_store::{Keyring, NewPartner, Store};
-use serde_json::Value;
-use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Path of a file in the shared test data.
-pub fn data(rel: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")).join(rel)
-}
-
-/// A shared test file, base64.
-pub fn b64_file(rel: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(std::fs::read(data(rel)).unwrap())
-}
-
-/// A partner's credentials.
-pub struct Partner {
-    pub api_key: String,
-    pub api_secret: String,
-    pub signing_key: String,
-}
+pub use kycd_testkit::*;
 
 /// The running app.
 pub struct TestApp {
@@ -110,17 +92,13 @@ impl TestApp {
         let signing_key = random_hex(32);
         self.store
             .create_partner(NewPartner {
-                name: "test".into(),
-                api_key: api_key.clone(),
-                secret_hash: self.keyring.hash_secret(&api_secret).to_vec(),
-                signing_key_enc: self.keyring.encrypt(signing_key.as_bytes()).unwrap(),
                 direct_processing,
-                manual_review: false,
-                webhook_url: None,
-                aml: true,
-                sandbox: false,
-                aml_monitoring: false,
-                token_defaults: Default::default(),
+                ..NewPartner::new(
+                    "test",
+                    api_key.clone(),
+                    self.keyring.hash_secret(&api_secret).to_vec(),
+                    self.keyring.encrypt(signing_key.as_bytes()).unwrap(),
+                )
             })
             .await
             .unwrap();
@@ -140,51 +118,14 @@ impl TestApp {
                 .unwrap()
         );
     }
-
-    pub async fn post(
-        &self,
-        p: &Partner,
-        path: &str,
-        body: impl Into<reqwest::Body>,
-    ) -> (u16, String) {
-        let r = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .basic_auth(&p.api_key, Some(&p.api_secret))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.text().await.unwrap())
-    }
-
-    pub async fn post_json(&self, p: &Partner, path: &str, body: &Value) -> (u16, Value) {
-        let (s, t) = self.post(p, path, body.to_string()).await;
-        (
-            s,
-            if t.is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_str(&t).unwrap_or(Value::String(t))
-            },
-        )
-    }
-
-    pub async fn token(&self, p: &Partner, req: Value) -> Value {
-        let (s, v) = self.post_json(p, "/api/v2/token", &req).await;
-        assert_eq!(s, 201, "token creation failed: {v}");
-        v
-    }
 }
 
-/// Checks an error response: status code, identifier and the four envelope keys.
-pub fn assert_error(resp: &(u16, Value), status: u16, identifier: &str) {
-    let (s, v) = resp;
-    assert_eq!(*s, status, "{v}");
-    assert_eq!(v["identifier"], identifier, "{v}");
-    assert_eq!(v["severity"], "NOT_SEVERE");
-    assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()));
-    assert!(v.get("documentation").is_some());
+impl Api for TestApp {
+    fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        &self.client
+    }
 }

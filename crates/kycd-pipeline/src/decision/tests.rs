@@ -6,24 +6,7 @@ use kycd_types::DocSex;
 use kycd_types::token::{CountryRestriction, TokenSettings};
 
 fn token() -> TokenSettings {
-    let mut flags = serde_json::Map::new();
-    for (k, v) in kycd_types::token::FLAG_DEFAULTS {
-        flags.insert((*k).to_string(), serde_json::Value::Bool(*v));
-    }
-    let mut v = serde_json::json!({
-        "authToken": "a", "scanRef": "s", "clientId": "client-1", "personScanRef": null,
-        "externalRef": null, "tokenType": "IDENTIFICATION", "firstName": null, "lastName": null,
-        "dateOfBirth": null, "sex": null, "nationality": null, "personalNumber": null, "documentNumber": null,
-        "dateOfExpiry": null, "dateOfIssue": null, "address": null, "country": null, "documents": [],
-        "allowedDocuments": {}, "registryCentersCountries": null, "expiryTime": 3600,
-        "sessionLength": 600, "successUrl": null, "errorUrl": null, "unverifiedUrl": null, "callbackUrl": null,
-        "locale": "en", "theme": null, "questionnaire": null, "riskAssessmentProfile": null, "utilityBill": false,
-        "additionalSteps": null, "additionalData": null, "videoCallQuestions": [],
-        "faceMatchingThresholdModifier": 1.0, "ageLimit": null, "ageMax": null, "digitString": null,
-        "redirectUrl": null
-    });
-    v.as_object_mut().unwrap().extend(flags);
-    serde_json::from_value(v).unwrap()
+    TokenSettings::minimal("a", "s", "client-1", kycd_types::TokenType::Identification)
 }
 
 fn doc() -> DocumentFacts {

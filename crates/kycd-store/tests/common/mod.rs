@@ -67,17 +67,8 @@ macro_rules! on_all_backends {
 pub async fn partner(store: &Store, key: &str) -> PartnerId {
     store
         .create_partner(NewPartner {
-            name: key.into(),
-            api_key: key.into(),
-            secret_hash: vec![1; 32],
-            signing_key_enc: vec![2; 40],
-            direct_processing: true,
-            manual_review: false,
             webhook_url: Some("https://example.com/hook".into()),
-            aml: true,
-            sandbox: false,
-            aml_monitoring: false,
-            token_defaults: Default::default(),
+            ..NewPartner::new(key, key, vec![1; 32], vec![2; 40])
         })
         .await
         .unwrap()

@@ -8,28 +8,15 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_kycd");
+pub use kycd_testkit::*;
 
-/// Path of a file in the shared test data.
-pub fn data(rel: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")).join(rel)
-}
+pub const BIN: &str = env!("CARGO_BIN_EXE_kycd");
 
 /// The models installed by `scripts/setup.sh` (`$KYCD_MODELS_DIR`, default `<repo>/models`).
 pub fn models_dir() -> PathBuf {
     std::env::var_os("KYCD_MODELS_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../models")))
-}
-
-pub fn b64_file(rel: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(std::fs::read(data(rel)).unwrap())
-}
-
-pub struct Partner {
-    pub api_key: String,
-    pub api_secret: String,
-    pub signing_key: String,
 }
 
 pub struct Server {
@@ -155,43 +142,6 @@ impl Server {
         }
     }
 
-    pub async fn post(
-        &self,
-        p: &Partner,
-        path: &str,
-        body: impl Into<reqwest::Body>,
-    ) -> (u16, String) {
-        let r = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .basic_auth(&p.api_key, Some(&p.api_secret))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.text().await.unwrap())
-    }
-
-    pub async fn post_json(&self, p: &Partner, path: &str, body: &Value) -> (u16, Value) {
-        let (s, t) = self.post(p, path, body.to_string()).await;
-        (
-            s,
-            if t.is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_str(&t).unwrap_or(Value::String(t))
-            },
-        )
-    }
-
-    pub async fn token(&self, p: &Partner, req: Value) -> Value {
-        let (s, v) = self.post_json(p, "/api/v2/token", &req).await;
-        assert_eq!(s, 201, "token creation failed: {v}");
-        v
-    }
-
     /// Polls `/api/v2/status` until the verification is no longer in progress.
     pub async fn wait_finished(&self, p: &Partner, scan_ref: &str, timeout: Duration) -> Value {
         let start = Instant::now();
@@ -212,20 +162,20 @@ impl Server {
     }
 }
 
+impl Api for Server {
+    fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        &self.client
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill9();
     }
-}
-
-/// Checks an error response: status code, identifier and the four envelope keys.
-pub fn assert_error(resp: &(u16, Value), status: u16, identifier: &str) {
-    let (s, v) = resp;
-    assert_eq!(*s, status, "{v}");
-    assert_eq!(v["identifier"], identifier, "{v}");
-    assert_eq!(v["severity"], "NOT_SEVERE");
-    assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()));
-    assert!(v.get("documentation").is_some());
 }
 
 /// A synthetic passport (see [`passport`]).
