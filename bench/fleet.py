@@ -29,11 +29,11 @@ webhook attempt received, and the reclaim time of the jobs a killed worker held:
 claimed or finished each of them, read from the jobs table). Exit code 1 on any violation; "lost" counts the
 accepted verifications without a webhook --wait seconds after the last submission was accepted.
 """
-import argparse, base64, hashlib, hmac, http.client, http.server, json, os, random, shutil, signal, socket
+import argparse, base64, hashlib, hmac, http.client, json, os, random, shutil, signal, socket
 import subprocess, sys, tempfile, threading, time, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from benchlib import document_paths
+from benchlib import document_paths, webhook_receiver
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
@@ -231,25 +231,16 @@ def main():
 
     received, hook_lock, signing = {}, threading.Lock(), {}
 
-    class Hook(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            ok = hmac.compare_digest(self.headers.get("Idenfy-Signature", ""),
-                                     hmac.new(signing["key"], body, hashlib.sha256).hexdigest())
-            v = json.loads(body)
-            with hook_lock:
-                received.setdefault(v["scanRef"], []).append(
-                    (self.headers.get("Idenfy-Event-Type"), ok, time.time(), hashlib.sha256(body).hexdigest(),
-                     v["status"]["overall"]))
-            self.send_response(200)
-            self.end_headers()
+    def on_post(path, headers, body):
+        ok = hmac.compare_digest(headers.get("Idenfy-Signature", ""),
+                                 hmac.new(signing["key"], body, hashlib.sha256).hexdigest())
+        v = json.loads(body)
+        with hook_lock:
+            received.setdefault(v["scanRef"], []).append(
+                (headers.get("Idenfy-Event-Type"), ok, time.time(), hashlib.sha256(body).hexdigest(),
+                 v["status"]["overall"]))
 
-        def log_message(self, *a):
-            pass
-
-    hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=hook.serve_forever, daemon=True).start()
-    hook_url = f"http://127.0.0.1:{hook.server_address[1]}/hook"
+    hook_url = webhook_receiver(on_post) + "/hook"
 
     os.makedirs(target, exist_ok=True)
     work = tempfile.mkdtemp(prefix="kycd-fleet-", dir=target)

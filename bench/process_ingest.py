@@ -16,7 +16,7 @@ approximate body size (20 MB by default, just under the limit).
 """
 import argparse, base64, http.client, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
-from benchlib import png
+from benchlib import listening_address, png
 
 def main():
     ap = argparse.ArgumentParser()
@@ -35,12 +35,7 @@ def main():
                                                   "--direct-processing"], env=env))
     server = subprocess.Popen([args.bin, "serve", "--role", "api"], env=env, stdout=subprocess.PIPE, text=True)
     try:
-        addr = None
-        for line in server.stdout:
-            if line.startswith("kycd listening on http://"):
-                addr = line.strip().rsplit("/", 1)[1]
-                break
-        host, port = addr.split(":")
+        host, port = listening_address(server)
         auth = "Basic " + base64.b64encode(f"{partner['apiKey']}:{partner['apiSecret']}".encode()).decode()
         # 2500 x 1990 RGB is a 19.9 MB body once in base64 and JSON: just under the 20 MB limit.
         img = base64.b64encode(png(2500, max(1, round(1990 * args.mb / 20)))).decode()

@@ -10,11 +10,11 @@ through them), waits until every verification has its result and its webhook, an
   * every webhook signature verifies (HMAC-SHA256 of the exact body bytes).
 Prints submissions/s (accept rate), verifications/s end to end, and webhook latency percentiles.
 """
-import argparse, base64, hashlib, hmac, http.client, http.server, json, os, subprocess, sys, tempfile
+import argparse, base64, hashlib, hmac, http.client, json, os, subprocess, sys, tempfile
 import threading, time
 from concurrent.futures import ThreadPoolExecutor
 
-from benchlib import document_paths
+from benchlib import document_paths, listening_address, webhook_receiver
 
 
 def main():
@@ -35,24 +35,15 @@ def main():
     lock = threading.Lock()
     signing = {}
 
-    class Hook(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            sig = self.headers.get("Idenfy-Signature", "")
-            ok = hmac.compare_digest(sig, hmac.new(signing["key"], body, hashlib.sha256).hexdigest())
-            v = json.loads(body)
-            with lock:
-                received.setdefault(v["scanRef"], []).append(
-                    (self.headers.get("Idenfy-Event-Type"), ok, time.time(), v))
-            self.send_response(200)
-            self.end_headers()
+    def on_post(path, headers, body):
+        sig = headers.get("Idenfy-Signature", "")
+        ok = hmac.compare_digest(sig, hmac.new(signing["key"], body, hashlib.sha256).hexdigest())
+        v = json.loads(body)
+        with lock:
+            received.setdefault(v["scanRef"], []).append(
+                (headers.get("Idenfy-Event-Type"), ok, time.time(), v))
 
-        def log_message(self, *a):
-            pass
-
-    hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=hook.serve_forever, daemon=True).start()
-    hook_url = f"http://127.0.0.1:{hook.server_address[1]}/hook"
+    hook_url = webhook_receiver(on_post) + "/hook"
 
     os.makedirs(target, exist_ok=True)
     work = tempfile.mkdtemp(prefix="kycd-soak-", dir=target)
@@ -64,12 +55,7 @@ def main():
     signing["key"] = partner["signingKey"].encode()
     server = subprocess.Popen([args.bin, "serve"], env=env, stdout=subprocess.PIPE, text=True)
     try:
-        addr = None
-        for line in server.stdout:
-            if line.startswith("kycd listening on http://"):
-                addr = line.strip().rsplit("/", 1)[1]
-                break
-        host, port = addr.split(":")
+        host, port = listening_address(server)
         auth = "Basic " + base64.b64encode(f"{partner['apiKey']}:{partner['apiSecret']}".encode()).decode()
 
         def call(path, body):

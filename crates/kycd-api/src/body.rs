@@ -18,6 +18,23 @@ pub(crate) fn too_large(limit: usize) -> ApiFailure {
     )
 }
 
+/// The size `Content-Length` announces (None when absent or unreadable: the streamed size is checked instead);
+/// `PAYLOAD_TOO_LARGE` at once when it is over `limit`.
+pub(crate) fn announced_within(
+    headers: &HeaderMap,
+    limit: usize,
+) -> Result<Option<usize>, ApiFailure> {
+    let announced = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match announced {
+        Some(n) if n > limit as u64 => Err(too_large(limit)),
+        // At most `limit`, so it fits.
+        n => Ok(n.map(|n| n as usize)),
+    }
+}
+
 /// Reads the whole body, refusing at once when `Content-Length` announces more than `limit` and stopping as soon
 /// as the streamed bytes pass it. The buffer grows by doubling but never past `limit` (nor past the announced
 /// size), so refusing a chunked body over the limit costs at most `limit` bytes once, freed with the refusal.
@@ -26,17 +43,11 @@ pub async fn read_limited(
     body: Body,
     limit: usize,
 ) -> Result<Bytes, ApiFailure> {
-    let announced = headers
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if announced.is_some_and(|n| n > limit as u64) {
-        return Err(too_large(limit));
-    }
+    let announced = announced_within(headers, limit)?;
     let mut buf: Vec<u8> = Vec::new();
     if let Some(n) = announced {
         // At most `limit` (checked above); a client that sends more than it announced is refused below.
-        buf.reserve_exact(n as usize);
+        buf.reserve_exact(n);
     }
     let mut body = body;
     while let Some(frame) = body.frame().await {

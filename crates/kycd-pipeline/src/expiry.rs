@@ -4,7 +4,7 @@
 use crate::result::base_result;
 use kycd_store::{OutboxEntry, Store, now_ms};
 use kycd_types::webhook::StatusBlock;
-use kycd_types::{DocumentStatus, EventType, FaceStatus, OverallStatus};
+use kycd_types::{EventType, OverallStatus};
 use std::time::Duration;
 use tokio::sync::watch;
 use tracing::{info, warn};
@@ -34,17 +34,7 @@ impl ExpirySweeper {
                 let Some(partner) = self.store.partner_by_id(t.partner_id).await? else {
                     continue;
                 };
-                let status = StatusBlock {
-                    overall: OverallStatus::Expired,
-                    fraud_tags: vec![],
-                    mismatch_tags: vec![],
-                    auto_face: FaceStatus::FaceNotChecked,
-                    manual_face: None,
-                    auto_document: DocumentStatus::DocNotAnalysed,
-                    manual_document: None,
-                    additional_steps: None,
-                    suspicion_reasons: vec![],
-                };
+                let status = StatusBlock::not_analysed(OverallStatus::Expired);
                 let mut result = base_result(&s.scan_ref, &s.client_id, status);
                 result.external_ref = s.external_ref.clone();
                 result.start_time = t.created_at / 1000;

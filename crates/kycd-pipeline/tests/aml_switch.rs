@@ -1,6 +1,7 @@
 //! The partner's AML switch: a verification that would pass is screened when the partner has AML on and the token's
 //! `checkAml` is set, and never screened (no `AML` array, no AML tags) when the partner has AML off.
 
+mod common;
 use bytes::Bytes;
 use kycd_pipeline::checks::{
     AmlFacts, AmlScreener, CheckError, DocData, DocumentAnalyzer, DocumentFacts,
@@ -9,7 +10,7 @@ use kycd_pipeline::{Checks, Evaluated, Run};
 use kycd_store::{Keyring, NewPartner, Store, VerificationRow};
 use kycd_types::TokenType;
 use kycd_types::token::TokenSettings;
-use kycd_types::{DocumentStatus, DocumentType, FraudTag, OverallStatus, PartnerId};
+use kycd_types::{DocumentStatus, FraudTag, OverallStatus, PartnerId};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,22 +25,7 @@ impl DocumentAnalyzer for ValidPassport {
         _back: Option<(&[u8], &str)>,
         _skip_quality: bool,
     ) -> Result<DocumentFacts, CheckError> {
-        Ok(DocumentFacts {
-            data: DocData {
-                first_name: Some("JOHN".into()),
-                last_name: Some("DOE".into()),
-                number: Some("X1234567".into()),
-                dob: Some("1980-01-01".into()),
-                expiry: Some("2099-01-01".into()),
-                nationality: Some("LT".into()),
-                issuing_country: Some("LT".into()),
-                doc_type: Some(DocumentType::Passport),
-                ..DocData::default()
-            },
-            expiry_checked: true,
-            evidence: json!({}),
-            ..DocumentFacts::default()
-        })
+        Ok(common::passport())
     }
     fn editing_software(&self, _bytes: &[u8]) -> Option<String> {
         None

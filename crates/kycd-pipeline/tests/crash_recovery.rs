@@ -3,41 +3,22 @@
 //! that is stopped gracefully hands its job back at once. Two `Store` connections to one SQLite file in a temporary
 //! directory stand for two processes; the document check is a fake that blocks until the test lets it go.
 
+mod common;
+use common::passport;
 use kycd_blob::BlobStore;
-use kycd_pipeline::checks::{CheckError, DocData, DocumentAnalyzer, DocumentFacts};
+use kycd_pipeline::checks::{CheckError, DocumentAnalyzer, DocumentFacts};
 use kycd_pipeline::result::FileUrls;
 use kycd_pipeline::worker::heartbeat;
 use kycd_pipeline::{Checks, Worker, WorkerConfig};
 use kycd_store::{AcceptedVerification, ImageRef, Keyring, NewPartner, NewToken, Store};
-use kycd_types::DocumentType;
 use kycd_types::TokenType;
 use kycd_types::token::TokenSettings;
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
-
-fn passport() -> DocumentFacts {
-    DocumentFacts {
-        data: DocData {
-            first_name: Some("JOHN".into()),
-            last_name: Some("DOE".into()),
-            number: Some("X1234567".into()),
-            dob: Some("1980-01-01".into()),
-            expiry: Some("2099-01-01".into()),
-            nationality: Some("LT".into()),
-            issuing_country: Some("LT".into()),
-            doc_type: Some(DocumentType::Passport),
-            ..DocData::default()
-        },
-        expiry_checked: true,
-        evidence: json!({}),
-        ..DocumentFacts::default()
-    }
-}
 
 /// Lets the test see that a worker is inside the checks, and hold it there.
 #[derive(Default)]

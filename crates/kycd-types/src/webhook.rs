@@ -31,6 +31,24 @@ pub struct StatusBlock {
     pub suspicion_reasons: Vec<String>,
 }
 
+impl StatusBlock {
+    /// The status of a verification decided without analysing anything (an expired session, a token never
+    /// used): `overall`, no tags, face not checked, document not analysed, no manual results.
+    pub fn not_analysed(overall: OverallStatus) -> Self {
+        Self {
+            overall,
+            fraud_tags: vec![],
+            mismatch_tags: vec![],
+            auto_face: FaceStatus::FaceNotChecked,
+            manual_face: None,
+            auto_document: DocumentStatus::DocNotAnalysed,
+            manual_document: None,
+            additional_steps: None,
+            suspicion_reasons: vec![],
+        }
+    }
+}
+
 /// The `data` object (§5.8). Every key is emitted, `null` where unknown.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -173,17 +191,7 @@ mod tests {
         let r = IdentificationResult::new(
             "x",
             "c",
-            StatusBlock {
-                overall: OverallStatus::Denied,
-                fraud_tags: vec![],
-                mismatch_tags: vec![],
-                auto_face: FaceStatus::FaceNotChecked,
-                manual_face: None,
-                auto_document: DocumentStatus::DocNotAnalysed,
-                manual_document: None,
-                additional_steps: None,
-                suspicion_reasons: vec![],
-            },
+            StatusBlock::not_analysed(OverallStatus::Denied),
             1,
             2,
         );

@@ -88,14 +88,7 @@ pub async fn read_and_parse(
     body: Body,
     limit: usize,
 ) -> Result<ParsedBody, ApiFailure> {
-    let announced = headers
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if announced.is_some_and(|n| n > limit as u64) {
-        return Err(too_large(limit));
-    }
-    let hint = announced.map(|n| n as usize);
+    let hint = crate::body::announced_within(headers, limit)?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Msg>(64);
     let parser = tokio::task::spawn_blocking(move || {
         parse_source(
