@@ -5,4 +5,4 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target-aml}"
 cd "$ROOT"
-cargo test --release -p kycd-aml --test accuracy -- --nocapture --test-threads 1 2>&1 | grep -vE "^\s+(Compiling|Running)"
+cargo test --release -p kycd-aml --test aml accuracy:: -- --nocapture --test-threads 1 2>&1 | grep -vE "^\s+(Compiling|Running)"

@@ -2,7 +2,7 @@
 //! UN positives recall, false alerts on the 2 × 50,000 negatives, nomenklatura labelled
 //! pairs precision/recall, watchman cross-script pairs.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

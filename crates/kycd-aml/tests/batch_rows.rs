@@ -3,7 +3,7 @@
 //! `shared/data/sanctions/benchmarks` (row counts from that folder's README). Runs the same
 //! library function the binary prints through ([`screen_batch_with`]) over a UN-list index.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

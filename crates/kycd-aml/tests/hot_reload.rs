@@ -1,7 +1,7 @@
 //! Hot reload of lists written by another process (here: the same store functions the
 //! `kycd lists import|update` commands use), and the empty-service behaviour.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

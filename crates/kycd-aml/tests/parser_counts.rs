@@ -1,6 +1,6 @@
 //! Exact entry counts for every file in shared/data/sanctions, against the README's figures.
 
-mod common;
+use crate::common;
 
 use common::parse;
 use kycd_aml::parsers::Format;

@@ -1,7 +1,7 @@
 //! The webhook-shaped `AML` array for a hit and for no hit, compared with checked-in JSON.
-//! Regenerate after an intended change with `UPDATE_SNAPSHOTS=1 cargo test -p kycd-aml --test report_snapshot`.
+//! Regenerate after an intended change with `UPDATE_SNAPSHOTS=1 cargo test -p kycd-aml --test aml report_snapshot::`.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 //! The FCDO "UK Sanctions List" formats (XML and CSV) on hand-written fixtures in the
 //! published layout: counts, fields, import through the CLI function, screening.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

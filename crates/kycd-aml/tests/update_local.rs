@@ -2,7 +2,7 @@
 //! success, then failures (bad XML, 404, suspiciously small list) that must keep the
 //! previous version; and the atomic service reload.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;

@@ -3,7 +3,7 @@
 //!
 //! The document is served at `GET /api/openapi.json` and checked in at `openapi/openapi.json`; the test
 //! `crates/kycd-api/tests/openapi.rs` fails when the two differ (regenerate with
-//! `KYCD_UPDATE_OPENAPI=1 cargo test -p kycd-api --test openapi`).
+//! `KYCD_UPDATE_OPENAPI=1 cargo test -p kycd-api --test http openapi::`).
 //!
 //! The request bodies are parsed by hand (so that every error carries iDenfy's exact identifier and message); the
 //! request types below describe what those parsers accept and are used for the document only.

@@ -2,7 +2,7 @@
 //! (`GET /kyc/identifications/`, idenfy-api.md §7.8), questionnaire and video-call tokens at `/api/v2/process`,
 //! every documented `tokenType` and the locale list at `/api/v2/token`, and a disabled partner's status code.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::{Value, json};
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! every route of the router must be documented, and the router must serve the same bytes at
 //! `GET /api/openapi.json` without credentials.
 //!
-//! Regenerate the checked-in copy with `KYCD_UPDATE_OPENAPI=1 cargo test -p kycd-api --test openapi`.
+//! Regenerate the checked-in copy with `KYCD_UPDATE_OPENAPI=1 cargo test -p kycd-api --test http openapi::`.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tower::ServiceExt;
 
-const REGENERATE: &str = "KYCD_UPDATE_OPENAPI=1 cargo test -p kycd-api --test openapi";
+const REGENERATE: &str = "KYCD_UPDATE_OPENAPI=1 cargo test -p kycd-api --test http openapi::";
 
 fn checked_in_path() -> PathBuf {
     PathBuf::from(concat!(

@@ -2,8 +2,8 @@
 //! (no `Content-Length`): both are refused with 413 `PAYLOAD_TOO_LARGE` in the iDenfy error envelope, and a chunked
 //! body within the limit is still parsed (its rule-3/4 error, not a 413).
 
-mod common;
-mod raw_http;
+use crate::common;
+use crate::raw_http;
 
 use common::{assert_error, spawn_app};
 use raw_http::{Framing, post_large};

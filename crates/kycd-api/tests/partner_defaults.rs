@@ -1,7 +1,7 @@
 //! Per-partner token defaults (`kycd partner update --default-...`): `/api/v2/token` fills `expiryTime`,
 //! `documents` and `country` from them when the request does not give them, from the next request on.
 
-mod common;
+use crate::common;
 
 use common::{Api, spawn_app};
 use kycd_store::PartnerUpdate;

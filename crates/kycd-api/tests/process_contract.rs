@@ -2,7 +2,7 @@
 //! direct-processing.md and the token life cycle. The rules that need the models (document-type detection, photo
 //! validation) are tested against the real binary in `crates/kycd/tests/process_api.rs`.
 
-mod common;
+use crate::common;
 use common::*;
 use kycd_api::ApiConfig;
 use serde_json::{Value, json};

@@ -1,6 +1,6 @@
 //! `/readyz` says when no sanctions/PEP lists are loaded (issue 19: a fresh server must say so loudly).
 
-mod common;
+use crate::common;
 use common::*;
 use kycd_api::ApiConfig;
 use kycd_pipeline::checks::DocData;

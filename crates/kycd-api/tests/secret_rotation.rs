@@ -2,7 +2,7 @@
 //! secret authenticate; once it ends only the new one does. The running server reads the partner per request, so
 //! a rotation applies from the next request on.
 
-mod common;
+use crate::common;
 
 use common::{Api, Partner, assert_error, spawn_app};
 use kycd_store::{Keyring, now_ms};

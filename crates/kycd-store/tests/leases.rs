@@ -2,8 +2,7 @@
 //! a released job is queued and due at once without its attempt counted, only by its owner; a delivery lease is
 //! renewed and released only with its current token.
 
-#[macro_use]
-mod common;
+use crate::common;
 use common::*;
 use kycd_store::{AcceptedVerification, NewToken, OutboxEntry, Store, now_ms};
 use kycd_types::PartnerId;

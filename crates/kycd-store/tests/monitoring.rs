@@ -1,7 +1,6 @@
 //! AML monitoring subjects, leases and settings, on SQLite and PostgreSQL.
 
-#[macro_use]
-mod common;
+use crate::common;
 use common::*;
 use kycd_store::{NewSubject, Store, SubjectData};
 

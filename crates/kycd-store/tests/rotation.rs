@@ -2,8 +2,6 @@
 //! previous API secret and signing key are kept with the end of their overlap, a second rotation during an overlap
 //! is refused unless forced, and confirming the new signing key is recorded once.
 
-#[macro_use]
-mod common;
 use kycd_store::{NewPartner, Store, StoreError, now_ms};
 
 async fn partner(store: &Store, key: &str) {

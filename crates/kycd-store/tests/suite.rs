@@ -1,8 +1,7 @@
 //! The store test suite: every test runs on SQLite and, when `KYCD_TEST_POSTGRES_URL` is set, on PostgreSQL
 //! (each test in a scratch database of its own).
 
-#[macro_use]
-mod common;
+use crate::common;
 use common::*;
 use kycd_store::{
     AcceptedVerification, AttemptRecord, ImageRef, JobOutcome, NewBlocklistEntry, NewPartner,
