@@ -308,6 +308,18 @@ impl DocumentAnalyzer for VisionAnalyzer {
             p.write_to(&mut out, image::ImageFormat::Png).ok()?;
             Some(out.into_inner())
         });
+        // An ID card front photographed sideways or upside down has no portrait the reader locates (it finds it
+        // from the MRZ): the face stage gets the page as the reader turned it to read it.
+        let upright_front = match reading.mrz.rotation {
+            _ if portrait.is_some() => None,
+            kycd_vision::Rotation::R0 => None,
+            r => {
+                let mut out = Vec::new();
+                let encoded = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
+                    .encode_image(&r.apply(&img));
+                encoded.ok().map(|()| out)
+            }
+        };
         let expiry_checked = match source {
             "MRZ" => mrz.repaired.as_ref().is_some_and(|r| {
                 !r.mrz
@@ -336,6 +348,7 @@ impl DocumentAnalyzer for VisionAnalyzer {
             viz_mismatches: mismatches.iter().map(|m| m.field.to_string()).collect(),
             specimen_text,
             portrait,
+            upright_front,
             evidence,
             readings,
         })

@@ -167,7 +167,17 @@ fn an_id_card_front_portrait_is_found_in_all_four_orientations() {
         (270, image::imageops::rotate270(&front)),
     ] {
         let jpeg = kycd_synth::encode_jpeg(&img, 90).unwrap();
-        let f = matcher.check(&selfie, &jpeg, 1.0).unwrap();
+        // As the face stage does: the portrait the reader cropped, else FRONT as the reader turned it, else FRONT.
+        let facts = analyzer()
+            .analyze((&jpeg[..], "image/jpeg"), None, true)
+            .unwrap();
+        assert_eq!(
+            facts.upright_front.is_some(),
+            degrees != 0 && facts.portrait.is_none(),
+            "{degrees}°: the reader turns a sideways or upside-down front for the face stage"
+        );
+        let target = facts.portrait.or(facts.upright_front).unwrap_or(jpeg);
+        let f = matcher.check(&selfie, &target, 1.0).unwrap();
         assert!(!f.doc_face_missing, "{degrees}°: portrait not found");
         assert!(f.doc_embedding.is_some(), "{degrees}°");
         // Measured: distances 0.40–0.43 (match threshold 0.56) in the four orientations.

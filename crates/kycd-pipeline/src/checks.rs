@@ -116,6 +116,10 @@ pub struct DocumentFacts {
     pub specimen_text: bool,
     /// The document portrait, encoded (PNG), when located (`None`: the face is looked for on FRONT).
     pub portrait: Option<Vec<u8>>,
+    /// FRONT turned upright (JPEG), when the reader had to turn it to read it and located no portrait: the face
+    /// stage looks for the portrait there, since a face detector finds upright faces only (an upside-down card's
+    /// portrait was matched as a mismatch). `None`: FRONT was upright, or the portrait was located.
+    pub upright_front: Option<Vec<u8>>,
     /// Evidence for the `kycd` object (scores, MRZ format, quality metrics; no personal data).
     pub evidence: serde_json::Value,
 }

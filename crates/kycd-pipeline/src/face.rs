@@ -37,7 +37,12 @@ pub async fn match_selfie(
     let front = images.get("FRONT").map(|f| f.0.clone());
     let target: Option<Bytes> = match document {
         Some(d) if d.failure == Some(DocumentStatus::DocNotFound) => None,
-        Some(d) => d.portrait.clone().map(Bytes::from).or(front),
+        Some(d) => d
+            .portrait
+            .clone()
+            .or_else(|| d.upright_front.clone())
+            .map(Bytes::from)
+            .or(front),
         None => front,
     };
     let Some(target) = target else {

@@ -36,7 +36,7 @@ use kycd_face::{
 };
 use kycd_synth::{DocKind, Level, PortraitStyle, Rng, Spec, Truth, Ymd};
 use kycd_types::FaceStatus;
-use kycd_vision::{OcrEngine, ReadOptions, read_document};
+use kycd_vision::{OcrEngine, ReadOptions, Rotation, read_document};
 use serde_json::{Value, json};
 
 const CLASSES: [&str; 10] = [
@@ -224,8 +224,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let mut lines = std::fs::File::create(args.out.join("cases.jsonl"))?;
-    // (level, kind, printed photo index, JPEG of the side with the portrait) for the face evaluation.
-    let mut docs: Vec<(Level, DocKind, usize, PathBuf)> = Vec::new();
+    // (level, printed photo index, JPEG of the side with the portrait) for the face evaluation.
+    let mut docs: Vec<(Level, usize, PathBuf)> = Vec::new();
     for i in 0..args.n {
         let seed = args.seed_base + i as u64;
         let level = Level::ALL[i % 4];
@@ -295,7 +295,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let file = args.out.join(format!("{name}-{}.jpg", key.to_lowercase()));
             std::fs::write(&file, &side.photo.jpeg)?;
             if side.side.has_viz() {
-                docs.push((level, kind, printed, file.clone()));
+                docs.push((level, printed, file.clone()));
             }
             files.insert(key.into(), json!(file));
         }
@@ -411,7 +411,7 @@ fn face_eval(
     engine: &FaceEngine,
     ocr: &OcrEngine,
     photos: &[FacePhoto],
-    docs: &[(Level, DocKind, usize, PathBuf)],
+    docs: &[(Level, usize, PathBuf)],
 ) -> Result<Value, Box<dyn std::error::Error>> {
     let t0 = std::time::Instant::now();
     let mut selfies = Vec::new();
@@ -432,17 +432,25 @@ fn face_eval(
         });
     }
     let mut per_level: BTreeMap<&str, Pairs> = BTreeMap::new();
-    for (k, (level, kind, printed, path)) in docs.iter().enumerate() {
-        // As the service does: the portrait the document reader cropped, else the whole photo.
+    for (k, (level, printed, path)) in docs.iter().enumerate() {
+        // As the service does: the portrait the document reader cropped, else the photo as the reader turned it
+        // to read it (kycd-engines' `upright_front`).
         let jpeg = std::fs::read(path)?;
         let photo = image::load_from_memory(&jpeg)?.to_rgb8();
-        let mut opts = ReadOptions {
+        let opts = ReadOptions {
             skip_quality: true,
             ..Default::default()
         };
-        opts.mrz.no_rotation_search = *kind == DocKind::IdCard;
         let reading = read_document(ocr, &photo, &opts)?;
-        let target = reading.portrait.as_ref().unwrap_or(&photo);
+        let upright;
+        let target = match (&reading.portrait, reading.mrz.rotation) {
+            (Some(p), _) => p,
+            (None, Rotation::R0) => &photo,
+            (None, r) => {
+                upright = r.apply(&photo);
+                &upright
+            }
+        };
         let doc = engine.analyze_rgb(
             target.width(),
             target.height(),

@@ -400,7 +400,7 @@ impl OcrEngine {
         let mut order: Vec<(usize, u32)> = boxes
             .iter()
             .enumerate()
-            .map(|(i, b)| (i, crop_width(&b.quad)))
+            .map(|(i, b)| (i, mode.crop_width(&b.quad)))
             .collect();
         order.sort_by_key(|&(_, w)| w);
         let mut units = if by_width {
@@ -664,6 +664,21 @@ pub enum CropMode {
     /// dark), contrast-stretched between the 2nd and 98th percentiles. Used to re-read MRZ lines
     /// printed over guilloches.
     InkEnhanced,
+    /// The colour pixels stretched to 1.25 times the box's width: characters the recogniser ran together
+    /// (a dropped letter between digits) get more columns. Used to re-read MRZ lines whose check digits
+    /// fail.
+    Wide,
+}
+
+impl CropMode {
+    /// Width of the recognition crop for a box.
+    fn crop_width(self, q: &Quad) -> u32 {
+        let w = crop_width(q);
+        match self {
+            CropMode::Wide => ((w as f32 * 1.25).round() as u32).min(REC_MAX_WIDTH),
+            CropMode::Color | CropMode::InkEnhanced => w,
+        }
+    }
 }
 
 /// Samples the box into a normalised BGR CHW tensor slot of width `batch_w` (left-aligned, zero padded).

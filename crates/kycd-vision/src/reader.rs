@@ -290,31 +290,42 @@ fn pass(engine: &OcrEngine, img: &RgbImage) -> Result<Pass> {
             })
             .map(|(i, _)| i)
             .collect();
-        if !targets.is_empty() {
-            let tboxes: Vec<TextBox> = targets
-                .iter()
-                .map(|&i| TextBox {
-                    quad: rows[i].quad,
-                    score: 1.0,
-                })
-                .collect();
-            let again = engine.recognize_with(img, &tboxes, CropMode::InkEnhanced)?;
-            let mut changed = false;
-            for (k, &i) in targets.iter().enumerate() {
-                let Some(line) = again.get(k) else { continue };
-                if let Some(r) = mrz_rows(std::slice::from_ref(line)).into_iter().next()
-                    && r.confidence > rows[i].confidence
-                {
-                    rows[i] = r;
-                    changed = true;
-                }
+        let again = reread(engine, img, &rows, &targets, CropMode::InkEnhanced)?;
+        let mut changed = false;
+        for (&i, r) in targets.iter().zip(again) {
+            if let Some(r) = r
+                && r.confidence > rows[i].confidence
+            {
+                rows[i] = r;
+                changed = true;
             }
-            if changed {
-                let more = all_candidates(&rows);
-                if more.first().map(|c| c.rank()) > cands.first().map(|c| c.rank()) {
-                    cands = more;
-                }
+        }
+        if changed {
+            let more = all_candidates(&rows);
+            if more.first().map(|c| c.rank()) > cands.first().map(|c| c.rank()) {
+                cands = more;
             }
+        }
+    }
+    // Check digits still failing: read the best block again from wider crops (a letter the recogniser
+    // dropped between digits comes back) and keep the block as re-read when it ranks higher as a whole.
+    if let Some(best) = cands.first().filter(|c| !c.checks_ok()) {
+        let targets: Vec<usize> = (0..rows.len())
+            .filter(|&i| best.quads.contains(&rows[i].quad))
+            .collect();
+        let mut alt = rows.clone();
+        for (&i, r) in targets
+            .iter()
+            .zip(reread(engine, img, &rows, &targets, CropMode::Wide)?)
+        {
+            if let Some(r) = r {
+                alt[i] = r;
+            }
+        }
+        let more = all_candidates(&alt);
+        if more.first().map(|c| c.rank()) > cands.first().map(|c| c.rank()) {
+            rows = alt;
+            cands = more;
         }
     }
     Ok(Pass {
@@ -325,17 +336,46 @@ fn pass(engine: &OcrEngine, img: &RgbImage) -> Result<Pass> {
     })
 }
 
+/// The rows `targets` of `rows` read again with crops prepared as `mode`; None where a reading is no MRZ row.
+fn reread(
+    engine: &OcrEngine,
+    img: &RgbImage,
+    rows: &[MrzRow],
+    targets: &[usize],
+    mode: CropMode,
+) -> Result<Vec<Option<MrzRow>>> {
+    if targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let boxes: Vec<TextBox> = targets
+        .iter()
+        .map(|&i| TextBox {
+            quad: rows[i].quad,
+            score: 1.0,
+        })
+        .collect();
+    let lines = engine.recognize_with(img, &boxes, mode)?;
+    let mut out: Vec<Option<MrzRow>> = lines
+        .iter()
+        .map(|line| mrz_rows(std::slice::from_ref(line)).into_iter().next())
+        .collect();
+    out.resize(targets.len(), None);
+    Ok(out)
+}
+
 /// For every short MRZ-looking row lying parallel to a full-length MRZ row at line-pitch distance, a
-/// box with the full row's extent at the short row's position.
+/// box with the full row's extent at the short row's position. Short: under 28 characters, or (a line
+/// whose start or end the detector cut off, e.g. 36 characters under a 44-character passport line) at
+/// least 4 characters and 5 % of the width shorter than its neighbour.
 fn complete_rows(rows: &[MrzRow]) -> Vec<(usize, TextBox)> {
     let mut out = Vec::new();
     for (i, short) in rows.iter().enumerate() {
-        if short.text.len() >= 28 {
-            continue;
-        }
+        let n = short.text.len();
+        let w_short = short.quad.size().0;
         let full = rows
             .iter()
             .filter(|r| matches!(r.text.len(), 28..=32 | 34..=38 | 42..=46))
+            .filter(|r| n < 28 || (r.text.len() >= n + 4 && w_short < 0.95 * r.quad.size().0))
             .filter_map(|r| {
                 let u = r.quad.direction();
                 let v = (-u.1, u.0);
@@ -621,5 +661,46 @@ mod orientation_tests {
         for r in [Rotation::R0, Rotation::R90, Rotation::R180, Rotation::R270] {
             assert_eq!(Rotation::from_degrees(r.degrees()), r);
         }
+    }
+}
+
+#[cfg(test)]
+mod completion_tests {
+    use super::*;
+
+    fn row(text: &str, x0: f32, x1: f32, y: f32) -> MrzRow {
+        MrzRow {
+            text: text.into(),
+            confidence: 0.9,
+            char_conf: vec![0.9; text.len()],
+            quad: Quad::axis_aligned(x0, y, x1, y + 20.0),
+        }
+    }
+
+    #[test]
+    fn a_line_cut_short_under_a_full_one_is_read_again_over_the_full_extent() {
+        let line1 = format!("P<UTO{}", "<".repeat(39));
+        // 36 of 44 characters: the detector missed the start of line 2.
+        let cut = row(&"L898902C3".repeat(4), 120.0, 880.0, 130.0);
+        let rows = [row(&line1, 0.0, 880.0, 100.0), cut.clone()];
+        let extra = complete_rows(&rows);
+        assert_eq!(extra.len(), 1);
+        assert_eq!(extra[0].0, 1);
+        let (w, _) = extra[0].1.quad.size();
+        assert!((w - 880.0).abs() < 1.0, "{w}");
+        let c = extra[0].1.quad.center();
+        assert!((c.0 - 440.0).abs() < 1.0 && (c.1 - cut.quad.center().1).abs() < 1.0);
+        // As wide as its neighbour: a misreading, not a cut box, and re-reading the same crop is no use.
+        let rows = [
+            row(&line1, 0.0, 880.0, 100.0),
+            row(&"L898902C3".repeat(4), 0.0, 880.0, 130.0),
+        ];
+        assert!(complete_rows(&rows).is_empty());
+        // Two full lines: nothing to complete.
+        let rows = [
+            row(&line1, 0.0, 880.0, 100.0),
+            row(&line1, 0.0, 880.0, 130.0),
+        ];
+        assert!(complete_rows(&rows).is_empty());
     }
 }

@@ -33,6 +33,7 @@ fn doc() -> DocumentFacts {
         readings: Default::default(),
         specimen_text: false,
         portrait: None,
+        upright_front: None,
         evidence: serde_json::Value::Null,
     }
 }
