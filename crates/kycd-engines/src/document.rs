@@ -8,6 +8,10 @@ use kycd_vision::{DecodeLimits, MrzStatus, OcrEngine, ReadOptions};
 use serde_json::json;
 use std::sync::Arc;
 
+/// An MRZ that does not validate under a glare blob covering at least this share of its zone
+/// ([`kycd_vision::mrz_glare`]) is `DOC_GLARED`: about one character in a line of a three-line block.
+const MRZ_GLARE: f32 = 0.015;
+
 /// Decodes a document image (PDFs: page 1 through kycd-pdf, the one PDF decoder).
 pub fn decode_document(
     bytes: &[u8],
@@ -204,6 +208,7 @@ impl DocumentAnalyzer for VisionAnalyzer {
         let mut mrz_side = "FRONT";
         let mut settled_by_visual_zone = reading.settled_by_visual_zone;
         let viz = &reading.viz;
+        let mut back_img = None;
         if !mrz.valid()
             && let Some((b, m)) = back
             && let Ok(bimg) = decode_document(b, m, &self.limits)
@@ -215,8 +220,17 @@ impl DocumentAnalyzer for VisionAnalyzer {
                 mrz = r;
                 mrz_side = "BACK";
                 settled_by_visual_zone = settled;
+                back_img = Some(bimg);
             }
         }
+        // Glare over an MRZ that does not validate: the spot hid characters, and the customer is asked for another
+        // photograph (DOC_GLARED) rather than told the document is invalid.
+        let mrz_glare = if mrz.valid() {
+            None
+        } else {
+            kycd_vision::mrz_glare(back_img.as_ref().unwrap_or(&img), &mrz)
+        };
+        let mrz_glared = mrz_glare.is_some_and(|g| g >= MRZ_GLARE);
         let has_viz = viz.surname.is_some() && viz.document_number.is_some();
         // The visual zone against the MRZ, also when the MRZ is on the other side.
         let mismatches = if mrz_side == "FRONT" {
@@ -268,6 +282,7 @@ impl DocumentAnalyzer for VisionAnalyzer {
                 "settledByVisualZone": settled_by_visual_zone,
                 "rotation": mrz.rotation.degrees(),
                 "confidence": mrz.candidate.as_ref().map(|c| c.confidence),
+                "glare": mrz_glare,
             },
             "fields": {
                 "source": source,
@@ -297,6 +312,15 @@ impl DocumentAnalyzer for VisionAnalyzer {
             ))
         } else if mrz.valid() || (mrz.status == MrzStatus::NotFound && has_viz) {
             None
+        } else if mrz_glared {
+            Some((
+                DocumentStatus::DocGlared,
+                format!(
+                    "glare hides part of the MRZ ({:.0} % of its zone saturated; MRZ: {})",
+                    100.0 * mrz_glare.unwrap_or(0.0),
+                    mrz.status.idenfy_code().unwrap_or("MRZ_NOT_FOUND")
+                ),
+            ))
         } else {
             let code = mrz.status.idenfy_code().unwrap_or("MRZ_NOT_FOUND");
             Some((status_of(code), format!("MRZ: {code}")))

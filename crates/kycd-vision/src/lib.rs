@@ -28,6 +28,6 @@ pub mod viz;
 
 pub use pipeline::{
     DocumentReading, FieldMismatch, ReadOptions, compare_fields, detect_document_present,
-    detect_document_type, locate_portrait, read_document, settle_with_visual_zone,
+    detect_document_type, locate_portrait, mrz_glare, read_document, settle_with_visual_zone,
 };
 pub use viz::VizFields;

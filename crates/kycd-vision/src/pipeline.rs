@@ -191,6 +191,38 @@ pub fn settle_with_visual_zone(mrz: &mut MrzResult, viz: &VizFields, opts: &MrzO
     true
 }
 
+/// Glare over the MRZ block `mrz` located on `page` (the image as decoded): [`crate::quality::zone_glare`] of the
+/// block and half a line around it; None when no block was located.
+pub fn mrz_glare(page: &RgbImage, mrz: &MrzResult) -> Option<f32> {
+    let c = mrz.candidate.as_ref()?;
+    let frame: Cow<'_, RgbImage> = match mrz.block_rotation {
+        Rotation::R0 => Cow::Borrowed(page),
+        r => Cow::Owned(r.apply(page)),
+    };
+    let (x0, y0, x1, y1) = c.quads.iter().map(|q| q.bounds()).fold(
+        (f32::MAX, f32::MAX, f32::MIN, f32::MIN),
+        |(a, b, c, d), (x0, y0, x1, y1)| (a.min(x0), b.min(y0), c.max(x1), d.max(y1)),
+    );
+    let pad = (y1 - y0) / (2.0 * c.quads.len().max(1) as f32);
+    let (w, h) = (frame.width() as f32, frame.height() as f32);
+    let (x0, y0) = ((x0 - pad).clamp(0.0, w), (y0 - pad).clamp(0.0, h));
+    let (x1, y1) = ((x1 + pad).clamp(0.0, w), (y1 + pad).clamp(0.0, h));
+    if x1 - x0 < 1.0 || y1 - y0 < 1.0 {
+        return None;
+    }
+    let zone = image::imageops::crop_imm(
+        frame.as_ref(),
+        x0 as u32,
+        y0 as u32,
+        (x1 - x0) as u32,
+        (y1 - y0) as u32,
+    )
+    .to_image();
+    Some(crate::quality::zone_glare(&image::imageops::grayscale(
+        &zone,
+    )))
+}
+
 fn two_digit_year_pivot(o: &MrzOptions) -> u32 {
     o.parse
         .reference_date
@@ -369,6 +401,7 @@ pub fn detect_document_type(engine: &OcrEngine, img: &RgbImage) -> Result<Option
         repaired: None,
         candidate: None,
         rotation: crate::reader::Rotation::R0,
+        block_rotation: crate::reader::Rotation::R0,
         others: Vec::new(),
     };
     Ok(type_from(&dummy, &[], img, None))
@@ -449,6 +482,7 @@ mod tests {
             repaired: Some(repaired),
             candidate: None,
             rotation: Rotation::R0,
+            block_rotation: Rotation::R0,
             others: Vec::new(),
         }
     }

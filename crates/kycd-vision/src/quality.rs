@@ -180,6 +180,44 @@ pub struct TextEvidence {
     pub text_cut_at_border: bool,
 }
 
+/// Glare over one zone of a page (e.g. the MRZ block, which a spot can hide while the page-wide gate, judging the
+/// largest blob against the whole image, passes): the share of the zone covered by its largest saturated blob
+/// (grey ≥ 248 after a σ = 1.5 blur, so that sensor noise on bright paper does not count). 0 when the zone's paper
+/// is itself saturated (median ≥ 248, a white scan), where glare cannot be told from paper.
+pub fn zone_glare(gray: &GrayImage) -> f32 {
+    let (w, h) = gray.dimensions();
+    let n = w as usize * h as usize;
+    if n == 0 {
+        return 0.0;
+    }
+    let smooth = imageproc::filter::gaussian_blur_f32(gray, 1.5);
+    let mut values: Vec<u8> = smooth.pixels().map(|p| p.0[0]).collect();
+    let mid = n / 2;
+    let median = *values.select_nth_unstable(mid).1;
+    if median >= 248 {
+        return 0.0;
+    }
+    let mask = GrayImage::from_fn(w, h, |x, y| {
+        image::Luma([if smooth.get_pixel(x, y).0[0] >= 248 {
+            255
+        } else {
+            0
+        }])
+    });
+    let labels = imageproc::region_labelling::connected_components(
+        &mask,
+        imageproc::region_labelling::Connectivity::Eight,
+        image::Luma([0u8]),
+    );
+    let mut counts: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    for p in labels.pixels() {
+        if p.0[0] != 0 {
+            *counts.entry(p.0[0]).or_default() += 1;
+        }
+    }
+    counts.values().max().copied().unwrap_or(0) as f32 / n as f32
+}
+
 /// Runs the blur/glare/visibility gates.
 ///
 /// * `DOC_NOT_FOUND`: no document text (see [`crate::detect_document_present`]).
@@ -227,5 +265,37 @@ pub fn assess_with_quad(
         metrics,
         issues,
         document_found: has_text,
+    }
+}
+
+#[cfg(test)]
+mod zone_tests {
+    use super::*;
+
+    #[test]
+    fn zone_glare_sees_a_spot_not_noise_on_bright_paper() {
+        // Bright paper with sensor noise and rows of dark "characters".
+        let mut seed = 7u32;
+        let mut noise = || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 24) as i32 % 21 - 10
+        };
+        let mut page = GrayImage::from_fn(300, 60, |x, y| {
+            let ink = (y % 20) > 5 && (y % 20) < 15 && (x % 10) < 4;
+            let base = if ink { 40 } else { 240 };
+            image::Luma([(base + noise()).clamp(0, 255) as u8])
+        });
+        assert!(zone_glare(&page) < 0.01, "{}", zone_glare(&page));
+        // A glare spot over a tenth of the zone washes the characters under it out.
+        for y in 10..50 {
+            for x in 40..90 {
+                page.put_pixel(x, y, image::Luma([255]));
+            }
+        }
+        let g = zone_glare(&page);
+        assert!(g > 0.06, "{g}");
+        // White paper: nothing to tell.
+        let white = GrayImage::from_pixel(100, 40, image::Luma([255]));
+        assert_eq!(zone_glare(&white), 0.0);
     }
 }

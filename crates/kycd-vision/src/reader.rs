@@ -102,8 +102,11 @@ pub struct MrzResult {
     pub repaired: Option<Repaired>,
     /// The located block (OCR text, length-fixed lines, boxes), if any.
     pub candidate: Option<MrzCandidate>,
-    /// Rotation under which the MRZ was read.
+    /// Rotation under which the MRZ was read (for an MRZ that does not validate: under which the page reads
+    /// upright).
     pub rotation: Rotation,
+    /// Rotation of the image in which `candidate` was located: its boxes are in that frame.
+    pub block_rotation: Rotation,
     /// Further MRZ blocks on the same image (e.g. two cards on one scan), already repaired.
     pub others: Vec<Repaired>,
 }
@@ -606,6 +609,7 @@ fn evaluate_pass(p: &Pass, rotation: Rotation, opts: &MrzOptions) -> MrzResult {
             repaired: None,
             candidate: p.cands.first().cloned(),
             rotation,
+            block_rotation: rotation,
             others: Vec::new(),
         };
     };
@@ -634,6 +638,7 @@ fn evaluate_pass(p: &Pass, rotation: Rotation, opts: &MrzOptions) -> MrzResult {
         repaired: Some(repaired),
         candidate: Some(cand),
         rotation,
+        block_rotation: rotation,
         others,
     }
 }
