@@ -123,32 +123,11 @@ pub fn measure_gray(gray: &GrayImage) -> QualityMetrics {
     }
     let mean = g / n;
     let std = (g2 / n - mean * mean).max(0.0).sqrt();
+    // Blobs touching the border are white paper or background (scans), not a specular spot.
     let largest = if sat == 0 {
         0
     } else {
-        let labels = imageproc::region_labelling::connected_components(
-            &mask,
-            imageproc::region_labelling::Connectivity::Eight,
-            image::Luma([0u8]),
-        );
-        // Blobs touching the border are white paper or background (scans), not a specular spot.
-        let mut counts: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
-        let mut border: std::collections::HashSet<u32> = std::collections::HashSet::new();
-        for (x, y, p) in labels.enumerate_pixels() {
-            let l = p.0[0];
-            if l != 0 {
-                *counts.entry(l).or_default() += 1;
-                if x == 0 || y == 0 || x + 1 == w || y + 1 == h {
-                    border.insert(l);
-                }
-            }
-        }
-        counts
-            .iter()
-            .filter(|(l, _)| !border.contains(l))
-            .map(|(_, &c)| c)
-            .max()
-            .unwrap_or(0)
+        largest_blob(&mask, true)
     };
     QualityMetrics {
         laplacian_var,
@@ -204,18 +183,35 @@ pub fn zone_glare(gray: &GrayImage) -> f32 {
             0
         }])
     });
+    largest_blob(&mask, false) as f32 / n as f32
+}
+
+/// Pixel count of the largest 8-connected blob of non-zero pixels of `mask`, leaving out the blobs that touch the
+/// border when `skip_border`.
+fn largest_blob(mask: &GrayImage, skip_border: bool) -> usize {
+    let (w, h) = mask.dimensions();
     let labels = imageproc::region_labelling::connected_components(
-        &mask,
+        mask,
         imageproc::region_labelling::Connectivity::Eight,
         image::Luma([0u8]),
     );
     let mut counts: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
-    for p in labels.pixels() {
-        if p.0[0] != 0 {
-            *counts.entry(p.0[0]).or_default() += 1;
+    let mut border: std::collections::HashSet<u32> = std::collections::HashSet::new();
+    for (x, y, p) in labels.enumerate_pixels() {
+        let l = p.0[0];
+        if l != 0 {
+            *counts.entry(l).or_default() += 1;
+            if skip_border && (x == 0 || y == 0 || x + 1 == w || y + 1 == h) {
+                border.insert(l);
+            }
         }
     }
-    counts.values().max().copied().unwrap_or(0) as f32 / n as f32
+    counts
+        .iter()
+        .filter(|(l, _)| !border.contains(l))
+        .map(|(_, &c)| c)
+        .max()
+        .unwrap_or(0)
 }
 
 /// Runs the blur/glare/visibility gates.
