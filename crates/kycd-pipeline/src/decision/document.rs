@@ -41,11 +41,13 @@ pub(super) fn status(input: &DecisionInput<'_>, b: &mut Builder) -> DocumentStat
         });
     }
     if let Some(f) = &doc.failure {
-        // An MRZ that fails its checks elsewhere still proves an expiry whose own check digit holds: an expired
-        // document is reported as expired, not as unreadable.
+        // An MRZ that fails its checks elsewhere (misread, or partly hidden by glare) still proves an expiry whose
+        // own check digit holds: an expired document is reported as expired, not as unreadable.
         if matches!(
             f,
-            DocumentStatus::MrzInvalid | DocumentStatus::MrzOcrReadingError
+            DocumentStatus::MrzInvalid
+                | DocumentStatus::MrzOcrReadingError
+                | DocumentStatus::DocGlared
         ) && doc.expiry_checked
             && let Some(exp) = doc.data.expiry.as_deref()
             && parse_date(exp).is_some()

@@ -495,6 +495,19 @@ fn expired_document_with_an_invalid_mrz_is_expired() {
 }
 
 #[test]
+fn expired_document_whose_mrz_glare_hides_is_expired() {
+    let mut c = Case::new();
+    let d = c.doc.as_mut().unwrap();
+    d.failure = Some(DocumentStatus::DocGlared);
+    d.failure_detail = "glare hides part of the MRZ".into();
+    d.data.expiry = Some("2020-01-01".into());
+    assert_eq!(c.run().results.document, DocumentStatus::DocExpired);
+    // Not expired: the glare is what the customer hears about.
+    c.doc.as_mut().unwrap().data.expiry = Some("2031-05-05".into());
+    assert_eq!(c.run().results.document, DocumentStatus::DocGlared);
+}
+
+#[test]
 fn quality_issues_reject_only_what_was_not_read_in_full() {
     let mut c = Case::new();
     c.doc.as_mut().unwrap().quality_issue = Some(DocumentStatus::DocGlared);
