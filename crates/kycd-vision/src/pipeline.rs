@@ -204,20 +204,7 @@ pub fn mrz_glare(page: &RgbImage, mrz: &MrzResult) -> Option<f32> {
         |(a, b, c, d), (x0, y0, x1, y1)| (a.min(x0), b.min(y0), c.max(x1), d.max(y1)),
     );
     let pad = (y1 - y0) / (2.0 * c.quads.len().max(1) as f32);
-    let (w, h) = (frame.width() as f32, frame.height() as f32);
-    let (x0, y0) = ((x0 - pad).clamp(0.0, w), (y0 - pad).clamp(0.0, h));
-    let (x1, y1) = ((x1 + pad).clamp(0.0, w), (y1 + pad).clamp(0.0, h));
-    if x1 - x0 < 1.0 || y1 - y0 < 1.0 {
-        return None;
-    }
-    let zone = image::imageops::crop_imm(
-        frame.as_ref(),
-        x0 as u32,
-        y0 as u32,
-        (x1 - x0) as u32,
-        (y1 - y0) as u32,
-    )
-    .to_image();
+    let zone = crop(&frame, x0 - pad, y0 - pad, x1 + pad, y1 + pad)?;
     Some(crate::quality::zone_glare(&image::imageops::grayscale(
         &zone,
     )))
